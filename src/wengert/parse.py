@@ -1,0 +1,521 @@
+"""Restricted Python (ast) -> Trace. Reads source; never imports or runs it.
+
+Calls to other functions of the same module are inlined at the call site, so
+the trace (and the derivative code) is one flat function: no call overhead and
+every intermediate gets optimized together. Recursion is rejected.
+"""
+
+import ast
+import inspect
+import os
+
+from . import shapes
+from .errors import WengertError
+from .primitives import PRIMS
+from .trace import Builder, Const, Names, Trace, Var, Value
+
+# Dotted callee -> primitive. "math.*" entries are emitted with math when the arguments are scalars.
+UFUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",
+          "log1p", "expm1", "square", "abs", "sign", "maximum", "minimum", "logaddexp", "clip"]
+NUMPY = {f"numpy.{n}": n for n in UFUNCS}
+NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add", "numpy.subtract": "sub",
+              "numpy.multiply": "mul", "numpy.divide": "div", "numpy.negative": "neg",
+              "numpy.sum": "sum", "numpy.mean": "mean", "numpy.max": "max", "numpy.min": "min",
+              "numpy.amax": "max", "numpy.amin": "min",
+              "numpy.zeros": "zeros", "numpy.ones": "ones", "numpy.eye": "eye", "numpy.zeros_like": "zeros_like",
+              "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim"})
+MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
+MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow"})
+BUILTINS = {"abs": "abs", "len": "len"}
+CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.pi": 3.141592653589793,
+             "numpy.e": 2.718281828459045, "math.inf": float("inf"), "numpy.inf": float("inf"),
+             "numpy.newaxis": None}
+# Primitives whose trailing positional arguments are static attributes, by name.
+ATTRS = {"sum": ("axis", "keepdims"), "mean": ("axis", "keepdims"), "max": ("axis", "keepdims"),
+         "min": ("axis", "keepdims")}
+METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
+ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
+
+
+class Module:
+    """One source file: its functions, import aliases and literal constants, read from the AST."""
+
+    def __init__(self, source, filename):
+        self.source, self.filename = source, filename
+        self.lines = source.splitlines()
+        try:
+            self.tree = ast.parse(source, filename)
+        except SyntaxError as e:
+            raise WengertError(f"invalid syntax: {e.msg}", filename, e.lineno or 0, (e.offset or 1) - 1,
+                               _line(self.lines, e.lineno), "fix the syntax error first") from None
+        self.aliases, self.constants, self.parents = {}, {}, {}
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for a in node.names:
+                    self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, (int, float)):
+                    self.constants[node.targets[0].id] = node.value.value
+
+    @classmethod
+    def from_file(cls, path):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return cls(fh.read(), path)
+        except OSError as e:
+            raise WengertError(f"cannot read {path}: {e.strerror}", path, 0, 0, "",
+                               "give the path of a Python file") from None
+
+    def function(self, name, lineno=None, near=None):
+        """The FunctionDef called name: the one at lineno, else the nearest in scope of `near`."""
+        defs = [n for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef) and n.name == name]
+        if lineno is not None:
+            defs = [d for d in defs if d.lineno == lineno or any(x.lineno == lineno for x in d.decorator_list)]
+        if near is not None:
+            scopes = self._scopes(near)
+            defs = sorted((d for d in defs if self.parents.get(d) in scopes), key=lambda d: scopes.index(self.parents[d]))
+        return defs[0] if defs else None
+
+    def _scopes(self, node):
+        chain = [node]
+        while node in self.parents:
+            node = self.parents[node]
+            chain.append(node)
+        return chain
+
+    def error(self, node, message, hint=""):
+        line = getattr(node, "lineno", 0)
+        return WengertError(message, self.filename, line, getattr(node, "col_offset", 0), _line(self.lines, line), hint)
+
+
+def _line(lines, n):
+    return lines[n - 1] if n and 0 < n <= len(lines) else ""
+
+
+def module_of(fn):
+    """The Module holding a live function's source, and its FunctionDef."""
+    try:
+        path = inspect.getsourcefile(fn)
+        src = open(path, encoding="utf-8").read() if path and os.path.exists(path) else None
+    except (TypeError, OSError):
+        src, path = None, None
+    if src is None:
+        try:
+            src, path = inspect.getsource(fn), f"<{fn.__name__}>"
+        except (TypeError, OSError):
+            raise WengertError(f"the source of {getattr(fn, '__name__', fn)!r} is not available",
+                               "<unknown>", 0, 0, "", "define the function in a .py file") from None
+        import textwrap
+        module = Module(textwrap.dedent(src), path)
+        return module, module.function(fn.__name__)
+    module = Module(src, path)
+    node = module.function(fn.__name__, fn.__code__.co_firstlineno)
+    if node is None:
+        raise WengertError(f"cannot find the definition of {fn.__name__!r} in {path}", path, 0, 0, "",
+                           "define the function with def at module or function level")
+    return module, node
+
+
+def parse(module, node):
+    """Trace of the function `node` (an ast.FunctionDef) of `module`."""
+    return Parser(module).function(node)
+
+
+class Parser:
+    def __init__(self, module):
+        self.m = module
+        self.calls = []
+
+    # ---- functions --------------------------------------------------------------------------------
+    def function(self, node):
+        self.check_signature(node)
+        params = tuple(a.arg for a in node.args.args)
+        user_names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | set(params)
+        self.names = Names(set(params) | {"np", "math", "_unbroadcast"})
+        self.names.reserved = user_names
+        self.b = Builder(self.names)
+        for a in node.args.args:
+            if _is_float_annotation(a.annotation):
+                self.b.shapes[a.arg] = shapes.SCALAR
+        self.lineno = {}
+        self.calls.append(node.name)
+        self._current = node
+        with self.b:
+            outputs = self.body(node, {p: Var(p) for p in params})
+        self.calls.pop()
+        trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename, self.lineno)
+        return infer_scalars(trace)
+
+    def check_signature(self, node):
+        a = node.args
+        if a.vararg or a.kwarg:
+            bad = a.vararg or a.kwarg
+            raise self.m.error(bad, f"*args and **kwargs are not supported (in {node.name})",
+                               "list the parameters by name")
+        if a.kwonlyargs or a.posonlyargs or a.defaults:
+            raise self.m.error(node, f"only plain positional parameters are supported (in {node.name})",
+                               "remove defaults, keyword-only and positional-only markers")
+
+    def body(self, node, env):
+        for stmt in node.body:
+            if isinstance(stmt, ast.Return):
+                if stmt.value is None:
+                    raise self.m.error(stmt, "return without a value", "return the cost, e.g. `return loss`")
+                value = self.expr(stmt.value, env)
+                outputs = value if isinstance(value, tuple) else (value,)
+                for v in outputs:
+                    if not isinstance(v, Value) or isinstance(v, Const) and not isinstance(v.value, (int, float)):
+                        raise self.m.error(stmt.value, "the return value must be a number or an array",
+                                           "return the computed cost")
+                return outputs
+            self.statement(stmt, env)
+        raise self.m.error(node, f"{node.name} does not end with a return", "end the function with `return value`")
+
+    # ---- statements ------------------------------------------------------------------------------
+    def statement(self, s, env):
+        if isinstance(s, ast.Assign):
+            value = self.expr(s.value, env)
+            for target in s.targets:
+                self.assign(target, value, env, s.value)
+        elif isinstance(s, ast.AnnAssign) and s.value is not None:
+            self.assign(s.target, self.expr(s.value, env), env, s.value)
+        elif isinstance(s, ast.AugAssign):
+            if not isinstance(s.target, ast.Name):
+                raise self.m.error(s, "in-place update of an array element is not supported",
+                                   "build a new array instead, e.g. with np.where or np.concatenate")
+            prim = BINOPS.get(type(s.op))
+            if prim is None:
+                raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
+                                   "use += -= *= /= or write x = x <op> y")
+            value = self.b.emit(prim, (self.load(s.target, env), self.expr(s.value, env)))
+            self.assign(s.target, value, env, s)
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+            pass  # docstring
+        elif isinstance(s, ast.Pass):
+            pass
+        else:
+            raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
+                f"{type(s).__name__} statements are not supported",
+                "use assignments and a final return")))
+
+    def assign(self, target, value, env, source):
+        if isinstance(target, ast.Name):
+            if isinstance(value, tuple):
+                env[target.id] = value
+                return
+            if isinstance(value, Var) and value.name in self.b.defs and value.name.startswith("v") \
+                    and value.name[1:].isdigit():
+                env[target.id] = self._rename(value, target.id)
+            else:
+                env[target.id] = value
+            if isinstance(env[target.id], Var):
+                self.lineno.setdefault(env[target.id].name, target.lineno)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, tuple):
+                if len(value) != len(target.elts):
+                    raise self.m.error(target, f"cannot unpack {len(value)} values into {len(target.elts)} names",
+                                       "match the number of names to the number of values")
+                parts = value
+            else:
+                parts = [self.b.emit("index", (value,), {"spec": (("int", i),)}) for i in range(len(target.elts))]
+            for t, v in zip(target.elts, parts):
+                self.assign(t, v, env, source)
+        elif isinstance(target, ast.Subscript):
+            raise self.m.error(target, "in-place item assignment is not supported",
+                               "build a new array instead, e.g. with np.where or np.concatenate")
+        else:
+            raise self.m.error(target, f"cannot assign to {type(target).__name__}", "assign to a plain name")
+
+    def _rename(self, var, name):
+        """The op just built for `var` gets the user's name (the first one; later ones become name_1, ...)."""
+        new = self.names.fresh(name)
+        op = self.b.defs[var.name]
+        if self.b.ops and self.b.ops[-1] is op:
+            self.b.ops[-1] = type(op)((new,), op.prim, op.args, op.attrs)
+            self.b.defs[new] = self.b.ops[-1]
+            self.b.shapes[new] = self.b.shapes.pop(var.name, new)
+            if self.b.shapes[new] == var.name:
+                self.b.shapes[new] = new
+            for k, v in list(self.b.memo.items()):
+                if v == var:
+                    self.b.memo[k] = Var(new)
+            del self.b.defs[var.name]
+            return Var(new)
+        return var
+
+    def load(self, node, env):
+        if node.id in env:
+            return env[node.id]
+        if node.id in self.m.constants:
+            return Const(self.m.constants[node.id])
+        dotted = self.m.aliases.get(node.id, node.id)
+        if dotted in CONSTANTS:
+            return Const(CONSTANTS[dotted])
+        raise self.m.error(node, f"unknown name {node.id!r}", "define it before use or pass it as a parameter")
+
+    # ---- expressions -----------------------------------------------------------------------------
+    def expr(self, e, env):
+        method = getattr(self, "expr_" + type(e).__name__, None)
+        if method is None:
+            raise self.m.error(e, *UNSUPPORTED_EXPRESSIONS.get(type(e), (
+                f"{type(e).__name__} expressions are not supported", "use arithmetic and NumPy calls")))
+        return method(e, env)
+
+    def expr_Name(self, e, env):
+        return self.load(e, env)
+
+    def expr_Constant(self, e, env):
+        if isinstance(e.value, (int, float)) or e.value is None:
+            return Const(e.value)
+        raise self.m.error(e, f"{type(e.value).__name__} constants are not supported", "use numbers")
+
+    def expr_Tuple(self, e, env):
+        return tuple(self.expr(x, env) for x in e.elts)
+
+    def expr_BinOp(self, e, env):
+        prim = BINOPS.get(type(e.op))
+        if prim is None:
+            raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / ** @")
+        return self.b.emit(prim, (self.value(e.left, env), self.value(e.right, env)))
+
+    def expr_UnaryOp(self, e, env):
+        if isinstance(e.op, ast.USub):
+            return self.b.emit("neg", (self.value(e.operand, env),))
+        if isinstance(e.op, ast.UAdd):
+            return self.value(e.operand, env)
+        raise self.m.error(e, f"unary {type(e.op).__name__} is not supported", "use comparisons inside np.where")
+
+    def expr_Compare(self, e, env):
+        if len(e.ops) != 1:
+            raise self.m.error(e, "chained comparisons are not supported", "compare two values at a time")
+        prim = COMPARISONS.get(type(e.ops[0]))
+        if prim is None:
+            raise self.m.error(e, f"comparison {type(e.ops[0]).__name__} is not supported", "use < <= > >= == !=")
+        return self.b.emit(prim, (self.value(e.left, env), self.value(e.comparators[0], env)))
+
+    def expr_Attribute(self, e, env):
+        dotted = self.dotted(e)
+        if dotted in CONSTANTS:
+            return Const(CONSTANTS[dotted])
+        if e.attr in ATTRIBUTES:
+            return self.b.emit(ATTRIBUTES[e.attr], (self.value(e.value, env),))
+        raise self.m.error(e, f"attribute {e.attr!r} is not supported", "use .T, .shape, .size or .ndim")
+
+    def expr_Subscript(self, e, env):
+        base = self.expr(e.value, env)
+        index = e.slice
+        if isinstance(base, tuple):
+            if isinstance(index, ast.Constant) and isinstance(index.value, int):
+                return base[index.value]
+            raise self.m.error(e, "a tuple can only be indexed by a literal integer", "write t[0], t[1], ...")
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        spec, dynamic = [], []
+        for item in items:
+            spec.append(self.index_item(item, env, dynamic))
+        return self.b.emit("index", (self.as_value(base, e.value),) + tuple(dynamic), {"spec": tuple(spec)})
+
+    def index_item(self, item, env, dynamic):
+        def bound(x):
+            if x is None:
+                return None
+            v = self.value(x, env)
+            if isinstance(v, Const) and isinstance(v.value, int):
+                return v.value
+            dynamic.append(v)
+            return ("arg", len(dynamic))
+
+        if isinstance(item, ast.Slice):
+            return ("slice", bound(item.lower), bound(item.upper), bound(item.step))
+        if isinstance(item, ast.Constant) and item.value is None:
+            return ("newaxis",)
+        if isinstance(item, ast.Constant) and item.value is Ellipsis:
+            return ("ellipsis",)
+        if self.dotted(item) == "numpy.newaxis":
+            return ("newaxis",)
+        v = bound(item)
+        if isinstance(v, int):
+            return ("int", v)
+        if isinstance(item, (ast.List, ast.Compare)) or v is None:
+            raise self.m.error(item, "only basic indexing (integers, slices, None) is supported",
+                               "use np.where for masks")
+        return v
+
+    def expr_Call(self, e, env):
+        f = e.func
+        if isinstance(f, ast.Attribute) and f.attr in METHODS and self.dotted(f.value) not in ("numpy", "math"):
+            if not (isinstance(f.value, ast.Name) and self.m.aliases.get(f.value.id) in ("numpy", "math")):
+                return self.method(e, f.attr, self.value(f.value, env), env)
+        dotted = self.dotted(f)
+        if dotted is None:
+            raise self.m.error(e, "only calls of named functions are supported", "call np.<name> or math.<name>")
+        if dotted in NUMPY or dotted in MATH or dotted in BUILTINS:
+            prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
+            lib = "math" if dotted in MATH or dotted == "abs" else "np"
+            return self.primitive(e, prim, env, lib)
+        if dotted in CALLS:
+            return CALLS[dotted](self, e, env)
+        helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
+        if helper is not None:
+            return self.inline(e, helper, env)
+        raise self.m.error(e, f"call to unsupported function {dotted!r}",
+                           "use math/NumPy functions wengert knows or functions defined in this file")
+
+    def primitive(self, e, prim, env, lib="np"):
+        names = ATTRS.get(prim, ())
+        n_values = min(len(e.args), 1) if names else len(e.args)
+        args = [self.value(a, env) for a in e.args[:n_values]]
+        attrs = {}
+        for name, a in zip(names, e.args[n_values:]):
+            attrs[name] = self.literal(a)
+        for kw in e.keywords:
+            if kw.arg not in names:
+                raise self.m.error(kw.value, f"keyword {kw.arg!r} is not supported here",
+                                   f"supported keywords: {', '.join(names) or 'none'}")
+            attrs[kw.arg] = self.literal(kw.value)
+        if prim in ("zeros", "ones", "eye") and args:
+            args = [self.as_value(args[0], e)]
+        if lib == "math" and PRIMS[prim].math:
+            attrs["lib"] = "math"
+        return self.b.emit(prim, tuple(args), attrs)
+
+    def method(self, e, name, obj, env):
+        if name in ("sum", "mean", "max", "min"):
+            attrs = {}
+            for n, a in zip(("axis", "keepdims"), e.args):
+                attrs[n] = self.literal(a)
+            for kw in e.keywords:
+                attrs[kw.arg] = self.literal(kw.value)
+            return self.b.emit(name, (obj,), attrs)
+        if name == "reshape":
+            shape = tuple(self.value(a, env) for a in e.args)
+            return self.reshape(obj, shape[0] if len(shape) == 1 else shape, e)
+        if name == "dot":
+            return self.b.emit("dot", (obj, self.value(e.args[0], env)))
+        if name == "transpose":
+            return self.b.emit("transpose", (obj,), {"axes": tuple(self.literal(a) for a in e.args) or None})
+        raise self.m.error(e, f"method {name!r} is not supported", "use the np.<name> function")
+
+    def reshape(self, x, shape, node):
+        return self.b.emit("reshape", (x, self.as_value(shape, node)))
+
+    def inline(self, e, helper, env):
+        if helper.name in self.calls:
+            raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
+                               "write the recursion as a loop")
+        if e.keywords or len(e.args) != len(helper.args.args):
+            raise self.m.error(e, f"{helper.name} takes {len(helper.args.args)} positional arguments",
+                               "pass every argument positionally")
+        self.check_signature(helper)
+        args = [self.expr(a, env) for a in e.args]
+        self.calls.append(helper.name)
+        saved, self._current = self._current, helper
+        try:
+            outputs = self.body(helper, {a.arg: v for a, v in zip(helper.args.args, args)})
+        finally:
+            self.calls.pop()
+            self._current = saved
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    _current = None
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    def value(self, e, env):
+        return self.as_value(self.expr(e, env), e)
+
+    def as_value(self, v, node):
+        if isinstance(v, Value):
+            return v
+        if isinstance(v, tuple) and all(isinstance(x, Const) for x in v):
+            return Const(tuple(x.value for x in v))
+        if isinstance(v, tuple):
+            return self.b.emit("tuple", v)
+        raise self.m.error(node, "expected a number or an array here", "")
+
+    def literal(self, e):
+        try:
+            value = ast.literal_eval(e)
+        except ValueError:
+            raise self.m.error(e, "this argument must be a literal constant", "write e.g. axis=0") from None
+        return tuple(value) if isinstance(value, list) else value
+
+    def dotted(self, e):
+        parts = []
+        while isinstance(e, ast.Attribute):
+            parts.append(e.attr)
+            e = e.value
+        if not isinstance(e, ast.Name):
+            return None
+        head = self.m.aliases.get(e.id, e.id)
+        return ".".join([head] + parts[::-1])
+
+
+def _is_float_annotation(a):
+    return isinstance(a, ast.Name) and a.id in ("float", "int")
+
+
+def infer_scalars(trace, scalar_output=False):
+    """Parameters reaching math.* (directly or through elementwise ops) are scalars; re-infer shapes.
+    With scalar_output (a gradient's contract), the output's elementwise inputs are scalars too."""
+    scalar = {v.name for v in trace.outputs if isinstance(v, Var)} if scalar_output else set()
+    for op in reversed(trace.ops):
+        p = PRIMS[op.prim]
+        if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
+            scalar.update(a.name for a in op.args if isinstance(a, Var))
+    keys = {p: shapes.SCALAR for p in trace.params if p in scalar or trace.shapes.get(p) == shapes.SCALAR}
+    return with_shapes(trace, keys)
+
+
+def with_shapes(trace, param_keys):
+    """The same trace with shape knowledge re-derived from the given parameter shape keys."""
+    b = Builder(Names(), param_keys)
+    for op in trace.ops:
+        b.add(op)
+    return Trace(trace.name, trace.params, list(trace.ops), trace.outputs, b.shapes, trace.filename, trace.lineno)
+
+
+BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
+               ast.Eq: "equal", ast.NotEq: "not_equal"}
+CALLS = {}
+
+UNSUPPORTED_STATEMENTS = {
+    ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),
+    ast.With: ("with blocks are not supported", "move the context manager outside the differentiated function"),
+    ast.ClassDef: ("class definitions are not supported", "define classes outside the differentiated function"),
+    ast.FunctionDef: ("nested function definitions are not supported", "define helpers at module level"),
+    ast.Global: ("global declarations are not supported", "pass the value as a parameter and return results"),
+    ast.Nonlocal: ("nonlocal declarations are not supported", "pass the value as a parameter and return results"),
+    ast.Import: ("imports inside the function are not supported", "import at the top of the module"),
+    ast.ImportFrom: ("imports inside the function are not supported", "import at the top of the module"),
+    ast.Delete: ("del is not supported", "just stop using the variable"),
+    ast.Raise: ("raise is not supported", "validate inputs before calling the differentiated function"),
+    ast.Assert: ("assert is not supported", "validate inputs before calling the differentiated function"),
+    ast.If: ("if statements are not supported yet", "use np.where(condition, a, b)"),
+    ast.For: ("for loops are not supported yet", "write the computation with array operations"),
+    ast.While: ("while loops are not supported yet", "write the computation with array operations"),
+    ast.Expr: ("a bare expression has no effect here (calls with side effects are not supported)",
+               "assign the result to a name, or remove the statement"),
+}
+UNSUPPORTED_EXPRESSIONS = {
+    ast.Lambda: ("lambda is not supported", "define a helper function with def at module level"),
+    ast.Yield: ("yield is not supported", "return a value instead"),
+    ast.YieldFrom: ("yield is not supported", "return a value instead"),
+    ast.ListComp: ("list comprehensions are not supported", "use array operations"),
+    ast.GeneratorExp: ("generator expressions are not supported", "use array operations"),
+    ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
+    ast.SetComp: ("set comprehensions are not supported", "use array operations"),
+    ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
+    ast.List: ("list literals are not supported", "use np.stack or a tuple"),
+    ast.JoinedStr: ("strings are not supported", "compute numbers only"),
+    ast.Await: ("await is not supported", "compute numbers only"),
+    ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),
+    ast.BoolOp: ("and/or are not supported", "combine conditions with np.where"),
+    ast.IfExp: ("conditional expressions are not supported yet", "use np.where(condition, a, b)"),
+    ast.NamedExpr: ("the walrus operator is not supported", "use a separate assignment"),
+}

@@ -1,0 +1,125 @@
+"""What is known statically about shapes, enough to decide broadcasting at compile time.
+
+A shape key is one of
+  ()                 a scalar,
+  (d0, d1, ...)      an array of known rank; each dim is 1, a symbol (a str, never 1) or None (unknown size),
+  "name"             unknown rank: the same shape as the variable called name,
+  ("const", v)       a non-array literal (None, a tuple, ...).
+A rule returns None for "unknown"; the Builder then gives the value a token of its own.
+"""
+
+SCALAR = ()
+
+
+def known(key):
+    return isinstance(key, tuple) and (not key or key[0] != "const")
+
+
+def broadcast(*keys):
+    """Elementwise result shape key, or None when it cannot be decided statically."""
+    keys = [k for k in keys if k != SCALAR and not (isinstance(k, tuple) and k[:1] == ("const",))]
+    if not keys:
+        return SCALAR
+    if all(k == keys[0] for k in keys):
+        return keys[0]
+    if not all(known(k) for k in keys):
+        return None
+    rank = max(len(k) for k in keys)
+    dims = []
+    for i in range(rank):
+        column = [k[i - rank + len(k)] for k in keys if i - rank + len(k) >= 0]
+        sized = [d for d in column if d != 1]
+        dims.append(next((d for d in sized if d is not None), sized[0] if sized else 1))
+    return tuple(dims)
+
+
+def unbroadcast_axes(g, x):
+    """(leading axes, unit axes) to sum g over to get x's shape, or None if undecidable."""
+    if not (known(g) and known(x)) or len(g) < len(x):
+        return None
+    lead = len(g) - len(x)
+    units = []
+    for i, (dg, dx) in enumerate(zip(g[lead:], x)):
+        if dx == 1 and dg != 1:
+            if dg is None:
+                return None
+            units.append(i)
+        elif dx != dg or dx is None:
+            return None
+    return tuple(range(lead)), tuple(units)
+
+
+def axes_of(axis, rank):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return {a % rank for a in axes}
+
+
+def reduce(key, axis=None, keepdims=False):
+    if axis is None:
+        if not keepdims:
+            return SCALAR
+        return tuple(1 for _ in key) if known(key) else None
+    if not known(key):
+        return None
+    axes = axes_of(axis, len(key))
+    return tuple(1 if i in axes else d for i, d in enumerate(key) if keepdims or i not in axes)
+
+
+def matmul(a, b):
+    if not (known(a) and known(b)) or not a or not b:
+        return None
+    if len(a) == 1 and len(b) == 1:
+        return SCALAR
+    if len(a) == 1:
+        return b[:-2] + b[-1:]
+    if len(b) == 1:
+        return a[:-1]
+    return broadcast(a[:-2], b[:-2]) + (a[-2], b[-1]) if broadcast(a[:-2], b[:-2]) is not None else None
+
+
+def dot(a, b):
+    if known(a) and known(b) and len(a) <= 2 and len(b) <= 2:
+        if not a or not b:
+            return broadcast(a, b)
+        return matmul(a, b)
+    return None
+
+
+def transpose(a, axes=None):
+    if not known(a):
+        return None
+    return tuple(a[i] for i in axes) if axes else a[::-1]
+
+
+def index(a, spec):
+    """Shape after basic indexing with spec (see parse.py for the spec format)."""
+    if not known(a):
+        return None
+    n_real = sum(1 for item in spec if item[0] in ("int", "arg", "slice"))
+    dims, i = [], 0
+    for item in spec:
+        kind = item[0]
+        if kind == "newaxis":
+            dims.append(1)
+        elif kind == "ellipsis":
+            skip = len(a) - n_real
+            dims.extend(a[i:i + skip])
+            i += skip
+        elif kind in ("int", "arg"):
+            i += 1
+        else:
+            full = item[1:] == (None, None, None)
+            dims.append(a[i] if full else None)
+            i += 1
+    if i > len(a):
+        return None
+    return tuple(dims) + tuple(a[i:])
+
+
+def from_literal(shape):
+    """Key of an array built from a literal shape tuple (np.zeros((3, 1)))."""
+    if isinstance(shape, int):
+        shape = (shape,)
+    if isinstance(shape, tuple) and all(isinstance(d, int) for d in shape):
+        return tuple(1 if d == 1 else f"{d}" for d in shape)
+    return None

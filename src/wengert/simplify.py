@@ -1,0 +1,145 @@
+"""Simplification: constant folding and algebraic identities as ops are built, dead code after.
+
+CSE happens in the Builder (an op already built is reused), so the passes here
+are local rewrites that never change a value's shape, plus dead-code elimination.
+"""
+
+import math
+
+import numpy as np
+
+from . import shapes
+from .trace import Const, Op, Var
+
+_NUMBER = (int, float)
+_FOLDABLE_NONDIFF = {"sign", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+
+
+def _number(v):
+    return isinstance(v, Const) and type(v.value) in _NUMBER
+
+
+def _is(v, number):
+    return _number(v) and v.value == number
+
+
+def fold(p, args, attrs):
+    """Evaluate ops on numeric literals at compile time."""
+    if not args or not all(_number(a) for a in args) or (p.nondiff and p.name not in _FOLDABLE_NONDIFF):
+        return None
+    kw = dict(attrs)
+    src = p.source([repr(a.value) for a in args], kw, kw.get("lib", "np"))
+    try:
+        with np.errstate(all="raise"):
+            value = eval(src, {"np": np, "math": math})
+    except Exception:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return Const(bool(value))
+    if isinstance(value, (np.integer, int)):
+        return Const(int(value))
+    if isinstance(value, (np.floating, float)) and math.isfinite(value):
+        return Const(float(value))
+    return None
+
+
+def rewrite(b, p, args, attrs):
+    """Shape-preserving identities: x*1, x+0, -(-x), x + (-y), x * (1/y), and static broadcasting."""
+    name = p.name
+    key = b.shape
+    defs = b.defs
+
+    def defined_as(v, prim):
+        op = defs.get(v.name) if isinstance(v, Var) else None
+        return op if op is not None and op.prim == prim else None
+
+    if name in ("add", "sub", "mul", "div", "pow"):
+        a, c = args
+        same_a = key(c) == shapes.SCALAR or key(c) == key(a)
+        same_c = key(a) == shapes.SCALAR or key(a) == key(c)
+        if name == "add":
+            if _is(c, 0) and same_a:
+                return a
+            if _is(a, 0) and same_c:
+                return c
+            if defined_as(c, "neg"):
+                return b.emit("sub", (a, defs[c.name].args[0]))
+            if defined_as(a, "neg"):
+                return b.emit("sub", (c, defs[a.name].args[0]))
+        elif name == "sub":
+            if _is(c, 0) and same_a:
+                return a
+            if _is(a, 0) and same_c:
+                return b.emit("neg", (c,))
+            if defined_as(c, "neg"):
+                return b.emit("add", (a, defs[c.name].args[0]))
+        elif name == "mul":
+            for x, y, same in ((a, c, same_a), (c, a, same_c)):
+                if _is(y, 1) and same:
+                    return x
+                if _is(y, -1) and same:
+                    return b.emit("neg", (x,))
+                if _is(y, 0) and key(x) == shapes.SCALAR:
+                    return Const(0.0)
+                recip = defined_as(y, "div")
+                if recip is not None and _is(recip.args[0], 1):
+                    return b.emit("div", (x, recip.args[1]))
+            for k, x in ((a, c), (c, a)):
+                inner = defined_as(x, "mul")
+                if _number(k) and inner is not None and _number(inner.args[0]):
+                    return b.emit("mul", (Const(k.value * inner.args[0].value), inner.args[1]))
+            na, nc = defined_as(a, "neg"), defined_as(c, "neg")
+            if na and nc:
+                return b.emit("mul", (na.args[0], nc.args[0]))
+            if na or nc:
+                return b.emit("neg", (b.emit("mul", ((na.args[0] if na else a), (nc.args[0] if nc else c))),))
+        elif name == "div":
+            if _is(c, 1) and same_a:
+                return a
+            if defined_as(a, "neg"):
+                return b.emit("neg", (b.emit("div", (defs[a.name].args[0], c)),))
+        elif name == "pow":
+            if _is(c, 1) and same_a:
+                return a
+            if _is(c, 2):
+                return b.emit("mul", (a, a)) if key(a) == shapes.SCALAR else None
+    elif name == "neg":
+        inner = defined_as(args[0], "neg")
+        if inner is not None:
+            return inner.args[0]
+    elif name == "unbroadcast":
+        g, x = args
+        if key(g) == key(x) or _number(g) and key(x) == shapes.SCALAR:
+            return g
+        if key(x) == shapes.SCALAR and shapes.known(key(g)):
+            return b.emit("sum", (g,))
+        axes = shapes.unbroadcast_axes(key(g), key(x))
+        if axes is not None:
+            lead, units = axes
+            return b.emit("sum_axes", (g,), {"lead": lead, "units": units}) if lead or units else g
+    elif name == "broadcast_like":
+        t, ref = args
+        if key(t) == key(ref):
+            return t
+    return None
+
+
+def dead_code(ops, outputs):
+    """Drop ops whose results are never used by the outputs."""
+    live = {v.name for v in outputs if isinstance(v, Var)}
+    kept = []
+    for op in reversed(ops):
+        if any(n in live for n in op.outs):
+            kept.append(op)
+            live.update(a.name for a in op.args if isinstance(a, Var))
+    return kept[::-1]
+
+
+def rename(ops, outputs, mapping):
+    """Apply a name substitution to every op and output."""
+    def sub(v):
+        return Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
+
+    ops = [Op(tuple(mapping.get(n, n) for n in op.outs), op.prim, tuple(sub(a) for a in op.args), op.attrs)
+           for op in ops]
+    return ops, tuple(sub(v) for v in outputs)
