@@ -12,7 +12,7 @@ import re
 
 import astor
 
-from .primitives import PRIMS
+from .primitives import HELPERS, PRIMS
 from .trace import Const, Var
 
 AUTO = re.compile(r"v\d+$")
@@ -62,8 +62,14 @@ def emit_function(trace, name, doc=None, returns=None):
 def emit_module(functions, header=None):
     """A standalone module: imports, inline helpers, then the functions' sources."""
     text = "\n\n".join(functions)
-    helpers = sorted({p.helper for p in PRIMS.values() if p.helper and p.helper_name in text},
-                     key=lambda h: h.strip())
+    helpers, pending = set(), [text]
+    while pending:
+        chunk = pending.pop()
+        for name, src in HELPERS.items():
+            if name not in helpers and re.search(rf"\b{name}\(", chunk):
+                helpers.add(name)
+                pending.append(src)
+    helpers = [HELPERS[name] for name in sorted(helpers)]
     imports = []
     if "math." in text:
         imports.append("import math")

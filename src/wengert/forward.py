@@ -2,6 +2,7 @@
 
 import re
 
+from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
@@ -33,6 +34,9 @@ def forward(primal, seeds, with_value=True, tangent_params=None):
                 ts = tuple(tangents.get(a.name) if isinstance(a, Var) else None for a in op.args)
                 if all(t is None for t in ts):
                     continue
+                if PRIMS[op.prim].tangent is None:
+                    raise WengertError(f"{op.prim} has no forward-mode rule yet", primal.filename,
+                                       primal.lineno.get(op.outs[0], 0), 0, "", "use reverse mode")
                 kw = op.kw
                 b.lib = kw.pop("lib", "np")
                 t = PRIMS[op.prim].tangent(ts, op.out, *op.args, **kw)
@@ -50,7 +54,7 @@ def forward(primal, seeds, with_value=True, tangent_params=None):
                 if t is None:
                     t = Const(0.0) if b.shape(y) == SCALAR else zeros_like(y)
                 outputs.append(t)
-    ops, outputs = rename(dead_code(b.ops, outputs), tuple(outputs), renames)
+    ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), tuple(outputs), renames)
     shapes = {renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, primal.params + tuple(tangent_params), ops, outputs, shapes,
                  primal.filename, primal.lineno)

@@ -23,16 +23,21 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.sum": "sum", "numpy.mean": "mean", "numpy.max": "max", "numpy.min": "min",
               "numpy.amax": "max", "numpy.amin": "min",
               "numpy.zeros": "zeros", "numpy.ones": "ones", "numpy.eye": "eye", "numpy.zeros_like": "zeros_like",
-              "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim"})
+              "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim",
+              "numpy.dot": "dot", "numpy.matmul": "matmul", "numpy.outer": "outer", "numpy.trace": "trace",
+              "numpy.transpose": "transpose", "numpy.reshape": "reshape", "numpy.where": "where",
+              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow"})
 BUILTINS = {"abs": "abs", "len": "len"}
 CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.pi": 3.141592653589793,
              "numpy.e": 2.718281828459045, "math.inf": float("inf"), "numpy.inf": float("inf"),
              "numpy.newaxis": None}
-# Primitives whose trailing positional arguments are static attributes, by name.
-ATTRS = {"sum": ("axis", "keepdims"), "mean": ("axis", "keepdims"), "max": ("axis", "keepdims"),
-         "min": ("axis", "keepdims")}
+# Primitives with static attributes: (number of leading value arguments, attribute names in order).
+ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "max": (1, ("axis", "keepdims")),
+         "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
+         "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
+SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 
@@ -60,8 +65,9 @@ class Module:
                     self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
         for node in self.tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, (int, float)):
-                    self.constants[node.targets[0].id] = node.value.value
+                value = _number_literal(node.value)  # 3, 0.5, and also -1.5 (a UnaryOp in the AST)
+                if value is not None:
+                    self.constants[node.targets[0].id] = value
 
     @classmethod
     def from_file(cls, path):
@@ -92,6 +98,15 @@ class Module:
     def error(self, node, message, hint=""):
         line = getattr(node, "lineno", 0)
         return WengertError(message, self.filename, line, getattr(node, "col_offset", 0), _line(self.lines, line), hint)
+
+
+def _number_literal(node):
+    """The int/float a module-level literal such as `0.5` or `-1.5` stands for, else None."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if type(value) in (int, float) else None
 
 
 def _line(lines, n):
@@ -144,6 +159,7 @@ class Parser:
             if _is_float_annotation(a.annotation):
                 self.b.shapes[a.arg] = shapes.SCALAR
         self.lineno = {}
+        self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
         self.calls.append(node.name)
         self._current = node
         with self.b:
@@ -171,8 +187,9 @@ class Parser:
                 outputs = value if isinstance(value, tuple) else (value,)
                 for v in outputs:
                     if not isinstance(v, Value) or isinstance(v, Const) and not isinstance(v.value, (int, float)):
-                        raise self.m.error(stmt.value, "the return value must be a number or an array",
-                                           "return the computed cost")
+                        got = "None" if isinstance(v, Const) and v.value is None else "this value"
+                        raise self.m.error(stmt.value, f"cannot return {got}: the return value must be a number "
+                                           "or an array", "return the computed cost")
                 return outputs
             self.statement(stmt, env)
         raise self.m.error(node, f"{node.name} does not end with a return", "end the function with `return value`")
@@ -199,12 +216,17 @@ class Parser:
             pass  # docstring
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
+            self.expr(s.value, env)  # name the construct first: `yield x`, an unknown callee like os.system(...)
+            raise self.m.error(s, *UNSUPPORTED_STATEMENTS[ast.Expr])
         else:
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
 
     def assign(self, target, value, env, source):
+        if isinstance(value, Var):
+            value = self.renamed.get(value.name, value)
         if isinstance(target, ast.Name):
             if isinstance(value, tuple):
                 env[target.id] = value
@@ -246,6 +268,7 @@ class Parser:
                 if v == var:
                     self.b.memo[k] = Var(new)
             del self.b.defs[var.name]
+            self.renamed[var.name] = Var(new)
             return Var(new)
         return var
 
@@ -367,9 +390,13 @@ class Parser:
                            "use math/NumPy functions wengert knows or functions defined in this file")
 
     def primitive(self, e, prim, env, lib="np"):
-        names = ATTRS.get(prim, ())
-        n_values = min(len(e.args), 1) if names else len(e.args)
-        args = [self.value(a, env) for a in e.args[:n_values]]
+        n_values, names = ATTRS.get(prim, (len(e.args), ()))
+        if prim in SEQUENCE_ARGS:
+            if not e.args or not isinstance(e.args[0], (ast.Tuple, ast.List)):
+                raise self.m.error(e, f"np.{prim} needs a literal tuple or list of arrays", f"write np.{prim}((a, b))")
+            args = [self.value(a, env) for a in e.args[0].elts]
+        else:
+            args = [self.value(a, env) for a in e.args[:n_values]]
         attrs = {}
         for name, a in zip(names, e.args[n_values:]):
             attrs[name] = self.literal(a)
@@ -378,8 +405,10 @@ class Parser:
                 raise self.m.error(kw.value, f"keyword {kw.arg!r} is not supported here",
                                    f"supported keywords: {', '.join(names) or 'none'}")
             attrs[kw.arg] = self.literal(kw.value)
-        if prim in ("zeros", "ones", "eye") and args:
-            args = [self.as_value(args[0], e)]
+        if prim == "norm" and attrs.get("ord") not in (None, 2, "fro"):
+            raise self.m.error(e, f"np.linalg.norm with ord={attrs['ord']!r} is not supported",
+                               "use the default 2-norm / Frobenius norm")
+        attrs.pop("ord", None)
         if lib == "math" and PRIMS[prim].math:
             attrs["lib"] = "math"
         return self.b.emit(prim, tuple(args), attrs)
@@ -398,7 +427,9 @@ class Parser:
         if name == "dot":
             return self.b.emit("dot", (obj, self.value(e.args[0], env)))
         if name == "transpose":
-            return self.b.emit("transpose", (obj,), {"axes": tuple(self.literal(a) for a in e.args) or None})
+            axes = tuple(self.literal(a) for a in e.args)
+            axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple) else axes
+            return self.b.emit("transpose", (obj,), {"axes": axes or None})
         raise self.m.error(e, f"method {name!r} is not supported", "use the np.<name> function")
 
     def reshape(self, x, shape, node):
@@ -463,11 +494,13 @@ def infer_scalars(trace, scalar_output=False):
     """Parameters reaching math.* (directly or through elementwise ops) are scalars; re-infer shapes.
     With scalar_output (a gradient's contract), the output's elementwise inputs are scalars too."""
     scalar = {v.name for v in trace.outputs if isinstance(v, Var)} if scalar_output else set()
+    scalar |= {p for p in trace.params if trace.shapes.get(p) == shapes.SCALAR}
     for op in reversed(trace.ops):
         p = PRIMS[op.prim]
         if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
             scalar.update(a.name for a in op.args if isinstance(a, Var))
-    keys = {p: shapes.SCALAR for p in trace.params if p in scalar or trace.shapes.get(p) == shapes.SCALAR}
+    keys = {p: trace.shapes[p] for p in trace.params if p in trace.shapes}
+    keys.update({p: shapes.SCALAR for p in trace.params if p in scalar})
     return with_shapes(trace, keys)
 
 
@@ -511,7 +544,7 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),
     ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
-    ast.List: ("list literals are not supported", "use np.stack or a tuple"),
+    ast.List: ("list literals are not supported here", "use a tuple, or np.stack((a, b))"),
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),

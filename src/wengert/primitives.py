@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from . import shapes
-from .trace import apply
+from .trace import apply, rank
 
 
 @dataclass
@@ -37,12 +37,8 @@ class Prim:
     adjoint: object = None
     nondiff: bool = False          # the output carries no derivative
     diff_args: tuple = None        # positions that may carry a derivative (None: all)
-    helper: str = None             # inline helper function the emitted code needs
     statement: bool = False        # emitted as its own statement, never folded into an expression
-
-    @property
-    def helper_name(self):
-        return self.helper.split("def ", 1)[1].split("(", 1)[0] if self.helper else None
+    shape_args: tuple = ()         # positions read only for their shape (any array of that shape will do)
 
     def shape_of(self, keys, attrs):
         attrs = {k: v for k, v in attrs.items() if k != "lib"}
@@ -57,6 +53,13 @@ class Prim:
 
 
 PRIMS = {}
+HELPERS = {}  # name -> source of a small function the generated code may call; emitted inline when used
+
+
+def helper(source):
+    name = source.split("def ", 1)[1].split("(", 1)[0]
+    HELPERS[name] = source.strip() + "\n"
+    return name
 
 
 def defprim(name, numpy, **kw):
@@ -99,8 +102,17 @@ def elementwise(name, numpy, sympy_fn, *partials, math=None, diff_args=None):
     def adjoint(g, y, *args):
         return tuple(Lazy(lambda d=d, x=x: unbroadcast(g * d(y, *args), x)) for d, x in zip(partials, args))
 
-    return defprim(name, numpy, math=math, sympy=sympy_fn, shape=shapes.broadcast,
+    return defprim(name, numpy, math=math, sympy=_vectorized(sympy_fn), shape=shapes.broadcast,
                    tangent=tangent, adjoint=adjoint, diff_args=diff_args)
+
+
+def _vectorized(fn):
+    """Apply a scalar SymPy meaning elementwise when any argument is an (object) array."""
+    def meaning(*args):
+        if any(isinstance(a, np.ndarray) for a in args):
+            return np.vectorize(fn, otypes=[object])(*args)
+        return fn(*args)
+    return meaning
 
 
 class Lazy:
@@ -151,7 +163,8 @@ clip = elementwise("clip", "np.clip({0}, {1}, {2})",
 # ---- operations without a derivative ---------------------------------------------------
 
 def nondiff(name, numpy, sympy_fn=None, shape=None, math=None):
-    return defprim(name, numpy, math=math, sympy=sympy_fn, shape=shape, nondiff=True)
+    return defprim(name, numpy, math=math, sympy=_vectorized(sympy_fn) if shape is shapes.broadcast else sympy_fn,
+                   shape=shape, nondiff=True)
 
 
 sign = nondiff("sign", "np.sign({0})", sympy.sign, shapes.broadcast)
@@ -161,7 +174,7 @@ greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)
 greater_equal = nondiff("greater_equal", "{0} >= {1}", lambda a, b: a >= b, shapes.broadcast)
 equal = nondiff("equal", "{0} == {1}", lambda a, b: sympy.Eq(a, b), shapes.broadcast)
 not_equal = nondiff("not_equal", "{0} != {1}", lambda a, b: sympy.Ne(a, b), shapes.broadcast)
-shape_ = nondiff("shape", "np.shape({0})", lambda a: np.shape(a))
+shape_ = nondiff("shape", "np.shape({0})", lambda a: np.shape(a), lambda a: ("shapeof", a))
 size = nondiff("size", "np.size({0})", lambda a: np.size(a), lambda a: shapes.SCALAR)
 ndim = nondiff("ndim", "np.ndim({0})", lambda a: np.ndim(a), lambda a: shapes.SCALAR)
 len_ = nondiff("len", "len({0})", len, lambda a: shapes.SCALAR)
@@ -189,10 +202,28 @@ def _unreduce_src(g, x, axis=None, keepdims=False):
     return f"np.broadcast_to({g}, np.shape({x}))"
 
 
-defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False: x,
+defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False: x, shape_args=(1,),
         tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else unreduce(ts[0], x, **kw),
         adjoint=lambda h, y, g, x, **kw: (apply("sum", h, axis=kw.get("axis"), keepdims=kw.get("keepdims")), None),
         diff_args=(0,))
+
+
+defprim("expand_dims", "np.expand_dims({0}, {axis})",
+        sympy=lambda g, axis: np.expand_dims(_obj(g), axis),
+        shape=lambda g, axis: _expanded(g, axis),
+        tangent=lambda ts, y, g, axis: apply("expand_dims", ts[0], axis=axis),
+        adjoint=lambda h, y, g, axis: (apply("sum", h, axis=axis),))
+
+
+def _expanded(key, axis):
+    if not shapes.known(key):
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    dims = list(key)
+    rank = len(key) + len(axes)
+    for a in sorted(x % rank for x in axes):
+        dims.insert(a, 1)
+    return tuple(dims)
 
 
 def reduction(name, sympy_fn, adjoint):
@@ -216,6 +247,11 @@ def _sym_reduce(fn):
     return meaning
 
 
+def _sym_mean(x, axis, keepdims):
+    total = _sym_reduce(lambda a, b: a + b)(x, axis, keepdims)
+    return total * sympy.Rational(np.size(total), np.size(x))
+
+
 def _reduce_object(x, fn, axis, keepdims):
     if axis is None:
         out = functools.reduce(fn, x.ravel().tolist())
@@ -230,8 +266,7 @@ def _reduce_object(x, fn, axis, keepdims):
 
 sum_ = reduction("sum", _sym_reduce(lambda a, b: a + b),
                  lambda g, y, x, axis=None, keepdims=False: (unreduce(g, x, axis, keepdims),))
-mean = reduction("mean", lambda x, axis=None, keepdims=False:
-                 _sym_reduce(lambda a, b: a + b)(x, axis, keepdims) * sympy.Rational(np.size(np.mean(np.zeros(np.shape(x)), axis=axis, keepdims=keepdims)), np.size(x)),
+mean = reduction("mean", lambda x, axis=None, keepdims=False: _sym_mean(x, axis, keepdims),
                  lambda g, y, x, axis=None, keepdims=False: (unreduce(g * (size(y) / size(x)), x, axis, keepdims),))
 max_ = reduction("max", _sym_reduce(sympy.Max), lambda g, y, x, axis=None, keepdims=False:
                  (unreduce(g, x, axis, keepdims) * _tie_weights(y, x, axis, keepdims),))
@@ -240,7 +275,7 @@ min_ = reduction("min", _sym_reduce(sympy.Min), lambda g, y, x, axis=None, keepd
 
 # ---- broadcasting bookkeeping (emitted by the rules above) --------------------------------------
 
-UNBROADCAST_HELPER = '''
+helper('''
 def _unbroadcast(g, x):
     """Sum g over the axes that broadcasting added to x's shape."""
     shape = np.shape(x)
@@ -249,17 +284,17 @@ def _unbroadcast(g, x):
     lead = np.ndim(g) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
     return np.reshape(np.sum(g, axis=axes), shape)
-'''
+''')
 
 
 def _unbroadcast_src(g, x):
     return f"_unbroadcast({g}, {x})"
 
 
-defprim("unbroadcast", _unbroadcast_src, shape=lambda g, x: x, helper=UNBROADCAST_HELPER,
+defprim("unbroadcast", _unbroadcast_src, shape=lambda g, x: x, shape_args=(1,),
         tangent=lambda ts, y, g, x: None if ts[0] is None else unbroadcast(ts[0], x),
         adjoint=lambda h, y, g, x: (broadcast_like(h, g), None), diff_args=(0,), sympy=lambda g, x: _sym_unbroadcast(g, x))
-defprim("broadcast_like", "np.broadcast_to({0}, np.shape({1}))", shape=lambda t, ref: ref,
+defprim("broadcast_like", "np.broadcast_to({0}, np.shape({1}))", shape=lambda t, ref: ref, shape_args=(1,),
         tangent=lambda ts, y, t, ref: None if ts[0] is None else broadcast_like(ts[0], ref),
         adjoint=lambda h, y, t, ref: (unbroadcast(h, t), None), diff_args=(0,),
         sympy=lambda t, ref: t if np.shape(t) == np.shape(ref) else np.broadcast_to(np.asarray(t, dtype=object), np.shape(ref)))
@@ -299,3 +334,278 @@ def _sym_sum_axes(g, lead, units):
     if units:
         g = np.asarray(_reduce_object(g, lambda a, b: a + b, units, True), dtype=object)
     return g if g.shape else g.item()
+
+
+# ---- linear algebra ----------------------------------------------------------------------------------
+
+def _obj(x):
+    return np.asarray(x, dtype=object)
+
+
+def _scalar_or_array(x):
+    x = np.asarray(x, dtype=object)
+    return x.item() if x.shape == () else x
+
+
+def _bilinear_tangent(op):
+    """Tangent of a product-like op: op(ta, b) + op(a, tb)."""
+    def tangent(ts, y, a, b):
+        terms = [op(ts[0], b) if ts[0] is not None else None, op(a, ts[1]) if ts[1] is not None else None]
+        terms = [t for t in terms if t is not None]
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    return tangent
+
+
+def _dot_adjoint(g, y, a, b):
+    ra, rb = rank(a), rank(b)
+    if ra is None or rb is None or ra > 2 or rb > 2:
+        return _rank_generic_vjp("dot", g, a, b)
+    if ra == 0 or rb == 0:
+        return (Lazy(lambda: unbroadcast(g * b, a)), Lazy(lambda: unbroadcast(g * a, b)))
+    return (Lazy(lambda: outer(g, b) if (ra, rb) == (2, 1) else dot(g, b.T)),
+            Lazy(lambda: outer(a, g) if (ra, rb) == (1, 2) else dot(a.T, g)))
+
+
+def _matmul_adjoint(g, y, a, b):
+    ra, rb = rank(a), rank(b)
+    if ra is None or rb is None or (min(ra, rb) == 1 and max(ra, rb) > 2):
+        return _rank_generic_vjp("matmul", g, a, b)
+    if ra == 1 and rb == 1:
+        return (Lazy(lambda: g * b), Lazy(lambda: g * a))
+    if rb == 1:
+        return (Lazy(lambda: outer(g, b)), Lazy(lambda: g @ a))
+    if ra == 1:
+        return (Lazy(lambda: b @ g), Lazy(lambda: outer(a, g)))
+    return (Lazy(lambda: unbroadcast(g @ swap_last(b), a)), Lazy(lambda: unbroadcast(swap_last(a) @ g, b)))
+
+
+def swap_last(x):
+    return x.T if rank(x) == 2 else apply("swapaxes", x)
+
+
+dot = defprim("dot", "np.dot({0}, {1})", sympy=lambda a, b: _scalar_or_array(np.dot(_obj(a), _obj(b))),
+              shape=shapes.dot, tangent=_bilinear_tangent(lambda a, b: dot(a, b)), adjoint=_dot_adjoint)
+matmul = defprim("matmul", "{0} @ {1}", sympy=lambda a, b: _scalar_or_array(np.matmul(_obj(a), _obj(b))),
+                 shape=shapes.matmul, tangent=_bilinear_tangent(lambda a, b: a @ b), adjoint=_matmul_adjoint)
+outer = defprim("outer", "np.outer({0}, {1})", sympy=lambda a, b: np.outer(_obj(a), _obj(b)),
+                shape=lambda a, b: (a[0] if shapes.known(a) and a else None, b[0] if shapes.known(b) and b else None),
+                tangent=_bilinear_tangent(lambda a, b: outer(a, b)),
+                adjoint=lambda g, y, a, b: (Lazy(lambda: dot(g, b)), Lazy(lambda: dot(g.T, a))))
+swapaxes = defprim("swapaxes", "np.swapaxes({0}, -1, -2)", sympy=lambda a: np.swapaxes(_obj(a), -1, -2),
+                   shape=lambda a: a[:-2] + a[:-3:-1] if shapes.known(a) else None,
+                   tangent=lambda ts, y, a: apply("swapaxes", ts[0]),
+                   adjoint=lambda g, y, a: (apply("swapaxes", g),))
+
+helper('''
+def _dot_vjp(g, a, b):
+    """Cotangents (da, db) of y = np.dot(a, b) for scalars, vectors and matrices."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return _unbroadcast(g * b, a), _unbroadcast(g * a, b)
+    da = np.outer(g, b) if (na, nb) == (2, 1) else np.dot(g, np.transpose(b))
+    db = np.outer(a, g) if (na, nb) == (1, 2) else np.dot(np.transpose(a), g)
+    return da, db
+''')
+helper('''
+def _matmul_vjp(g, a, b):
+    """Cotangents (da, db) of y = a @ b for any ranks, batched dimensions included."""
+    a2 = a[None, :] if np.ndim(a) == 1 else a
+    b2 = b[:, None] if np.ndim(b) == 1 else b
+    g2 = g
+    if np.ndim(b) == 1:
+        g2 = np.expand_dims(g2, -1)
+    if np.ndim(a) == 1:
+        g2 = np.expand_dims(g2, -2)
+    da = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2)
+    db = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2)
+    return np.reshape(da, np.shape(a)), np.reshape(db, np.shape(b))
+''')
+defprim("dot_vjp", "_dot_vjp({0}, {1}, {2})", sympy=lambda g, a, b: _sym_vjp(g, a, b))
+defprim("matmul_vjp", "_matmul_vjp({0}, {1}, {2})", sympy=lambda g, a, b: _sym_vjp(g, a, b))
+
+
+def _rank_generic_vjp(name, g, a, b):
+    """(da, db) through a helper that inspects ranks at run time."""
+    both = apply(name + "_vjp", g, a, b)
+    return tuple(Lazy(lambda i=i: apply("index", both, spec=(("int", i),))) for i in (0, 1))
+
+
+def _sym_vjp(g, a, b):
+    """Cotangents of a and b through dot/matmul on object arrays (for the symbolic check)."""
+    a, b, g = _obj(a), _obj(b), _obj(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return _sym_unbroadcast(g * b, a), _sym_unbroadcast(g * a, b)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    da = _sym_unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2)
+    db = _sym_unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2)
+    return _scalar_or_array(np.reshape(_obj(da), a.shape)), _scalar_or_array(np.reshape(_obj(db), b.shape))
+
+
+def _transpose_src(x, axes=None):
+    return f"{x}.T" if axes is None else f"np.transpose({x}, {axes!r})"
+
+
+def _inverse(axes):
+    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+
+
+transpose = defprim("transpose", _transpose_src, sympy=lambda x, axes=None: np.transpose(_obj(x), axes),
+                    shape=shapes.transpose,
+                    tangent=lambda ts, y, x, axes=None: apply("transpose", ts[0], axes=axes),
+                    adjoint=lambda g, y, x, axes=None: (apply("transpose", g, axes=_inverse(axes)),))
+eye_like = nondiff("eye_like", "np.eye(*np.shape({0}))", lambda a: np.eye(*np.shape(a), dtype=int).astype(object),
+                   lambda a: a)
+trace_ = defprim("trace", "np.trace({0})", sympy=lambda a: np.trace(_obj(a)), shape=lambda a: shapes.SCALAR,
+                 tangent=lambda ts, y, a: apply("trace", ts[0]),
+                 adjoint=lambda g, y, a: (g * eye_like(a),))
+reshape = defprim("reshape", "np.reshape({0}, {1})", sympy=lambda x, s: np.reshape(_obj(x), s),
+                  shape=lambda x, s: s[1] if s[:1] == ("shapeof",) else
+                  shapes.from_literal(s[1]) if s[:1] == ("const",) and -1 not in s[1] else None,
+                  tangent=lambda ts, y, x, s: apply("reshape", ts[0], s),
+                  adjoint=lambda g, y, x, s: (apply("reshape", g, shape_(x)), None), diff_args=(0,))
+tuple_ = nondiff("tuple", lambda *xs: "(" + ", ".join(xs) + ("," if len(xs) == 1 else "") + ")",
+                 lambda *xs: tuple(xs))
+
+
+def _where_tangent(ts, y, c, a, b):
+    ta = ts[1] if ts[1] is not None else 0.0
+    tb = ts[2] if ts[2] is not None else 0.0
+    return broadcast_like(where(c, ta, tb), y)
+
+
+where = defprim("where", "np.where({0}, {1}, {2})",
+                sympy=_vectorized(lambda c, a, b: sympy.Piecewise((a, c), (b, True))),
+                shape=shapes.broadcast, tangent=_where_tangent, diff_args=(1, 2),
+                adjoint=lambda g, y, c, a, b: (None, Lazy(lambda: unbroadcast(where(c, g, 0.0), a)),
+                                                Lazy(lambda: unbroadcast(where(c, 0.0, g), b))))
+
+
+def _norm_src(x, ord=None):
+    return f"np.linalg.norm({x}{_kwargs(ord=ord)})"
+
+
+norm = defprim("norm", _norm_src,
+               sympy=lambda x, ord=None: sympy.sqrt(sum(v ** 2 for v in _obj(x).ravel().tolist())),
+               shape=lambda x, ord=None: shapes.SCALAR,
+               tangent=lambda ts, y, x, ord=None: apply("sum", x * ts[0]) / y,
+               adjoint=lambda g, y, x, ord=None: (g * x / y,))
+
+# ---- indexing and joining ------------------------------------------------------------------------------
+
+
+def _index_text(spec, dyn):
+    def bound(b):
+        return "" if b is None else dyn[b[1] - 1] if isinstance(b, tuple) else str(b)
+
+    parts = []
+    for item in spec:
+        kind = item[0]
+        if kind == "int":
+            parts.append(str(item[1]))
+        elif kind == "arg":
+            parts.append(dyn[item[1] - 1])
+        elif kind == "newaxis":
+            parts.append("None")
+        elif kind == "ellipsis":
+            parts.append("...")
+        else:
+            start, stop, step = (bound(b) for b in item[1:])
+            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+    return ", ".join(parts) if len(parts) != 1 or parts[0] == "..." else parts[0] + ("" if kind != "ellipsis" else "")
+
+
+def _index_src(x, *dyn, spec):
+    return f"{x}[{_index_text(spec, dyn)}]"
+
+
+def _sym_index(x, *dyn, spec):
+    key = []
+    for item in spec:
+        kind = item[0]
+        if kind == "int":
+            key.append(item[1])
+        elif kind == "arg":
+            key.append(int(dyn[item[1] - 1]))
+        elif kind == "newaxis":
+            key.append(None)
+        elif kind == "ellipsis":
+            key.append(Ellipsis)
+        else:
+            key.append(slice(*(int(dyn[b[1] - 1]) if isinstance(b, tuple) else b for b in item[1:])))
+    if isinstance(x, tuple):
+        return x[key[0]]
+    return _scalar_or_array(_obj(x)[tuple(key)])
+
+
+helper('''
+def _scatter(g, x, index):
+    """The cotangent of x[index]: g placed at index, zeros elsewhere."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, 1.0))
+    out[index] = g
+    return out
+''')
+
+index = defprim("index", _index_src, sympy=_sym_index, shape=lambda x, *dyn, spec: shapes.index(x, spec),
+                tangent=lambda ts, y, x, *dyn, spec: apply("index", ts[0], *dyn, spec=spec),
+                adjoint=lambda g, y, x, *dyn, spec: (apply("scatter", g, x, *dyn, spec=spec),) + (None,) * len(dyn),
+                diff_args=(0,))
+
+
+def _sym_scatter(g, x, *dyn, spec):
+    out = np.zeros(np.shape(x), dtype=int).astype(object)
+    probe = np.arange(out.size).reshape(out.shape)
+    picked = _obj(_sym_index(probe, *dyn, spec=spec))
+    flat = out.ravel()
+    for pos, value in zip(np.asarray(picked).ravel().tolist(), np.broadcast_to(_obj(g), np.shape(picked)).ravel().tolist()):
+        flat[pos] = flat[pos] + value
+    return _scalar_or_array(flat.reshape(out.shape))
+
+
+defprim("scatter", lambda g, x, *dyn, spec: f"_scatter({g}, {x}, np.s_[{_index_text(spec, dyn)}])",
+        sympy=_sym_scatter, shape=lambda g, x, *dyn, spec: x, diff_args=(0,), shape_args=(1,),
+        tangent=lambda ts, y, g, x, *dyn, spec: apply("scatter", ts[0], x, *dyn, spec=spec),
+        adjoint=lambda h, y, g, x, *dyn, spec: (apply("index", h, *dyn, spec=spec),) + (None,) * (1 + len(dyn)))
+
+
+def _seq(xs):
+    return "(" + ", ".join(xs) + ("," if len(xs) == 1 else "") + ")"
+
+
+helper('''
+def _split_like(g, axis, *parts):
+    """Cut g along axis into pieces shaped like parts: the cotangents of np.concatenate."""
+    ends = np.cumsum([np.shape(p)[axis] for p in parts])
+    return np.split(g, ends[:-1], axis=axis)
+''')
+
+concatenate = defprim(
+    "concatenate", lambda *xs, axis=0: f"np.concatenate({_seq(xs)}{_kwargs(axis=axis) if axis else ''})",
+    sympy=lambda *xs, axis=0: np.concatenate([_obj(x) for x in xs], axis=axis),
+    tangent=lambda ts, y, *xs, axis=0: apply("concatenate", *[t if t is not None else zeros_like(x)
+                                                              for t, x in zip(ts, xs)], axis=axis),
+    adjoint=lambda g, y, *xs, axis=0: tuple(
+        Lazy(lambda i=i: apply("index", apply("split_like", g, *xs, axis=axis), spec=(("int", i),)))
+        for i in range(len(xs))))
+defprim("split_like", lambda g, *xs, axis=0: f"_split_like({g}, {axis!r}, {', '.join(xs)})",
+        nondiff=False, sympy=lambda g, *xs, axis=0: np.split(_obj(g), np.cumsum([np.shape(x)[axis] for x in xs])[:-1],
+                                                               axis=axis))
+stack = defprim(
+    "stack", lambda *xs, axis=0: f"np.stack({_seq(xs)}{_kwargs(axis=axis) if axis else ''})",
+    sympy=lambda *xs, axis=0: np.stack([_obj(x) for x in xs], axis=axis),
+    tangent=lambda ts, y, *xs, axis=0: apply("stack", *[t if t is not None else zeros_like(x)
+                                                        for t, x in zip(ts, xs)], axis=axis),
+    adjoint=lambda g, y, *xs, axis=0: tuple(Lazy(lambda i=i: apply("take", g, index=i, axis=axis))
+                                            for i in range(len(xs))))
+defprim("take", "np.take({0}, {index}, axis={axis})",
+        sympy=lambda g, index, axis: _scalar_or_array(np.take(_obj(g), index, axis=axis)),
+        tangent=lambda ts, y, g, **kw: apply("take", ts[0], **kw))
+
+
+for _name in ("shape", "size", "ndim", "len", "zeros_like", "ones_like", "eye_like"):
+    PRIMS[_name].shape_args = (0,)

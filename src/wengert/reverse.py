@@ -32,6 +32,9 @@ def reverse(primal, wrt, seed=None, with_value=False):
                 continue
             _name_adjoint(b, g, op.outs[0], renames, names, primal_names)
             p = PRIMS[op.prim]
+            if p.adjoint is None:
+                raise WengertError(f"{op.prim} has no reverse-mode rule yet", primal.filename,
+                                   primal.lineno.get(op.outs[0], 0), 0, "", "use forward mode or another operation")
             kw = op.kw
             b.lib = kw.pop("lib", "np")
             contributions = p.adjoint(g, op.out, *op.args, **kw)
@@ -52,7 +55,7 @@ def reverse(primal, wrt, seed=None, with_value=False):
             _name_adjoint(b, g, w, renames, names, primal_names)
             grads.append(g)
     outputs = ((y,) if with_value else ()) + tuple(grads)
-    ops, outputs = rename(dead_code(b.ops, outputs), outputs, renames)
+    ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), outputs, renames)
     params = primal.params + ((seed,) if seed else ())
     shapes = {renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, params, ops, outputs, shapes, primal.filename, primal.lineno)

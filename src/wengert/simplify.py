@@ -53,6 +53,10 @@ def rewrite(b, p, args, attrs):
         op = defs.get(v.name) if isinstance(v, Var) else None
         return op if op is not None and op.prim == prim else None
 
+    if p.shape is shapes.broadcast and len(args) == 2:
+        lighter = _scalar_operand(b, args) or _expand_unreduced(b, args)
+        if lighter is not None:
+            return b.emit(name, lighter, dict(attrs))
     if name in ("add", "sub", "mul", "div", "pow"):
         a, c = args
         same_a = key(c) == shapes.SCALAR or key(c) == key(a)
@@ -117,6 +121,13 @@ def rewrite(b, p, args, attrs):
         if axes is not None:
             lead, units = axes
             return b.emit("sum_axes", (g,), {"lead": lead, "units": units}) if lead or units else g
+    elif name == "size":
+        if key(args[0]) == shapes.SCALAR:
+            return Const(1)
+    elif name == "scatter":
+        g, x = args[:2]
+        if len(args) == 2 and _only_reshapes(dict(attrs)["spec"], key(x)):
+            return b.emit("reshape", (g, b.emit("shape", (x,))))
     elif name == "broadcast_like":
         t, ref = args
         if key(t) == key(ref):
@@ -124,15 +135,115 @@ def rewrite(b, p, args, attrs):
     return None
 
 
-def dead_code(ops, outputs):
-    """Drop ops whose results are never used by the outputs."""
+def _scalar_behind(b, v):
+    """The scalar s when v is s broadcast to a shape (possibly reshaped or negated), else None."""
+    op = b.defs.get(v.name) if isinstance(v, Var) else None
+    if op is None:
+        return None
+    kw = op.kw
+    if op.prim in ("unreduce", "broadcast_like") and kw.get("axis") is None and b.shape(op.args[0]) == shapes.SCALAR:
+        return op.args[0]
+    if op.prim in ("expand_dims", "reshape", "neg"):
+        s = _scalar_behind(b, op.args[0])
+        return b.emit("neg", (s,)) if s is not None and op.prim == "neg" else s
+    return None
+
+
+def _scalar_operand(b, args):
+    """In a broadcasting binary op whose other operand already has the result's shape,
+    a broadcast scalar operand can be the scalar itself."""
+    out = shapes.broadcast(*(b.shape(a) for a in args))
+    if out is None or out == shapes.SCALAR:
+        return None
+    for i, v in enumerate(args):
+        if b.shape(args[1 - i]) == out:
+            s = _scalar_behind(b, v)
+            if s is not None:
+                return (s, args[1]) if i == 0 else (args[0], s)
+    return None
+
+
+def _expand_unreduced(b, args):
+    """In x * unreduce(g) the broadcast to x's shape is implicit: use g with the reduced axes kept as 1."""
+    for i, v in enumerate(args):
+        op = b.defs.get(v.name) if isinstance(v, Var) else None
+        other = args[1 - i]
+        if op is not None and op.prim == "unreduce" and b.shape(other) == b.shape(op.args[1]):
+            g, kw = op.args[0], op.kw
+            if kw.get("axis") is not None and not kw.get("keepdims"):
+                g = b.emit("expand_dims", (g,), {"axis": kw["axis"]})
+            return (g, other) if i == 0 else (other, g)
+    return None
+
+
+def _only_reshapes(spec, key):
+    """Does indexing with spec only add or drop unit axes (so its adjoint is a reshape)?"""
+    if not shapes.known(key):
+        return False
+    i = 0
+    for item in spec:
+        if item[0] == "newaxis":
+            continue
+        if i >= len(key):
+            return False
+        if item[0] == "int" and item[1] in (0, -1) and key[i] == 1 or item[0] == "slice" and item[1:] == (None,) * 3:
+            i += 1
+            continue
+        return False
+    return True
+
+
+def dead_code(ops, outputs, shape_keys=None, params=()):
+    """Drop ops whose results are never used by the outputs.
+
+    An argument read only for its shape does not keep its value alive when another
+    value of the same shape is at hand (a parameter, or one that is live anyway)."""
+    from .primitives import PRIMS
+
+    same = _shape_classes(ops, shape_keys or {})
+    where = {n: i for i, op in enumerate(ops) for n in op.outs}
     live = {v.name for v in outputs if isinstance(v, Var)}
     kept = []
-    for op in reversed(ops):
-        if any(n in live for n in op.outs):
-            kept.append(op)
-            live.update(a.name for a in op.args if isinstance(a, Var))
+    for i in range(len(ops) - 1, -1, -1):
+        op = ops[i]
+        if not any(n in live for n in op.outs):
+            continue
+        args = list(op.args)
+        for k in PRIMS[op.prim].shape_args:
+            a = args[k] if k < len(args) else None
+            if isinstance(a, Var) and a.name not in live and a.name in same:
+                stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
+                               key=lambda v: where.get(v, -1), default=None)
+                if stand_in is not None:
+                    args[k] = Var(stand_in)
+        op = Op(op.outs, op.prim, tuple(args), op.attrs)
+        kept.append(op)
+        live.update(a.name for a in op.args if isinstance(a, Var))
     return kept[::-1]
+
+
+def _shape_classes(ops, keys):
+    """Names known to share a shape: the operands and result of broadcasting ops with equal keys."""
+    from .primitives import PRIMS
+
+    parent = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for op in ops:
+        if PRIMS[op.prim].shape is not shapes.broadcast or len(op.outs) != 1:
+            continue
+        out = op.outs[0]
+        for a in op.args:
+            if isinstance(a, Var) and keys.get(a.name, a.name) == keys.get(out, out):
+                parent[find(a.name)] = find(out)
+    classes = {}
+    for x in list(parent):
+        classes.setdefault(find(x), set()).add(x)
+    return {x: classes[find(x)] for x in parent}
 
 
 def rename(ops, outputs, mapping):

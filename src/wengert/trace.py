@@ -197,3 +197,16 @@ def activity(trace, wrt):
         if any(n in useful for n in op.outs) and not PRIMS[op.prim].nondiff:
             useful.update(a.name for a in op.args if isinstance(a, Var))
     return varied & useful
+
+
+def key(x):
+    """Static shape key of a value in the active Builder (see shapes.py)."""
+    return _stack[-1].shape(lift(x))
+
+
+def rank(x):
+    """Number of dimensions when known statically, else None."""
+    from .shapes import known
+
+    k = key(x)
+    return len(k) if known(k) else None
