@@ -1,0 +1,76 @@
+"""Timing helpers shared by the benchmarks.
+
+`per_call` times several callables in interleaved rounds (A, B, C, A, B, C, ...), so a
+slow spell of a busy machine hits every candidate alike; each measurement is a
+timeit loop sized to about `target` seconds, and the result is the median time per
+call. `once` times a fresh, uncached operation. `table` lays out plain text columns.
+"""
+
+import statistics
+import time
+import timeit
+
+
+def loop_size(timer, target):
+    """Calls per measurement so that one measurement takes about `target` seconds."""
+    number = 1
+    while True:
+        elapsed = timer.timeit(number)
+        if elapsed >= target / 10:
+            return max(1, round(number * target / elapsed))
+        number *= 10
+
+
+def per_call(candidates, rounds=15, target=0.02):
+    """Median seconds per call of each entry of `candidates` (name -> (fn, args)), called as fn(*args)."""
+    timers, numbers, samples = {}, {}, {}
+    for label, (fn, args) in candidates.items():
+        fn(*args)  # warm up: JIT compilation, caches, lazy imports
+        names = [f"a{i}" for i in range(len(args))]
+        stmt = f"fn({', '.join(names)})"  # no *args unpacking: the loop adds as little as it can
+        timers[label] = timeit.Timer(stmt, globals={"fn": fn, **dict(zip(names, args))})
+        numbers[label] = loop_size(timers[label], target)
+        samples[label] = []
+    for _ in range(rounds):
+        for label, timer in timers.items():
+            samples[label].append(timer.timeit(numbers[label]) / numbers[label])
+    return {label: statistics.median(s) for label, s in samples.items()}
+
+
+def once(fn, setup=None, repeat=20):
+    """Median seconds of fn() run once after each setup() (for work that must not be cached)."""
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def format_time(seconds):
+    """A duration with a readable unit: '153 ns', '4.21 µs', '12.3 ms'."""
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            value = seconds / scale
+            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def table(headers, rows):
+    """Plain text table: first column left-aligned, the others right-aligned."""
+    cells = [list(map(str, headers))] + [list(map(str, row)) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+
+
+def ratio_table(times, baseline):
+    """`table` of time per call and ratio to the `baseline` entry of `times` (name -> seconds)."""
+    ratios = {name: t / times[baseline] for name, t in times.items()}
+    rows = [(name, format_time(t), f"{ratios[name]:.{2 if ratios[name] < 10 else 0}f}x") for name, t in times.items()]
+    return table(("", "time/call", f"vs {baseline}"), rows)
