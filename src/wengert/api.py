@@ -21,7 +21,7 @@ from .errors import WengertError
 from .forward import forward
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .reverse import reverse
-from .trace import Const, Var
+from .trace import Const, Names, Var
 
 KINDS = ("grad", "value_and_grad", "jvp", "vjp")
 MODES = ("reverse", "forward")
@@ -140,13 +140,46 @@ DOCS = {"grad": "Gradient of {f} with respect to {wrt} ({mode} mode).",
 
 
 def generate_function(primal, kind, wrt=None, mode="reverse"):
-    """(function name, function source) of the requested derivative."""
-    trace, returns = derive(primal, kind, wrt, mode)
-    names, _ = resolve_wrt(primal, wrt)
+    """(function name, source of the function and any it calls) of the requested derivative."""
+    names, single = resolve_wrt(primal, wrt)
     name = f"{primal.name}_{kind}"
     doc = DOCS[kind].format(f=primal.name, wrt=", ".join(names), mode=mode,
                             tangents=", ".join(f"{w}_dot" for w in names))
+    if mode == "forward" and kind in ("grad", "value_and_grad"):
+        shaped = infer_scalars(primal, scalar_output=True)
+        if any(shaped.shapes.get(w, w) != shapes.SCALAR for w in names):
+            return name, _forward_by_elements(shaped, kind, names, single, name, doc)
+    trace, returns = derive(primal, kind, wrt, mode)
     return name, emit_function(trace, name, doc, returns)
+
+
+def _forward_by_elements(primal, kind, names, single, name, doc):
+    """Forward-mode gradient with array parameters: one tangent sweep per input element."""
+    sources, jvps = [], {}
+    for w in names:
+        tangent = _fresh(f"{w}_dot", primal)
+        trace = forward(primal, [({w: Var(tangent)}, lambda v: v + "_dot")], tangent_params={tangent: w})
+        jvps[w] = f"_{primal.name}_jvp_{w}"
+        sources.append(emit_function(trace, jvps[w], f"Value of {primal.name} and its derivative along {tangent}.",
+                                     (0, 1)))
+    local = Names(set(primal.params))
+    params = ", ".join(primal.params)
+    grads = {w: local.fresh("d" + w) for w in names}
+    index, seed = local.fresh("i"), local.fresh("seed")
+    lines = [f"def {name}({params}):", f'    """{doc[:-1]}: one sweep per element."""']
+    for w in names:
+        lines += [f"    {grads[w]} = np.zeros(np.shape({w}))",
+                  f"    for {index} in np.ndindex(*np.shape({w})):",
+                  f"        {seed} = np.zeros(np.shape({w}))",
+                  f"        {seed}[{index}] = 1.0",
+                  f"        {grads[w]}[{index}] = {jvps[w]}({params}, {seed})[1]"]
+    result = grads[names[0]] if single else "(" + ", ".join(grads[w] for w in names) + ("," if len(names) == 1 else "") + ")"
+    if kind == "value_and_grad":
+        value = local.fresh("value")
+        lines.append(f"    {value} = {jvps[names[0]]}({params}, np.zeros(np.shape({names[0]})))[0]")
+        result = f"{value}, {result}"
+    lines.append(f"    return {result}")
+    return "\n\n".join(sources + ["\n".join(lines) + "\n"])
 
 
 def generate(primal, kind="grad", wrt=None, mode="reverse", header=None):

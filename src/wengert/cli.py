@@ -11,7 +11,7 @@ import numpy as np
 
 from .api import KINDS, MODES, generate, resolve_wrt
 from .errors import WengertError
-from .parse import Module, parse
+from .parse import Module, parse, with_shapes
 from .table import trace_table
 
 
@@ -47,6 +47,9 @@ def build_parser():
     g.add_argument("--mode", choices=MODES, default=None, help="reverse (default) or forward")
     g.add_argument("--wrt", **wrt)
     g.add_argument("--kind", choices=KINDS, default="grad", help="what the generated function returns")
+    g.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="specialize to a parameter's shape: X=N,D (symbols or sizes; 1 marks a broadcast "
+                        "axis; X= for a scalar), once per parameter")
     g.set_defaults(run=run_grad)
 
     t = sub.add_parser("trace", help="print the evaluation trace (primal and adjoint) of FUNC")
@@ -66,6 +69,8 @@ def build_parser():
 
 def run_grad(args):
     primal = load(args.target)
+    if args.shape:
+        primal = with_shapes(primal, {**primal.shapes, **dict(parse_shape(text, primal) for text in args.shape)})
     mode = args.mode or ("forward" if args.kind == "jvp" else "reverse")
     if (args.kind, mode) in (("jvp", "reverse"), ("vjp", "forward")):
         raise UsageError(f"--kind {args.kind} is {'forward' if args.kind == 'jvp' else 'reverse'} mode; "
@@ -117,6 +122,17 @@ def parse_wrt(text):
     if "" in items:
         raise UsageError(f"--wrt {text!r}: give parameter names or indices separated by commas")
     return items[0] if len(items) == 1 else items
+
+
+def parse_shape(text, primal):
+    """'X=N,D' -> ('X', ('N', 'D')); 'b=1,M' -> ('b', (1, 'M')); 'x=' -> ('x', ()) a scalar."""
+    name, sep, dims = (part.strip() for part in text.partition("="))
+    if not sep or name not in primal.params:
+        raise UsageError(f"--shape {text!r}: expected NAME=DIMS for a parameter of {primal.name}, e.g. X=N,D")
+    items = [d.strip() for d in dims.split(",")] if dims else []
+    if any(not (d.isidentifier() or d.isdigit()) for d in items):
+        raise UsageError(f"--shape {text!r}: dimensions are names or sizes separated by commas")
+    return name, tuple(1 if d == "1" else d for d in items)
 
 
 def parse_assignment(text):

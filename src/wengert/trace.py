@@ -188,8 +188,13 @@ def activity(trace, wrt):
     """Names that depend on a wrt parameter and influence an output: only these get derivatives."""
     from .primitives import PRIMS
 
+    from .shift import inert_reductions
+
     varied = set(wrt)
+    inert = inert_reductions(trace, trace.shapes)  # e.g. the max in the max trick: its derivative is exactly 0
     for op in trace.ops:
+        if op.outs[0] in inert:
+            continue
         if not PRIMS[op.prim].nondiff and any(isinstance(a, Var) and a.name in varied for a in op.args):
             varied.update(op.outs)
     useful = {v.name for v in trace.outputs if isinstance(v, Var)}
