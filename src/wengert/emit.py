@@ -13,7 +13,7 @@ import re
 import astor
 
 from .primitives import HELPERS, PRIMS
-from .trace import Const, Var
+from .trace import STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
 AUTO = re.compile(r"v\d+$")
 MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
@@ -23,40 +23,185 @@ def emit_function(trace, name, doc=None, returns=None):
     """Source of one function computing trace.outputs from trace.params.
 
     returns: how outputs are returned, as nested tuples of output indices (default: all, flat)."""
-    uses = {}
-    for op in trace.ops:
-        for a in op.args:
-            if isinstance(a, Var):
-                uses[a.name] = uses.get(a.name, 0) + 1
-    for v in trace.outputs:
+    return _Emitter(trace).function(name, doc, returns)
+
+
+class _Emitter:
+    """Turns structured SSA back into plain Python: versions of one variable share a name where
+    their lifetimes allow (loop state, branch results), temporaries used once are folded in."""
+
+    def __init__(self, trace):
+        self.trace = trace
+        self.uses, self.use_blocks = {}, {}
+        self._count(trace.ops, trace.outputs, "top")
+        self.alias = {}
+        self._coalesce(trace.ops, trace.outputs)
+        taken = {self.final(n) for n in defined_names(trace.ops) | set(trace.params)}
+        taken = {n for n in taken if not AUTO.match(n)}
+        self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
+        self.numbering, self.inlined = {}, {}
+        self.alias_targets = set(self.alias.values())
+
+    # ---- analysis -------------------------------------------------------------------------------------
+    def _count(self, ops, results, block, result_weight=2):
+        for op in ops:
+            for a in op.args:
+                self._use(a, block, 1)
+            if isinstance(op, Loop):
+                if op.cond is not None:
+                    self._count(op.cond.ops, op.cond.results, id(op.cond), result_weight=1)
+                self._count(op.body.ops, op.body.results, id(op.body))
+            elif isinstance(op, If):
+                for b in op.blocks:
+                    self._count(b.ops, b.results, id(b))
+        for v in results:
+            self._use(v, block, result_weight)
+
+    def _use(self, v, block, weight):
         if isinstance(v, Var):
-            uses[v.name] = uses.get(v.name, 0) + 2
-    taken = set(trace.params) | {n for op in trace.ops for n in op.outs if not AUTO.match(n)}
-    numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
-    numbering, inlined, body = {}, {}, []
-    if doc:
-        body.append(ast.Expr(ast.Constant(doc)))
-    for op in trace.ops:
-        node = _op_ast(op, inlined, numbering)
+            self.uses[v.name] = self.uses.get(v.name, 0) + weight
+            self.use_blocks.setdefault(v.name, set()).add(block)
+
+    def final(self, n):
+        seen = set()
+        while n in self.alias and n not in seen:
+            seen.add(n)
+            n = self.alias[n]
+        return n
+
+    def _coalesce(self, ops, results):
+        """Let loop state and branch results live in one variable instead of copies."""
+        defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
+        for k, op in enumerate(ops):
+            if isinstance(op, If):
+                for block in op.blocks:
+                    local = {n: o for o in block.ops if not isinstance(o, STRUCTURED) for n in o.outs}
+                    for out, r in zip(op.outs, block.results):
+                        if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
+                                and r.name not in self.alias and len(local[r.name].outs) == 1:
+                            self.alias[r.name] = out
+                    self._coalesce(block.ops, block.results)
+            elif isinstance(op, Loop):
+                body = op.body
+                local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
+                for j, (p, r) in enumerate(zip(op.carried, body.results)):
+                    if not (isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2):
+                        continue
+                    i, o = local[r.name]
+                    later = set().union(*(free_vars(x) for x in body.ops[i + 1:])) if i + 1 < len(body.ops) else set()
+                    others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
+                    if p not in later and p not in others and len(o.outs) == 1 and r.name not in self.alias:
+                        self.alias[r.name] = p
+                for out, p in zip(op.outs, op.carried):
+                    self.alias[out] = p
+                after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
+                after |= {v.name for v in results if isinstance(v, Var)}
+                claimed = set()
+                for p, init in zip(op.carried, op.init):
+                    if isinstance(init, Var) and init.name not in after and init.name not in claimed \
+                            and init.name not in self.alias:
+                        claimed.add(init.name)
+                        if AUTO.match(init.name) and init.name in defined_here and not AUTO.match(p):
+                            self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
+                        else:
+                            self.alias[p] = init.name
+                if op.cond is not None:
+                    self._coalesce(op.cond.ops, op.cond.results)
+                self._coalesce(body.ops, body.results)
+
+    # ---- emission --------------------------------------------------------------------------------------
+    def function(self, name, doc, returns):
+        body = [ast.Expr(ast.Constant(doc))] if doc else []
+        body += self.block(self.trace.ops, "top")
+        outs = [self.value(v) for v in self.trace.outputs]
+        if returns is None:
+            returns = 0 if len(outs) == 1 else tuple(range(len(outs)))
+        body.append(ast.Return(_pack(returns, outs)))
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in self.trace.params], vararg=None,
+                             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        fn = ast.FunctionDef(name, args, body, [], None, lineno=0)
+        _drop_version_suffixes(fn, set(self.trace.params))
+        return astor.to_source(fn)
+
+    def name(self, n, store=False):
+        n = self.final(n)
+        if AUTO.match(n):
+            if n not in self.numbering:
+                self.numbering[n] = next(self.numbers)
+            n = self.numbering[n]
+        return ast.Name(n, ast.Store() if store else ast.Load())
+
+    def value(self, v):
+        if isinstance(v, Var):
+            return self.inlined.get(v.name) or self.name(v.name)
+        return const_ast(v.value)
+
+    def block(self, ops, block_id):
+        stmts = []
+        for op in ops:
+            if isinstance(op, If):
+                stmts.append(ast.If(self.value(op.cond), self.branch(op.then, op.outs) or [ast.Pass()],
+                                    self.branch(op.orelse, op.outs)))
+            elif isinstance(op, Loop):
+                stmts += self.loop(op)
+            else:
+                stmts += self.op(op, block_id)
+        return stmts
+
+    def op(self, op, block_id):
+        p = PRIMS[op.prim]
+        kw = op.kw
+        lib = kw.pop("lib", "np")
+        holes = [f"__a{i}" for i in range(len(op.args))]
+        tree = ast.parse(p.source(holes, kw, lib), mode="eval").body
+        node = _Fill({h: self.value(a) for h, a in zip(holes, op.args)}).visit(tree)
+        if p.effect and not p.statement_value:
+            return [ast.Expr(node)]
         out = op.outs[0]
-        single_use = len(op.outs) == 1 and AUTO.match(out) and uses.get(out, 0) == 1
-        if single_use and not PRIMS[op.prim].statement and _size(node) <= MAX_INLINE_SIZE:
-            inlined[out] = node
-            continue
-        for n in op.outs:
-            if AUTO.match(n):
-                numbering[n] = next(numbers)
-        targets = [ast.Name(numbering.get(n, n), ast.Store()) for n in op.outs]
+        if (len(op.outs) == 1 and AUTO.match(out) and self.uses.get(out, 0) == 1 and out not in self.alias
+                and out not in self.alias_targets
+                and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
+                and _size(node) <= MAX_INLINE_SIZE):
+            self.inlined[out] = node
+            return []
+        targets = [self.name(n, store=True) for n in op.outs]
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
-        body.append(ast.Assign([target], node, lineno=0))
-    outs = [_value_ast(v, inlined, numbering) for v in trace.outputs]
-    if returns is None:
-        returns = 0 if len(outs) == 1 else tuple(range(len(outs)))
-    body.append(ast.Return(_pack(returns, outs)))
-    args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in trace.params], vararg=None,
-                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-    fn = ast.FunctionDef(name, args, body, [], None, lineno=0)
-    return astor.to_source(fn)
+        return [ast.Assign([target], node, lineno=0)]
+
+    def assign(self, names, values):
+        """names = values, as one parallel assignment; pairs that are already the same variable drop out."""
+        pairs = [(n, v) for n, v in zip(names, values) if not (isinstance(v, Var) and self.final(v.name) == self.final(n))]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            return [ast.Assign([self.name(pairs[0][0], store=True)], self.value(pairs[0][1]), lineno=0)]
+        return [ast.Assign([ast.Tuple([self.name(n, store=True) for n, _ in pairs], ast.Store())],
+                           ast.Tuple([self.value(v) for _, v in pairs], ast.Load()), lineno=0)]
+
+    def branch(self, block, outs):
+        return self.block(block.ops, id(block)) + self.assign(outs, block.results)
+
+    def loop(self, op):
+        stmts = self.assign(op.carried, op.init)
+        body = self.block(op.body.ops, id(op.body)) + self.assign(op.carried, op.body.results)
+        if op.cond is not None:
+            test_stmts = self.block(op.cond.ops, id(op.cond))
+            test = self.value(op.cond.results[0])
+            if test_stmts:
+                body = test_stmts + [ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])] + body
+                test = ast.Constant(True)
+            stmts.append(ast.While(test, body or [ast.Pass()], []))
+        else:
+            bounds = [self.value(b) for b in op.bounds]
+            if len(bounds) == 3 and isinstance(op.bounds[2], Const) and op.bounds[2].value == 1:
+                bounds = bounds[:2]
+            if len(bounds) == 2 and isinstance(op.bounds[0], Const) and op.bounds[0].value == 0:
+                bounds = bounds[1:]
+            it = ast.Call(ast.Name("range", ast.Load()), bounds, [])
+            if op.backwards:
+                it = ast.Call(ast.Name("reversed", ast.Load()), [it], [])
+            stmts.append(ast.For(self.name(op.index, store=True), it, body or [ast.Pass()], [], lineno=0))
+        return stmts
 
 
 def emit_module(functions, header=None):
@@ -85,21 +230,28 @@ def emit_module(functions, header=None):
     return "\n\n".join(p.rstrip("\n") + "\n" for p in parts)
 
 
+def _drop_version_suffixes(fn, params):
+    """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names."""
+    seen = list(dict.fromkeys(n.id for n in ast.walk(fn) if isinstance(n, ast.Name)))
+    taken = set(seen) | params
+    mapping = {}
+    for n in seen:
+        plain = VERSION.sub("", n)
+        if plain != n and n not in params and plain not in taken:
+            mapping[n] = plain
+            taken.add(plain)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id in mapping:
+            node.id = mapping[node.id]
+
+
+VERSION = re.compile(r"_\d+(?=_|$)")
+
+
 def _pack(spec, outs):
     if isinstance(spec, int):
         return outs[spec]
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
-
-
-def _op_ast(op, inlined, numbering):
-    p = PRIMS[op.prim]
-    kw = op.kw
-    lib = kw.pop("lib", "np")
-    holes = [f"__a{i}" for i in range(len(op.args))]
-    src = p.source(holes, kw, lib)
-    tree = ast.parse(src, mode="eval").body
-    fill = {h: _value_ast(a, inlined, numbering) for h, a in zip(holes, op.args)}
-    return _Fill(fill).visit(tree)
 
 
 class _Fill(ast.NodeTransformer):
@@ -108,14 +260,6 @@ class _Fill(ast.NodeTransformer):
 
     def visit_Name(self, node):
         return self.fill.get(node.id, node)
-
-
-def _value_ast(v, inlined, numbering):
-    if isinstance(v, Var):
-        if v.name in inlined:
-            return inlined[v.name]
-        return ast.Name(numbering.get(v.name, v.name), ast.Load())
-    return const_ast(v.value)
 
 
 def const_ast(value):

@@ -1,4 +1,5 @@
-"""Forward mode: Trace -> tangent Trace, one sweep per seed, sharing the primal ops."""
+"""Forward mode: Trace -> tangent Trace. Each statement is followed by its tangent, for every
+seed direction at once; loops and branches carry their tangents alongside the primal values."""
 
 import re
 
@@ -6,7 +7,7 @@ from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import Builder, Const, Names, Trace, Var, activity
+from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, activity, defined_names
 
 AUTO = re.compile(r"v\d+$")
 
@@ -16,45 +17,112 @@ def forward(primal, seeds, with_value=True, tangent_params=None):
     namer(var) = name for var's tangent. Outputs: [value,] then each direction's output tangent.
     tangent_params: {new parameter: primal parameter it is the tangent of}."""
     tangent_params = tangent_params or {}
-    names = Names(set(primal.params) | {n for op in primal.ops for n in op.outs} | set(tangent_params))
+    names = Names(set(primal.params) | defined_names(primal.ops) | set(tangent_params))
     b = Builder(names, primal.shapes)
-    for op in primal.ops:
-        b.add(op)
     for t, x in tangent_params.items():
         b.shapes[t] = b.shape(Var(x))
-    primal_names = set(names.taken)
-    renames, outputs = {}, list(primal.outputs) if with_value else []
+    sweep = _Sweep(primal, names, [namer for _, namer in seeds], [activity(primal, list(s)) for s, _ in seeds])
+    maps = [dict(seed) for seed, _ in seeds]
+    outputs = list(primal.outputs) if with_value else []
     with b:
-        for seed, namer in seeds:
-            tangents = dict(seed)
-            active = activity(primal, list(seed))
-            for op in primal.ops:
-                if op.outs[0] not in active or len(op.outs) != 1:
-                    continue
-                ts = tuple(tangents.get(a.name) if isinstance(a, Var) else None for a in op.args)
-                if all(t is None for t in ts):
-                    continue
-                if PRIMS[op.prim].tangent is None:
-                    raise WengertError(f"{op.prim} has no forward-mode rule yet", primal.filename,
-                                       primal.lineno.get(op.outs[0], 0), 0, "", "use reverse mode")
-                kw = op.kw
-                b.lib = kw.pop("lib", "np")
-                t = PRIMS[op.prim].tangent(ts, op.out, *op.args, **kw)
-                if t is None:
-                    continue
-                tangents[op.outs[0]] = t
-                if isinstance(t, Var) and t.name not in primal_names:
-                    if AUTO.match(t.name) and t.name not in renames:
-                        renames[t.name] = names.fresh(namer(op.outs[0]))
-                    if b.shape(t) == t.name:
-                        b.shapes[t.name] = b.shape(op.out)
-            b.lib = "np"
-            for y in primal.outputs:
-                t = tangents.get(y.name) if isinstance(y, Var) else None
-                if t is None:
-                    t = Const(0.0) if b.shape(y) == SCALAR else zeros_like(y)
-                outputs.append(t)
-    ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), tuple(outputs), renames)
-    shapes = {renames.get(k, k): v for k, v in b.shapes.items()}
+        sweep.block(primal.ops, b, maps)
+        b.lib = "np"
+        for tangents in maps:
+            outputs += [tangents.get(y.name) if isinstance(y, Var) else None for y in primal.outputs]
+        outputs = [o if o is not None else _zero(b, y) for o, y in
+                   zip(outputs, (list(primal.outputs) if with_value else []) + list(primal.outputs) * len(maps))]
+    ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), tuple(outputs), sweep.renames)
+    shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, primal.params + tuple(tangent_params), ops, outputs, shapes,
                  primal.filename, primal.lineno)
+
+
+def _zero(b, like):
+    return Const(0.0) if b.shape(like) == SCALAR or not isinstance(like, Var) else zeros_like(like)
+
+
+class _Sweep:
+    def __init__(self, primal, names, namers, actives):
+        self.primal, self.names, self.namers, self.actives = primal, names, namers, actives
+        self.primal_names = set(names.taken)
+        self.renames = {}
+
+    def block(self, ops, b, maps):
+        for op in ops:
+            if isinstance(op, If):
+                self.branch(op, b, maps)
+            elif isinstance(op, Loop):
+                self.loop(op, b, maps)
+            else:
+                b.add(op)
+                for k, tangents in enumerate(maps):
+                    self.tangent(op, b, k, tangents)
+
+    def tangent(self, op, b, k, tangents):
+        if len(op.outs) != 1 or op.outs[0] not in self.actives[k]:
+            return
+        ts = tuple(tangents.get(a.name) if isinstance(a, Var) else None for a in op.args)
+        if all(t is None for t in ts):
+            return
+        p = PRIMS[op.prim]
+        if p.tangent is None:
+            raise WengertError(f"{op.prim} has no forward-mode rule yet", self.primal.filename,
+                               self.primal.lineno.get(op.outs[0], 0), 0, "", "use reverse mode")
+        kw = op.kw
+        b.lib = kw.pop("lib", "np")
+        t = p.tangent(ts, op.out, *op.args, **kw)
+        if t is None:
+            return
+        tangents[op.outs[0]] = t
+        self.name(b, t, op.outs[0], k, op.out)
+
+    def name(self, b, t, primal_name, k, like):
+        if isinstance(t, Var) and t.name not in self.primal_names:
+            if AUTO.match(t.name) and t.name not in self.renames:
+                self.renames[t.name] = self.names.fresh(self.namers[k](primal_name))
+            if b.shape(t) == t.name:
+                b.shapes[t.name] = b.shape(like)
+
+    def branch(self, op, b, maps):
+        done = []
+        for block in op.blocks:
+            c = b.child()
+            inner = [dict(m) for m in maps]
+            with c:
+                self.block(block.ops, c, inner)
+            done.append((c, inner, block))
+        extra = [(k, i) for k in range(len(maps)) for i, o in enumerate(op.outs)
+                 if o in self.actives[k] and any(isinstance(blk.results[i], Var) and blk.results[i].name in inner[k]
+                                                  for _, inner, blk in done)]
+        blocks = []
+        for c, inner, block in done:
+            with c:
+                tangents = [inner[k].get(block.results[i].name) if isinstance(block.results[i], Var) else None
+                            for k, i in extra]
+                tangents = [t if t is not None else _zero(c, block.results[i]) for t, (k, i) in zip(tangents, extra)]
+            blocks.append(Block(tuple(c.ops), block.results + tuple(tangents)))
+        outs = tuple(self.names.fresh(self.namers[k](op.outs[i])) for k, i in extra)
+        b.add(If(op.outs + outs, op.cond, *blocks))
+        for (k, i), o in zip(extra, outs):
+            maps[k][op.outs[i]] = Var(o)
+
+    def loop(self, op, b, maps):
+        extra = [(k, i) for k in range(len(maps)) for i, p in enumerate(op.carried) if p in self.actives[k]]
+        phis = tuple(self.names.fresh(self.namers[k](op.carried[i])) for k, i in extra)
+        init = tuple(maps[k].get(op.init[i].name) if isinstance(op.init[i], Var) else None for k, i in extra)
+        init = tuple(t if t is not None else _zero(b, op.init[i]) for t, (k, i) in zip(init, extra))
+        c = b.child()
+        inner = [dict(m) for m in maps]
+        for (k, i), p in zip(extra, phis):
+            inner[k][op.carried[i]] = Var(p)
+            c.shapes[p] = b.shape(op.init[i])
+        with c:
+            self.block(op.body.ops, c, inner)
+            results = [inner[k].get(op.body.results[i].name) if isinstance(op.body.results[i], Var) else None
+                       for k, i in extra]
+            results = [r if r is not None else _zero(c, op.body.results[i]) for r, (k, i) in zip(results, extra)]
+        outs = tuple(self.names.fresh(self.namers[k](op.outs[i])) for k, i in extra)
+        b.add(Loop(op.outs + outs, op.carried + phis, op.init + init,
+                   Block(tuple(c.ops), op.body.results + tuple(results)), op.bounds, op.index, op.cond, op.backwards))
+        for (k, i), o in zip(extra, outs):
+            maps[k][op.outs[i]] = Var(o)

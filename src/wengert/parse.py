@@ -12,7 +12,7 @@ import os
 from . import shapes
 from .errors import WengertError
 from .primitives import PRIMS
-from .trace import Builder, Const, Names, Trace, Var, Value
+from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, Value
 
 # Dotted callee -> primitive. "math.*" entries are emitted with math when the arguments are scalars.
 UFUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",
@@ -160,6 +160,7 @@ class Parser:
                 self.b.shapes[a.arg] = shapes.SCALAR
         self.lineno = {}
         self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
+        self.maybe_undefined = {}  # names assigned on some paths only -> the statement
         self.calls.append(node.name)
         self._current = node
         with self.b:
@@ -179,24 +180,191 @@ class Parser:
                                "remove defaults, keyword-only and positional-only markers")
 
     def body(self, node, env):
-        for stmt in node.body:
-            if isinstance(stmt, ast.Return):
-                if stmt.value is None:
-                    raise self.m.error(stmt, "return without a value", "return the cost, e.g. `return loss`")
-                value = self.expr(stmt.value, env)
-                outputs = value if isinstance(value, tuple) else (value,)
-                for v in outputs:
-                    if not isinstance(v, Value) or isinstance(v, Const) and not isinstance(v.value, (int, float)):
-                        got = "None" if isinstance(v, Const) and v.value is None else "this value"
-                        raise self.m.error(stmt.value, f"cannot return {got}: the return value must be a number "
-                                           "or an array", "return the computed cost")
-                return outputs
-            self.statement(stmt, env)
-        raise self.m.error(node, f"{node.name} does not end with a return", "end the function with `return value`")
+        """Parse a function body; its value is what it returns (returns inside if/else included)."""
+        kind, result = self.run(node.body, env, None)
+        if kind != "return":
+            raise self.m.error(node, f"{node.name} does not end with a return", "end the function with `return value`")
+        return result
+
+    def run(self, stmts, env, loop):
+        """Parse statements in order. Returns ("return", values) when they return, else ("end", env):
+        the state at the end of the block (in a loop body, also where break/continue leave the pass)."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Return):
+                if loop is not None:
+                    raise self.m.error(s, "return inside a loop is not supported",
+                                       "break out of the loop and return after it")
+                return "return", self.return_values(s, env)
+            if isinstance(s, (ast.Break, ast.Continue)):
+                if loop is None:
+                    raise self.m.error(s, f"{type(s).__name__.lower()} outside a loop", "remove it")
+                if isinstance(s, ast.Break):
+                    env = dict(env)
+                    env[loop.flag] = Const(True)
+                return "end", env
+            if isinstance(s, ast.If) and _exits(s):
+                return self.if_statement(s, env, loop, rest=stmts[i + 1:])
+            self.statement(s, env, loop)
+        return "end", env
+
+    def return_values(self, stmt, env):
+        if stmt.value is None:
+            raise self.m.error(stmt, "return without a value", "return the cost, e.g. `return loss`")
+        value = self.expr(stmt.value, env)
+        outputs = value if isinstance(value, tuple) else (value,)
+        for v in outputs:
+            if not isinstance(v, Value) or isinstance(v, Const) and not isinstance(v.value, (int, float)):
+                got = "None" if isinstance(v, Const) and v.value is None else "this value"
+                raise self.m.error(stmt.value, f"cannot return {got}: the return value must be a number "
+                                   "or an array", "return the computed cost")
+        return tuple(self.renamed.get(v.name, v) if isinstance(v, Var) else v for v in outputs)
+
+    # ---- control flow ------------------------------------------------------------------------------
+    def nested(self, env, stmts_or_expr, loop=None):
+        """Parse a block in a child builder: ((kind, result), ops)."""
+        saved = self.b
+        self.b = saved.child()
+        try:
+            with self.b:
+                if isinstance(stmts_or_expr, ast.expr):
+                    result = ("value", self.value(stmts_or_expr, env))
+                else:
+                    result = self.run(stmts_or_expr, env, loop)
+            return result, tuple(self.b.ops)
+        finally:
+            self.b = saved
+
+    def if_statement(self, s, env, loop, rest=()):
+        """if/elif/else, kept structured. With rest (statements after an if whose branch returns,
+        breaks or continues), rest joins each branch that can fall through."""
+        cond = self.value(s.test, env)
+        branches = []
+        for stmts in (s.body, s.orelse):
+            stmts = list(stmts) + (list(rest) if _falls_through(stmts) else [])
+            branches.append(self.nested(dict(env), stmts, loop))
+        (kind_t, then), ops_t = branches[0]
+        (kind_e, orelse), ops_e = branches[1]
+        if kind_t != kind_e:
+            node = s if rest or kind_t == "return" else s
+            raise self.m.error(node, "one branch returns and the other does not",
+                               "return from both branches, or assign a value and return it after the if")
+        if kind_t == "return":
+            if len(then) != len(orelse):
+                raise self.m.error(s, "the branches return different numbers of values", "return the same shape")
+            outs = tuple(self.names.fresh() for _ in then)
+            self.b.add(If(outs, cond, Block(ops_t, then), Block(ops_e, orelse)))
+            return "return", tuple(Var(o) for o in outs)
+        if rest or loop is not None and _exits(s):
+            names = [n for n in loop.tracked] if loop is not None else []
+        else:
+            names = [n for n in _assigned(s.body + s.orelse) if n in env or (n in then and n in orelse)]
+        names = [n for n in dict.fromkeys(names) if n in then and n in orelse]
+        for n in set(then) ^ set(orelse) | {n for n in then if n not in env and n not in names}:
+            self.maybe_undefined.setdefault(n, s)
+        outs = tuple(self.names.fresh(n) for n in names)
+        self.b.add(If(outs, cond, Block(ops_t, tuple(then[n] for n in names)),
+                      Block(ops_e, tuple(orelse[n] for n in names))))
+        env.update({n: Var(o) for n, o in zip(names, outs)})
+        for n, o in zip(names, outs):
+            self.lineno.setdefault(o, s.lineno)
+        return "end", env
+
+    def loop_statement(self, s, env):
+        """for i in range(...), for x in xs, while cond: a structured Loop carrying what the body assigns."""
+        if s.orelse:
+            raise self.m.error(s.orelse[0], f"{type(s).__name__.lower()} ... else is not supported",
+                               "set a flag before break and test it after the loop")
+        carried = [n for n in _assigned(s.body) if n in env]
+        has_break = _contains(s.body, ast.Break)
+        flag = self.names.fresh("broken") if has_break else None
+        phis = {n: self.names.fresh(n) for n in carried}
+        inits = [env[n] for n in carried]
+        for n, v in zip(carried, inits):
+            if isinstance(v, tuple):
+                raise self.m.error(s, f"{n} holds a tuple; loops can carry numbers and arrays only",
+                                   "unpack the tuple into separate names before the loop")
+        body_env = dict(env)
+        body_env.update({n: Var(p) for n, p in phis.items()})
+        bounds, index, step, sequence = (), None, None, None
+        if isinstance(s, ast.For):
+            if not isinstance(s.target, ast.Name):
+                raise self.m.error(s.target, "the loop variable must be a single name", "write for i in range(n)")
+            it = s.iter
+            if isinstance(it, ast.Call) and self.dotted(it.func) == "range":
+                if it.keywords or not 1 <= len(it.args) <= 3:
+                    raise self.m.error(it, "range takes 1 to 3 positional arguments", "write range(n)")
+                parts = [self.value(a, env) for a in it.args]
+                start, stop, step = ([Const(0)] + parts + [Const(1)])[:3] if len(parts) == 1 else \
+                    (parts + [Const(1)])[:3]
+            else:
+                sequence = self.value(it, env)
+                start, stop, step = Const(0), self.b.emit("len", (sequence,)), Const(1)
+            index = self.names.fresh(s.target.id if sequence is None else "i")
+            bounds = (start, stop, step)
+            if sequence is None:
+                body_env[s.target.id] = Var(index)
+        tracked = carried + ([flag] if flag else [])
+        if flag:
+            body_env[flag] = Var(flag)
+        loop = _LoopContext(tracked, flag)
+        counter = None
+        if flag and isinstance(s, ast.For):
+            if not (isinstance(step, Const) and isinstance(step.value, int) and step.value != 0):
+                raise self.m.error(s.iter, "a for loop with break needs a literal step", "write range(a, b, 1)")
+            counter = self.names.fresh(index)
+        saved = self.b
+        self.b = saved.child()
+        try:
+            with self.b:
+                i_value = Var(counter) if counter else (Var(index) if index else None)
+                if sequence is not None:
+                    body_env[s.target.id] = self.b.emit("index", (sequence, i_value), {"spec": (("arg", 1),)})
+                elif counter:
+                    body_env[s.target.id] = i_value
+                kind, end = self.run(s.body, body_env, loop)
+                if kind != "end":
+                    raise self.m.error(s, "return inside a loop is not supported",
+                                       "break out of the loop and return after it")
+                results = [end[n] for n in tracked]
+                if counter:
+                    results.append(self.b.emit("add", (i_value, step)))
+            body = Block(tuple(self.b.ops), tuple(results))
+            cond = None
+            if isinstance(s, ast.While) or counter:
+                self.b = saved.child()
+                with self.b:
+                    if isinstance(s, ast.While):
+                        test = self.value(s.test, {**env, **{n: Var(p) for n, p in phis.items()}})
+                    else:
+                        less = "less" if step.value > 0 else "greater"
+                        test = self.b.emit(less, (Var(counter), stop))
+                    if flag:
+                        test = self.b.emit("logical_and", (test, self.b.emit("logical_not", (Var(flag),))))
+                cond = Block(tuple(self.b.ops), (test,))
+        finally:
+            self.b = saved
+        names = [phis[n] for n in carried] + ([flag] if flag else [])
+        init = list(inits) + ([Const(False)] if flag else [])
+        if counter:
+            names.append(counter)
+            init.append(start)
+        outs = tuple(self.names.fresh(n) for n in carried) + tuple(self.names.fresh(n) for n in names[len(carried):])
+        self.b.add(Loop(outs, tuple(names), tuple(init), body, () if cond is not None else bounds,
+                        None if cond is not None else index, cond))
+        env.update({n: Var(o) for n, o in zip(carried, outs)})
+        for o in outs:
+            self.lineno.setdefault(o, s.lineno)
+        for n in _assigned(s.body):
+            if n not in env:
+                self.maybe_undefined.setdefault(n, s)
 
     # ---- statements ------------------------------------------------------------------------------
-    def statement(self, s, env):
-        if isinstance(s, ast.Assign):
+    def statement(self, s, env, loop=None):
+        if isinstance(s, ast.If):
+            self.if_statement(s, env, loop)
+        elif isinstance(s, (ast.For, ast.While)):
+            self.loop_statement(s, env)
+        elif isinstance(s, ast.Assign):
             value = self.expr(s.value, env)
             for target in s.targets:
                 self.assign(target, value, env, s.value)
@@ -280,6 +448,11 @@ class Parser:
         dotted = self.m.aliases.get(node.id, node.id)
         if dotted in CONSTANTS:
             return Const(CONSTANTS[dotted])
+        if node.id in self.maybe_undefined:
+            where = self.maybe_undefined[node.id]
+            raise self.m.error(node, f"{node.id!r} may be undefined here: it is assigned only on some paths "
+                               f"through the statement on line {where.lineno}",
+                               f"assign {node.id} before line {where.lineno} (e.g. {node.id} = 0.0)")
         raise self.m.error(node, f"unknown name {node.id!r}", "define it before use or pass it as a parameter")
 
     # ---- expressions -----------------------------------------------------------------------------
@@ -312,7 +485,25 @@ class Parser:
             return self.b.emit("neg", (self.value(e.operand, env),))
         if isinstance(e.op, ast.UAdd):
             return self.value(e.operand, env)
+        if isinstance(e.op, ast.Not):
+            return self.b.emit("logical_not", (self.value(e.operand, env),))
         raise self.m.error(e, f"unary {type(e.op).__name__} is not supported", "use comparisons inside np.where")
+
+    def expr_IfExp(self, e, env):
+        cond = self.value(e.test, env)
+        (_, a), ops_a = self.nested(env, e.body)
+        (_, b), ops_b = self.nested(env, e.orelse)
+        out = self.names.fresh()
+        self.b.add(If((out,), cond, Block(ops_a, (a,)), Block(ops_b, (b,))))
+        return Var(out)
+
+    def expr_BoolOp(self, e, env):
+        prim = "logical_and" if isinstance(e.op, ast.And) else "logical_or"
+        values = [self.value(v, env) for v in e.values]
+        result = values[0]
+        for v in values[1:]:
+            result = self.b.emit(prim, (result, v))
+        return result
 
     def expr_Compare(self, e, env):
         if len(e.ops) != 1:
@@ -496,6 +687,8 @@ def infer_scalars(trace, scalar_output=False):
     scalar = {v.name for v in trace.outputs if isinstance(v, Var)} if scalar_output else set()
     scalar |= {p for p in trace.params if trace.shapes.get(p) == shapes.SCALAR}
     for op in reversed(trace.ops):
+        if isinstance(op, (If, Loop)):
+            continue
         p = PRIMS[op.prim]
         if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
             scalar.update(a.name for a in op.args if isinstance(a, Var))
@@ -529,9 +722,6 @@ UNSUPPORTED_STATEMENTS = {
     ast.Delete: ("del is not supported", "just stop using the variable"),
     ast.Raise: ("raise is not supported", "validate inputs before calling the differentiated function"),
     ast.Assert: ("assert is not supported", "validate inputs before calling the differentiated function"),
-    ast.If: ("if statements are not supported yet", "use np.where(condition, a, b)"),
-    ast.For: ("for loops are not supported yet", "write the computation with array operations"),
-    ast.While: ("while loops are not supported yet", "write the computation with array operations"),
     ast.Expr: ("a bare expression has no effect here (calls with side effects are not supported)",
                "assign the result to a name, or remove the statement"),
 }
@@ -548,7 +738,55 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),
-    ast.BoolOp: ("and/or are not supported", "combine conditions with np.where"),
-    ast.IfExp: ("conditional expressions are not supported yet", "use np.where(condition, a, b)"),
     ast.NamedExpr: ("the walrus operator is not supported", "use a separate assignment"),
 }
+
+
+class _LoopContext:
+    """What a loop body must yield at the end of each pass: the carried names (and the break flag)."""
+
+    def __init__(self, tracked, flag):
+        self.tracked, self.flag = tracked, flag
+
+
+def _assigned(stmts):
+    """Names assigned by the statements, nested blocks included, in order of first assignment."""
+    names = {}
+    for s in stmts:
+        for node in ast.walk(s):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        names.setdefault(n.id, None)
+    return list(names)
+
+
+def _contains(stmts, kind):
+    """Does a break/continue/return of this loop level occur in stmts (not inside a nested loop)?"""
+    for s in stmts:
+        if isinstance(s, kind):
+            return True
+        if isinstance(s, ast.If) and (_contains(s.body, kind) or _contains(s.orelse, kind)):
+            return True
+        if kind is ast.Return and isinstance(s, (ast.For, ast.While)) and _contains(s.body, kind):
+            return True
+    return False
+
+
+def _exits(s):
+    return any(_contains(s.body + s.orelse, k) for k in (ast.Break, ast.Continue, ast.Return))
+
+
+def _falls_through(stmts):
+    """Can control reach the end of stmts (no return/break/continue on every path)?"""
+    for s in stmts:
+        if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+            return False
+        if isinstance(s, ast.If) and not _falls_through(s.body) and not _falls_through(s.orelse):
+            return False
+    return True

@@ -39,6 +39,8 @@ class Prim:
     diff_args: tuple = None        # positions that may carry a derivative (None: all)
     statement: bool = False        # emitted as its own statement, never folded into an expression
     shape_args: tuple = ()         # positions read only for their shape (any array of that shape will do)
+    effect: bool = False           # has a side effect (stack push/pop): never shared, folded or dropped alone
+    statement_value: bool = False  # an effect whose result is used (pop), so it is assigned
 
     def shape_of(self, keys, attrs):
         attrs = {k: v for k, v in attrs.items() if k != "lib"}
@@ -174,8 +176,12 @@ greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)
 greater_equal = nondiff("greater_equal", "{0} >= {1}", lambda a, b: a >= b, shapes.broadcast)
 equal = nondiff("equal", "{0} == {1}", lambda a, b: sympy.Eq(a, b), shapes.broadcast)
 not_equal = nondiff("not_equal", "{0} != {1}", lambda a, b: sympy.Ne(a, b), shapes.broadcast)
+logical_and = nondiff("logical_and", "{0} and {1}", sympy.And, lambda a, b: shapes.SCALAR)
+logical_or = nondiff("logical_or", "{0} or {1}", sympy.Or, lambda a, b: shapes.SCALAR)
+logical_not = nondiff("logical_not", "not {0}", sympy.Not, lambda a: shapes.SCALAR)
 shape_ = nondiff("shape", "np.shape({0})", lambda a: np.shape(a), lambda a: ("shapeof", a))
-size = nondiff("size", "np.size({0})", lambda a: np.size(a), lambda a: shapes.SCALAR)
+size = nondiff("size", "math.prod(np.shape({0}))",  # not np.size: Dask would compute the array to count it
+               lambda a: np.size(a), lambda a: shapes.SCALAR)
 ndim = nondiff("ndim", "np.ndim({0})", lambda a: np.ndim(a), lambda a: shapes.SCALAR)
 len_ = nondiff("len", "len({0})", len, lambda a: shapes.SCALAR)
 zeros = nondiff("zeros", "np.zeros({0})", lambda s: np.zeros(s, dtype=object) * 0,
@@ -360,7 +366,7 @@ def _dot_adjoint(g, y, a, b):
     ra, rb = rank(a), rank(b)
     if ra is None or rb is None or ra > 2 or rb > 2:
         return _rank_generic_vjp("dot", g, a, b)
-    if ra == 0 or rb == 0:
+    if ra == 0 or rb == 0 or ra == rb == 1:  # vector . vector: g is a scalar (Dask's dot rejects 0-d operands)
         return (Lazy(lambda: unbroadcast(g * b, a)), Lazy(lambda: unbroadcast(g * a, b)))
     return (Lazy(lambda: outer(g, b) if (ra, rb) == (2, 1) else dot(g, b.T)),
             Lazy(lambda: outer(a, g) if (ra, rb) == (1, 2) else dot(a.T, g)))
@@ -400,8 +406,13 @@ helper('''
 def _dot_vjp(g, a, b):
     """Cotangents (da, db) of y = np.dot(a, b) for scalars, vectors and matrices."""
     na, nb = np.ndim(a), np.ndim(b)
-    if na == 0 or nb == 0:
+    if na == 0 or nb == 0 or na == nb == 1:
         return _unbroadcast(g * b, a), _unbroadcast(g * a, b)
+    if na > 2 or nb > 2:  # sum over a's last axis and b's second-to-last (its only one when 1-D)
+        k = max(nb - 2, 0)
+        da = np.tensordot(g, b, axes=(list(range(na - 1, np.ndim(g))), [i for i in range(nb) if i != k]))
+        db = np.moveaxis(np.tensordot(a, g, axes=(list(range(na - 1)), list(range(na - 1)))), 0, k)
+        return da, db
     da = np.outer(g, b) if (na, nb) == (2, 1) else np.dot(g, np.transpose(b))
     db = np.outer(a, g) if (na, nb) == (1, 2) else np.dot(np.transpose(a), g)
     return da, db
@@ -545,8 +556,16 @@ def _sym_index(x, *dyn, spec):
 
 helper('''
 def _scatter(g, x, index):
-    """The cotangent of x[index]: g placed at index, zeros elsewhere."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, 1.0))
+    """The cotangent of x[index]: g placed at index, zeros elsewhere (an array of x's kind, or g's when only
+    g is not NumPy, so Dask or CuPy arrays stay where they are)."""
+    dtype = np.result_type(g, 1.0)
+    if isinstance(x, np.ndarray) and not isinstance(g, (np.ndarray, np.generic, float, int)):
+        out = np.zeros_like(g, shape=np.shape(x), dtype=dtype)
+    else:
+        out = np.zeros_like(x, dtype=dtype)
+    if isinstance(index, tuple) and None in index:  # Dask cannot assign through np.newaxis
+        index = tuple(i for i in index if i is not None)
+        g = np.reshape(g, np.shape(out[index]))
     out[index] = g
     return out
 ''')
@@ -579,9 +598,15 @@ def _seq(xs):
 
 helper('''
 def _split_like(g, axis, *parts):
-    """Cut g along axis into pieces shaped like parts: the cotangents of np.concatenate."""
-    ends = np.cumsum([np.shape(p)[axis] for p in parts])
-    return np.split(g, ends[:-1], axis=axis)
+    """Cut g along axis into pieces shaped like parts: the cotangents of np.concatenate (by slicing, which
+    Dask supports, where it has no np.split)."""
+    before = (slice(None),) * (axis % np.ndim(g))
+    pieces, start = [], 0
+    for p in parts:
+        stop = start + np.shape(p)[axis]
+        pieces.append(g[before + (slice(start, stop),)])
+        start = stop
+    return pieces
 ''')
 
 concatenate = defprim(
@@ -609,3 +634,15 @@ defprim("take", "np.take({0}, {index}, axis={axis})",
 
 for _name in ("shape", "size", "ndim", "len", "zeros_like", "ones_like", "eye_like"):
     PRIMS[_name].shape_args = (0,)
+
+
+# ---- the stack that carries values from a loop's forward sweep to its reverse sweep ------------------
+
+def _push_src(stack, *values):
+    return f"{stack}.append({values[0] if len(values) == 1 else '(' + ', '.join(values) + ')'})"
+
+
+defprim("new_stack", "[]", effect=True, statement_value=True, sympy=lambda: [])
+defprim("push", _push_src, effect=True, sympy=lambda stack, *values: stack.append(values[0] if len(values) == 1
+                                                                                  else tuple(values)))
+defprim("pop", "{0}.pop()", effect=True, statement_value=True, sympy=lambda stack: stack.pop())

@@ -1,4 +1,11 @@
-"""Reverse mode: Trace -> adjoint Trace (the forward sweep, then the adjoint sweep in reverse)."""
+"""Reverse mode: Trace -> adjoint Trace: the forward sweep, then the adjoint sweep in reverse.
+
+Loops stay loops. The forward sweep of a loop pushes, once per pass, the values of that
+pass which the adjoint needs (and no others); the reverse sweep runs the same range
+backwards (a while loop counts its passes) and pops them. A branch inside a loop pushes
+and pops inside the branch, so the stack stays in step. Branches outside loops need no
+stack: their values are still there when the adjoint branch runs.
+"""
 
 import re
 
@@ -6,71 +13,284 @@ from .errors import WengertError
 from .primitives import PRIMS, Lazy, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import Builder, Const, Names, Trace, Var, activity
+from .trace import (Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names,
+                    free_vars, walk)
 
 AUTO = re.compile(r"v\d+$")
+RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 
 
 def reverse(primal, wrt, seed=None, with_value=False):
     """Adjoint trace of a one-output primal: returns the gradients w.r.t. wrt (and the value first)."""
-    names = Names(_names_of(primal) | ({seed} if seed else set()))
+    primal_names = set(primal.params) | defined_names(primal.ops)
+    names = Names(primal_names | ({seed} if seed else set()))
     b = Builder(names, primal.shapes)
     for op in primal.ops:
         b.add(op)
-    active = activity(primal, wrt)
+    n_forward = len(b.ops)
+    sweep = _Sweep(primal, names, activity(primal, wrt), primal_names)
     (y,) = primal.outputs
-    adjoints = {}
-    if isinstance(y, Var) and y.name in active:
-        adjoints[y.name] = Var(seed) if seed else Const(1.0)
+    adj = {}
+    if isinstance(y, Var) and y.name in sweep.active:
+        adj[y.name] = Var(seed) if seed else Const(1.0)
         if seed:
             b.shapes[seed] = b.shape(y)
-    renames, primal_names = {}, _names_of(primal)
     with b:
-        for op in reversed(primal.ops):
-            g = adjoints.get(op.outs[0])
-            if g is None or len(op.outs) != 1:
-                continue
-            _name_adjoint(b, g, op.outs[0], renames, names, primal_names)
-            p = PRIMS[op.prim]
-            if p.adjoint is None:
-                raise WengertError(f"{op.prim} has no reverse-mode rule yet", primal.filename,
-                                   primal.lineno.get(op.outs[0], 0), 0, "", "use forward mode or another operation")
-            kw = op.kw
-            b.lib = kw.pop("lib", "np")
-            contributions = p.adjoint(g, op.out, *op.args, **kw)
-            for i, (arg, c) in enumerate(zip(op.args, contributions)):
-                if not (isinstance(arg, Var) and arg.name in active):
-                    continue
-                if p.diff_args is not None and i not in p.diff_args or c is None:
-                    raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated inputs",
-                                       primal.filename, primal.lineno.get(op.outs[0], 0))
-                c = c.build() if isinstance(c, Lazy) else c
-                adjoints[arg.name] = adjoints[arg.name] + c if arg.name in adjoints else c
+        sweep.block(primal.ops, adj, b, frame=None)
         b.lib = "np"
         grads = []
         for w in wrt:
-            g = adjoints.get(w)
+            g = adj.get(w)
             if g is None:
                 g = Const(0.0) if b.shape(Var(w)) == SCALAR else zeros_like(Var(w))
-            _name_adjoint(b, g, w, renames, names, primal_names)
+            sweep.name(b, g, w)
             grads.append(g)
+    ops = sweep.rebuild(b.ops[:n_forward]) + b.ops[n_forward:]
     outputs = ((y,) if with_value else ()) + tuple(grads)
-    ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), outputs, renames)
+    ops, outputs = rename(dead_code(ops, outputs, b.shapes, set(primal.params)), outputs, sweep.renames)
     params = primal.params + ((seed,) if seed else ())
-    shapes = {renames.get(k, k): v for k, v in b.shapes.items()}
+    shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, params, ops, outputs, shapes, primal.filename, primal.lineno)
 
 
-def _name_adjoint(b, g, name, renames, names, primal_names):
-    """Name a finished adjoint d<name> when it is a fresh temporary; it has the shape of <name>."""
-    if not isinstance(g, Var) or g.name in primal_names:
-        return
-    auto_named = g.name in renames and AUTO.match(renames[g.name][1:])
-    if AUTO.match(g.name) and g.name in b.defs and (g.name not in renames or auto_named and not AUTO.match(name)):
-        renames[g.name] = names.fresh("d" + name)
-    if b.shape(g) == g.name:
-        b.shapes[g.name] = b.shape(Var(name))
+class _Frame:
+    """A loop being reversed: its stack, and what each block of its body pushes."""
+
+    def __init__(self, names):
+        self.names = names
+        self.stack = None
+
+    def stack_name(self):
+        if self.stack is None:
+            self.stack = self.names.fresh("stack")
+        return self.stack
 
 
-def _names_of(trace):
-    return set(trace.params) | {n for op in trace.ops for n in op.outs}
+class _Sweep:
+    def __init__(self, primal, names, active, primal_names):
+        self.primal, self.names, self.active, self.primal_names = primal, names, active, primal_names
+        self.renames = {}
+        self.pushes = {}    # id(primal block) -> push op appended to it in the forward sweep
+        self.before = {}    # id(primal loop) -> ops placed before it in the forward sweep (the stack)
+        self.counters = {}  # id(primal while loop) -> name of its pass count
+
+    # ---- the adjoint sweep -------------------------------------------------------------------------
+    def block(self, ops, adj, b, frame):
+        for op in reversed(ops):
+            if isinstance(op, If):
+                self.branch(op, adj, b, frame)
+            elif isinstance(op, Loop):
+                self.loop(op, adj, b, frame)
+            else:
+                self.op(op, adj, b)
+
+    def op(self, op, adj, b):
+        g = adj.get(op.outs[0])
+        if g is None or len(op.outs) != 1:
+            return
+        self.name(b, g, op.outs[0])
+        p = PRIMS[op.prim]
+        where = (self.primal.filename, self.primal.lineno.get(op.outs[0], 0))
+        if p.adjoint is None:
+            raise WengertError(f"{op.prim} has no reverse-mode rule yet", *where, 0, "",
+                               "use forward mode or another operation")
+        kw = op.kw
+        b.lib = kw.pop("lib", "np")
+        contributions = p.adjoint(g, op.out, *op.args, **kw)
+        for i, (arg, c) in enumerate(zip(op.args, contributions)):
+            if not (isinstance(arg, Var) and arg.name in self.active):
+                continue
+            if p.diff_args is not None and i not in p.diff_args or c is None:
+                raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated inputs",
+                                   *where)
+            c = c.build() if isinstance(c, Lazy) else c
+            adj[arg.name] = adj[arg.name] + c if arg.name in adj else c
+
+    def branch(self, op, adj, b, frame):
+        """Adjoint of an if: an if on the same condition, each branch updating the adjoints of what it read."""
+        seeds = [(i, adj[o]) for i, o in enumerate(op.outs) if o in adj]
+        if not seeds:
+            return
+        for i, _ in seeds:
+            self.name(b, adj[op.outs[i]], op.outs[i])
+        outside = set().union(*(self._reads(blk) for blk in op.blocks)) - set(op.outs)
+        captured = sorted(n for n in outside if n in self.active)
+        done = []
+        for block in op.blocks:
+            c = b.child()
+            local = {n: adj[n] for n in captured if n in adj}
+            with c:
+                for i, g in seeds:
+                    r = block.results[i]
+                    if isinstance(r, Var) and r.name in self.active:
+                        local[r.name] = local[r.name] + g if r.name in local else g
+                self.block(block.ops, local, c, frame)
+            done.append((c, local, block))
+        changed = [n for n in captured if any(local.get(n) is not adj.get(n) for _, local, _ in done)]
+        if not changed:
+            return
+        blocks = []
+        for c, local, block in done:
+            with c:
+                results = [local.get(n) or adj.get(n) or _zero(c, Var(n)) for n in changed]
+            ops = list(c.ops)
+            if frame is not None:
+                ops, results, _, _ = self.pop_needed(block, ops, results, frame, c)
+            blocks.append(Block(tuple(ops), tuple(results)))
+        outs = tuple(self.names.fresh("d" + n) for n in changed)
+        b.add(If(outs, op.cond, *blocks))
+        adj.update({n: Var(o) for n, o in zip(changed, outs)})
+
+    def loop(self, op, adj, b, outer=None):
+        """Adjoint of a loop: the same passes backwards, popping what each forward pass pushed.
+        Loops nested in a loop share its stack: pushes and pops nest in the same order."""
+        carried = [i for i, p in enumerate(op.carried) if p in self.active and op.outs[i] in adj]
+        carried += [i for i, p in enumerate(op.carried) if p in self.active and i not in carried]
+        if not any(op.outs[i] in adj for i in carried):
+            return
+        for i in carried:
+            if op.outs[i] in adj:
+                self.name(b, adj[op.outs[i]], op.outs[i])
+        inside = self._reads(op.body) - set(op.carried) - {op.index}
+        captured = sorted(n for n in inside if n in self.active)
+        frame = outer or _Frame(self.names)
+        c = b.child()
+        d_next = {i: self.names.fresh("d" + op.carried[i]) for i in carried}
+        d_acc = {n: self.names.fresh("d" + n) for n in captured}
+        for i, name in d_next.items():
+            c.shapes[name] = b.shape(Var(op.carried[i]))
+        for n, name in d_acc.items():
+            c.shapes[name] = b.shape(Var(n))
+        local = {n: Var(name) for n, name in d_acc.items()}
+        with c:
+            for i in carried:
+                r = op.body.results[i]
+                if isinstance(r, Var) and r.name in self.active:
+                    g = Var(d_next[i])
+                    local[r.name] = local[r.name] + g if r.name in local else g
+            self.block(op.body.ops, local, c, frame)
+            results = [local.get(op.carried[i]) or _zero(c, Var(op.carried[i])) for i in carried]
+            results += [local[n] for n in captured]
+        ops, results, index, extra = self.pop_needed(op.body, list(c.ops), results, frame, c, op.carried,
+                                                     op.index, op.outs)
+        if op.cond is not None:
+            count = self.counters.setdefault(id(op), self.names.fresh("passes"))
+            bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("_")
+        else:
+            bounds = op.bounds
+        if frame is not outer and frame.stack is not None:
+            self.before[id(op)] = [Op((frame.stack,), "new_stack", ())]
+        with b:
+            init = [adj.get(op.outs[i]) or _zero(b, Var(op.outs[i])) for i in carried]
+            init += [adj.get(n) or _zero(b, Var(n)) for n in captured]
+        outs = tuple(self.names.fresh("d" + op.carried[i]) for i in carried) + \
+            tuple(self.names.fresh("d" + n) for n in captured)
+        phis = tuple(d_next[i] for i in carried) + tuple(d_acc[n] for n in captured) + tuple(e[0] for e in extra)
+        init = tuple(init) + tuple(e[1] for e in extra)
+        results = tuple(results) + tuple(e[2] for e in extra)
+        outs += tuple(self.names.fresh(e[0]) for e in extra)
+        b.add(Loop(outs, phis, init, Block(tuple(ops), results), bounds, index, None, True))
+        with b:
+            for k, i in enumerate(carried):
+                v = op.init[i]
+                if isinstance(v, Var) and v.name in self.active:
+                    adj[v.name] = adj[v.name] + Var(outs[k]) if v.name in adj else Var(outs[k])
+        adj.update({n: Var(o) for n, o in zip(captured, outs[len(carried):])})
+
+    def pop_needed(self, block, ops, results, frame, c, phis=(), index=None, outs=()):
+        """Make the values of a primal block that its adjoint reads available to the adjoint block.
+
+        Views of what the adjoint can see anyway (xs[t], X.T, shapes) are recomputed; a loop's next
+        state is the previous pass's popped state (carried backwards from the loop's final value);
+        everything else is pushed at the end of the forward block and popped at the start of the
+        adjoint one. Returns (ops, results, new index name, extra carried (phi, init, next))."""
+        reads = set().union(*(free_vars(o) for o in ops)) if ops else set()
+        reads |= {v.name for v in results if isinstance(v, Var)}
+        rebuilt = self._block(block).ops
+        defs = {n: o for o in rebuilt if isinstance(o, Op) for n in o.outs}
+        order = list(dict.fromkeys(list(phis) + [n for o in walk(rebuilt) for n in o.outs]))
+        local = set(order) | ({index} if index else set())
+        next_of = {r.name: i for i, r in enumerate(block.results)
+                   if phis and isinstance(r, Var) and r.name in defs and r.name not in phis}
+        needed, how = reads & local - {index}, {}
+        while needed - set(how):
+            for n in order:
+                if n not in needed or n in how:
+                    continue
+                if n in next_of:
+                    how[n] = "next"
+                    needed.add(phis[next_of[n]])
+                elif n in defs and defs[n].prim in RECOMPUTE and len(defs[n].outs) == 1:
+                    how[n] = "recompute"
+                    needed |= {a.name for a in defs[n].args if isinstance(a, Var) and a.name in local} - {index}
+                else:
+                    how[n] = "push"
+        pushed = [n for n in order if how.get(n) == "push"]
+        mapping = {n: self.names.fresh(_base(n) + ("_next" if how[n] == "next" else "")) for n in order if n in how}
+        for n, m in mapping.items():
+            c.shapes[m] = c.shapes.get(n, m)
+        if index is not None:
+            mapping[index] = self.names.fresh(_base(index))
+        prefix = [Op((mapping[n],), defs[n].prim, defs[n].args, defs[n].attrs) for n in order if how.get(n) == "recompute"]
+        ops, results = rename(prefix + list(ops), tuple(results), mapping)
+        extra = [(mapping[n], Var(outs[next_of[n]]), Var(mapping[phis[next_of[n]]])) for n in order if how.get(n) == "next"]
+        if pushed:
+            stack = frame.stack_name()
+            self.pushes[id(block)] = Op((self.names.fresh(),), "push", (Var(stack),) + tuple(Var(n) for n in pushed))
+            ops = [Op(tuple(mapping[n] for n in pushed), "pop", (Var(stack),))] + list(ops)
+        return ops, list(results), mapping.get(index), extra
+
+    def _reads(self, block):
+        """Names a block reads that it does not define."""
+        reads = set().union(*(free_vars(o) for o in block.ops)) if block.ops else set()
+        reads |= {v.name for v in block.results if isinstance(v, Var)}
+        return reads - defined_names(block.ops)
+
+    # ---- the forward sweep, with what the adjoint sweep needs ---------------------------------------------
+    def rebuild(self, ops):
+        """The primal statements with pushes, stacks and pass counters added where loops need them."""
+        out = []
+        for op in ops:
+            if isinstance(op, If):
+                out.append(If(op.outs, op.cond, self._block(op.then), self._block(op.orelse)))
+            elif isinstance(op, Loop):
+                out += self.before.get(id(op), [])
+                body = self._block(op.body)
+                count = self.counters.get(id(op))
+                if count is None:
+                    out.append(Loop(op.outs, op.carried, op.init, body, op.bounds, op.index, op.cond, op.backwards))
+                else:
+                    n = self.names.fresh("n")
+                    step = self.names.fresh("n")
+                    body = Block(body.ops + (Op((step,), "add", (Var(n), Const(1))),), body.results + (Var(step),))
+                    out.append(Loop(op.outs + (count,), op.carried + (n,), op.init + (Const(0),), body,
+                                    op.bounds, op.index, op.cond, op.backwards))
+            else:
+                out.append(op)
+        return out
+
+    def _block(self, block):
+        ops = self.rebuild(block.ops)
+        push = self.pushes.get(id(block))
+        return Block(tuple(ops) + ((push,) if push else ()), block.results)
+
+    # ---- names ----------------------------------------------------------------------------------------
+    def name(self, b, g, name):
+        """Name a finished adjoint d<name> when it is a fresh temporary; it has the shape of <name>."""
+        if not isinstance(g, Var) or g.name in self.primal_names:
+            return
+        auto_named = g.name in self.renames and AUTO.match(self.renames[g.name][1:])
+        if AUTO.match(g.name) and g.name in b.defs and (g.name not in self.renames or
+                                                        auto_named and not AUTO.match(name)):
+            self.renames[g.name] = self.names.fresh("d" + name)
+        if b.shape(g) == g.name:
+            b.shapes[g.name] = b.shape(Var(name))
+
+
+def _base(name):
+    """The user's name behind an SSA version: h_2 -> h (auto temporaries keep theirs)."""
+    return name if AUTO.match(name) else re.sub(r"(_\d+)+$", "", name) or name
+
+
+def _zero(b, like):
+    return Const(0.0) if b.shape(like) == SCALAR else zeros_like(like)

@@ -15,6 +15,11 @@ def known(key):
     return isinstance(key, tuple) and (not key or key[0] != "const")
 
 
+def same(a, b):
+    """Do keys a and b prove equal shapes? Not when a dim is None: two unknown sizes may differ."""
+    return a == b and not (isinstance(a, tuple) and None in a)
+
+
 def broadcast(*keys):
     """Elementwise result shape key, or None when it cannot be decided statically."""
     keys = [k for k in keys if k != SCALAR and not (isinstance(k, tuple) and k[:1] == ("const",))]

@@ -10,7 +10,7 @@ It proves invariance only when every step is one of these exact rules.
 """
 
 from . import shapes
-from .trace import Const, Var
+from .trace import STRUCTURED, Const, Var, free_vars
 
 ADD, MUL = "add", "mul"  # value + k*t ; value * exp(k*t)
 
@@ -18,7 +18,7 @@ ADD, MUL = "add", "mul"  # value + k*t ; value * exp(k*t)
 def inert_reductions(trace, keys):
     """Names of max/min results the outputs provably do not depend on."""
     return {op.outs[0] for op in trace.ops
-            if op.prim in ("max", "min") and _output_invariant(trace, op, keys)}
+            if op.prim in ("max", "min") and not isinstance(op, STRUCTURED) and _output_invariant(trace, op, keys)}
 
 
 def _output_invariant(trace, reduction, keys):
@@ -32,6 +32,10 @@ def _output_invariant(trace, reduction, keys):
     state = {reduction.outs[0]: (ADD, 1.0)}
     start = trace.ops.index(reduction) + 1
     for op in trace.ops[start:]:
+        if isinstance(op, STRUCTURED):
+            if free_vars(op) & set(state):
+                return False  # not analysed inside loops and branches
+            continue
         ins = [state.get(a.name) if isinstance(a, Var) else None for a in op.args]
         if all(s is None for s in ins):
             continue

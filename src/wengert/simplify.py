@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import shapes
-from .trace import Const, Op, Var
+from .trace import Block, Const, If, Loop, Op, Var, defined_names, free_vars, walk
 
 _NUMBER = (int, float)
 _FOLDABLE_NONDIFF = {"sign", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
@@ -113,7 +113,7 @@ def rewrite(b, p, args, attrs):
             return inner.args[0]
     elif name == "unbroadcast":
         g, x = args
-        if key(g) == key(x) or _number(g) and key(x) == shapes.SCALAR:
+        if shapes.same(key(g), key(x)) or _number(g) and key(x) == shapes.SCALAR:
             return g
         if key(x) == shapes.SCALAR and shapes.known(key(g)):
             return b.emit("sum", (g,))
@@ -130,7 +130,7 @@ def rewrite(b, p, args, attrs):
             return b.emit("reshape", (g, b.emit("shape", (x,))))
     elif name == "broadcast_like":
         t, ref = args
-        if key(t) == key(ref):
+        if shapes.same(key(t), key(ref)):
             return t
     return None
 
@@ -156,7 +156,7 @@ def _scalar_operand(b, args):
     if out is None or out == shapes.SCALAR:
         return None
     for i, v in enumerate(args):
-        if b.shape(args[1 - i]) == out:
+        if shapes.same(b.shape(args[1 - i]), out):
             s = _scalar_behind(b, v)
             if s is not None:
                 return (s, args[1]) if i == 0 else (args[0], s)
@@ -168,7 +168,7 @@ def _expand_unreduced(b, args):
     for i, v in enumerate(args):
         op = b.defs.get(v.name) if isinstance(v, Var) else None
         other = args[1 - i]
-        if op is not None and op.prim == "unreduce" and b.shape(other) == b.shape(op.args[1]):
+        if op is not None and op.prim == "unreduce" and shapes.same(b.shape(other), b.shape(op.args[1])):
             g, kw = op.args[0], op.kw
             if kw.get("axis") is not None and not kw.get("keepdims"):
                 g = b.emit("expand_dims", (g,), {"axis": kw["axis"]})
@@ -194,32 +194,83 @@ def _only_reshapes(spec, key):
 
 
 def dead_code(ops, outputs, shape_keys=None, params=()):
-    """Drop ops whose results are never used by the outputs.
+    """Drop statements whose results are never used by the outputs (inside loops and branches too).
 
     An argument read only for its shape does not keep its value alive when another
     value of the same shape is at hand (a parameter, or one that is live anyway)."""
+    live = {v.name for v in outputs if isinstance(v, Var)}
+    return _live_block(list(ops), live, _shape_classes(ops, shape_keys or {}), set(params))
+
+
+def _live_block(ops, live, same=None, params=()):
+    """Statements of ops needed for the names in live; adds what they read to live."""
     from .primitives import PRIMS
 
-    same = _shape_classes(ops, shape_keys or {})
     where = {n: i for i, op in enumerate(ops) for n in op.outs}
-    live = {v.name for v in outputs if isinstance(v, Var)}
     kept = []
     for i in range(len(ops) - 1, -1, -1):
         op = ops[i]
-        if not any(n in live for n in op.outs):
+        if isinstance(op, If):
+            op = _live_if(op, live)
+        elif isinstance(op, Loop):
+            op = _live_loop(op, live)
+        else:
+            p = PRIMS[op.prim]
+            needed = p.effect and not p.statement_value and op.args[0].name in live  # a push onto a live stack
+            if not needed and not any(n in live for n in op.outs):
+                continue
+            args = list(op.args)
+            for k in p.shape_args if same else ():
+                a = args[k] if k < len(args) else None
+                if isinstance(a, Var) and a.name not in live and a.name in same:
+                    stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
+                                   key=lambda v: where.get(v, -1), default=None)
+                    if stand_in is not None:
+                        args[k] = Var(stand_in)
+            op = Op(op.outs, op.prim, tuple(args), op.attrs)
+        if op is None:
             continue
-        args = list(op.args)
-        for k in PRIMS[op.prim].shape_args:
-            a = args[k] if k < len(args) else None
-            if isinstance(a, Var) and a.name not in live and a.name in same:
-                stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
-                               key=lambda v: where.get(v, -1), default=None)
-                if stand_in is not None:
-                    args[k] = Var(stand_in)
-        op = Op(op.outs, op.prim, tuple(args), op.attrs)
         kept.append(op)
-        live.update(a.name for a in op.args if isinstance(a, Var))
+        live.update(free_vars(op))
     return kept[::-1]
+
+
+def _live_if(op, live):
+    keep = [i for i, o in enumerate(op.outs) if o in live]
+    blocks = []
+    for block in op.blocks:
+        results = tuple(block.results[i] for i in keep)
+        inner = {v.name for v in results if isinstance(v, Var)} | live
+        blocks.append(Block(tuple(_live_block(list(block.ops), inner)), results))
+    if not keep and not any(_has_effect(b.ops) or live & defined_names(b.ops) for b in blocks):
+        return None
+    return If(tuple(op.outs[i] for i in keep), op.cond, *blocks)
+
+
+def _has_effect(ops):
+    from .primitives import PRIMS
+
+    return any(not isinstance(o, (If, Loop)) and PRIMS[o.prim].effect for o in walk(ops))
+
+
+def _live_loop(op, live):
+    keep = {i for i, o in enumerate(op.outs) if o in live}
+    while True:
+        inner = {op.body.results[i].name for i in keep if isinstance(op.body.results[i], Var)} | live
+        body = _live_block(list(op.body.ops), inner)
+        if op.cond is not None:
+            inner |= {v.name for v in op.cond.results if isinstance(v, Var)}
+            _live_block(list(op.cond.ops), inner)
+        grown = keep | {i for i, p in enumerate(op.carried) if p in inner}
+        if grown == keep:
+            break
+        keep = grown
+    if not keep and op.cond is None and not _has_effect(body):
+        return None
+    keep = sorted(keep)
+    pick = lambda xs: tuple(xs[i] for i in keep)
+    return Loop(pick(op.outs), pick(op.carried), pick(op.init), Block(tuple(body), pick(op.body.results)),
+                op.bounds, op.index, op.cond, op.backwards)
 
 
 def _shape_classes(ops, keys):
@@ -234,11 +285,11 @@ def _shape_classes(ops, keys):
         return x
 
     for op in ops:
-        if PRIMS[op.prim].shape is not shapes.broadcast or len(op.outs) != 1:
+        if isinstance(op, (If, Loop)) or PRIMS[op.prim].shape is not shapes.broadcast or len(op.outs) != 1:
             continue
         out = op.outs[0]
         for a in op.args:
-            if isinstance(a, Var) and keys.get(a.name, a.name) == keys.get(out, out):
+            if isinstance(a, Var) and shapes.same(keys.get(a.name, a.name), keys.get(out, out)):
                 parent[find(a.name)] = find(out)
     classes = {}
     for x in list(parent):
@@ -247,10 +298,24 @@ def _shape_classes(ops, keys):
 
 
 def rename(ops, outputs, mapping):
-    """Apply a name substitution to every op and output."""
-    def sub(v):
-        return Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
+    """Apply a name substitution to every statement (nested ones too) and output."""
+    def name(n):
+        return mapping.get(n, n)
 
-    ops = [Op(tuple(mapping.get(n, n) for n in op.outs), op.prim, tuple(sub(a) for a in op.args), op.attrs)
-           for op in ops]
-    return ops, tuple(sub(v) for v in outputs)
+    def sub(v):
+        return Var(name(v.name)) if isinstance(v, Var) else v
+
+    def block(b):
+        return Block(tuple(stmt(o) for o in b.ops), tuple(sub(v) for v in b.results))
+
+    def stmt(op):
+        outs = tuple(name(n) for n in op.outs)
+        if isinstance(op, If):
+            return If(outs, sub(op.cond), block(op.then), block(op.orelse))
+        if isinstance(op, Loop):
+            return Loop(outs, tuple(name(n) for n in op.carried), tuple(sub(v) for v in op.init), block(op.body),
+                        tuple(sub(v) for v in op.bounds), op.index and name(op.index),
+                        op.cond and block(op.cond), op.backwards)
+        return Op(outs, op.prim, tuple(sub(a) for a in op.args), op.attrs)
+
+    return [stmt(op) for op in ops], tuple(sub(v) for v in outputs)

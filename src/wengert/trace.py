@@ -8,7 +8,7 @@ what makes the derivative of a Trace again a Trace.
 from dataclasses import dataclass, field
 import itertools
 
-SCALAR = ()  # the shape key of a Python/NumPy scalar
+from .shapes import SCALAR
 
 
 class Value:
@@ -75,6 +75,96 @@ class Op:
     @property
     def kw(self):
         return dict(self.attrs)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Statements run in order, then the values the block yields."""
+
+    ops: tuple
+    results: tuple
+
+
+@dataclass(frozen=True)
+class If:
+    """``outs = then.results if cond else orelse.results``: structured, never flattened."""
+
+    outs: tuple
+    cond: object
+    then: Block
+    orelse: Block
+    prim = "if"
+
+    @property
+    def args(self):
+        return (self.cond,)
+
+    @property
+    def blocks(self):
+        return (self.then, self.orelse)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A loop carrying values: ``carried = init``; each pass runs body and sets ``carried = body.results``;
+    afterwards ``outs = carried``. A range loop binds ``index`` to range(*bounds) (reversed when
+    ``backwards``); a while loop runs while ``cond.results[0]`` holds."""
+
+    outs: tuple
+    carried: tuple
+    init: tuple
+    body: Block
+    bounds: tuple = ()
+    index: str = None
+    cond: Block = None
+    backwards: bool = False
+    prim = "loop"
+
+    @property
+    def args(self):
+        return self.init + self.bounds
+
+    @property
+    def blocks(self):
+        return (self.body,) if self.cond is None else (self.cond, self.body)
+
+
+STRUCTURED = (If, Loop)
+
+
+def walk(ops):
+    """Every statement, nested ones included, in program order."""
+    for op in ops:
+        yield op
+        for block in getattr(op, "blocks", ()):
+            yield from walk(block.ops)
+
+
+def defined_names(ops):
+    names = set()
+    for op in walk(ops):
+        names.update(op.outs)
+        if isinstance(op, Loop):
+            names.update(op.carried)
+            if op.index:
+                names.add(op.index)
+    return names
+
+
+def free_vars(op):
+    """Names a statement reads that it does not define itself."""
+    if not isinstance(op, STRUCTURED):
+        return {a.name for a in op.args if isinstance(a, Var)}
+    used = {a.name for a in op.args if isinstance(a, Var)}
+    inner = set()
+    for block in op.blocks:
+        for o in block.ops:
+            used |= free_vars(o)
+        used |= {v.name for v in block.results if isinstance(v, Var)}
+        inner |= defined_names(block.ops)
+    if isinstance(op, Loop):
+        inner |= set(op.carried) | ({op.index} if op.index else set())
+    return used - inner
 
 
 @dataclass
@@ -164,44 +254,125 @@ class Builder:
         if shortcut is not None:
             return shortcut
         key = (prim, args, attrs)
-        if key in self.memo and name is None:
+        if key in self.memo and name is None and not p.effect:
             return self.memo[key]
         out = Var(self.names.fresh(name))
         self.add(Op((out.name,), prim, args, attrs))
-        self.memo.setdefault(key, out)
         return out
 
+    def child(self):
+        """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
+        c = Builder(self.names, lib=self.lib)
+        c.shapes, c.defs, c.memo = self.shapes, self.defs, dict(self.memo)
+        return c
+
     def add(self, op):
-        """Append an already-formed op (used to copy primal ops) and infer its shape."""
+        """Append an already-formed statement (e.g. a copied primal op) and infer its shapes."""
         from .primitives import PRIMS
 
         self.ops.append(op)
+        if isinstance(op, STRUCTURED):
+            self._infer_structured(op)
+            return
         for name in op.outs:
             self.defs[name] = op
-        key = PRIMS[op.prim].shape_of([self.shape(a) for a in op.args], op.kw)
+        p = PRIMS[op.prim]
+        key = p.shape_of([self.shape(a) for a in op.args], op.kw)
         if len(op.outs) == 1:
             self.shapes[op.outs[0]] = op.outs[0] if key is None else key
-        self.memo.setdefault((op.prim, op.args, op.attrs), op.out if len(op.outs) == 1 else None)
+            if not p.effect:
+                self.memo.setdefault((op.prim, op.args, op.attrs), op.out)
+
+    def _infer_block(self, block):
+        c = self.child()
+        for o in block.ops:
+            c.add(o)
+        return [self.shape(v) for v in block.results]
+
+    def _infer_structured(self, op):
+        if isinstance(op, If):
+            keys = zip(self._infer_block(op.then), self._infer_block(op.orelse))
+            for name, (a, b) in zip(op.outs, keys):
+                self.shapes[name] = a if a == b else name
+            return
+        start = [self.shape(v) for v in op.init]
+        for name, key in zip(op.carried, start):
+            self.shapes[name] = key
+        if op.index:
+            self.shapes[op.index] = SCALAR
+        for _ in range(2):
+            if op.cond is not None:
+                self._infer_block(op.cond)
+            after = self._infer_block(op.body)
+            changed = [n for n, k in zip(op.carried, after) if self.shapes.get(n) != k and self.shapes.get(n) != n]
+            for n in changed:
+                self.shapes[n] = n  # differs between iterations: unknown
+            if not changed:
+                break
+        for out, name in zip(op.outs, op.carried):
+            self.shapes[out] = self.shapes.get(name, name)
 
 
 def activity(trace, wrt):
     """Names that depend on a wrt parameter and influence an output: only these get derivatives."""
-    from .primitives import PRIMS
-
     from .shift import inert_reductions
 
-    varied = set(wrt)
     inert = inert_reductions(trace, trace.shapes)  # e.g. the max in the max trick: its derivative is exactly 0
-    for op in trace.ops:
-        if op.outs[0] in inert:
-            continue
-        if not PRIMS[op.prim].nondiff and any(isinstance(a, Var) and a.name in varied for a in op.args):
-            varied.update(op.outs)
+    varied = set(wrt)
+    _varied(trace.ops, varied, inert)
     useful = {v.name for v in trace.outputs if isinstance(v, Var)}
-    for op in reversed(trace.ops):
-        if any(n in useful for n in op.outs) and not PRIMS[op.prim].nondiff:
-            useful.update(a.name for a in op.args if isinstance(a, Var))
+    _useful(trace.ops, useful)
     return varied & useful
+
+
+def _reads(values, names):
+    return any(isinstance(a, Var) and a.name in names for a in values)
+
+
+def _varied(ops, varied, inert=()):
+    """Forward dataflow: add every name that depends on a varied one (loops to a fixpoint)."""
+    from .primitives import PRIMS
+
+    for op in ops:
+        if isinstance(op, If):
+            for b in op.blocks:
+                _varied(b.ops, varied)
+            varied.update(o for o, r1, r2 in zip(op.outs, op.then.results, op.orelse.results)
+                          if _reads((r1, r2), varied))
+        elif isinstance(op, Loop):
+            while True:
+                before = len(varied)
+                varied.update(p for p, v in zip(op.carried, op.init) if _reads((v,), varied))
+                _varied(op.body.ops, varied)
+                varied.update(p for p, r in zip(op.carried, op.body.results) if _reads((r,), varied))
+                if len(varied) == before:
+                    break
+            varied.update(o for o, p in zip(op.outs, op.carried) if p in varied)
+        elif op.outs[0] not in inert and not PRIMS[op.prim].nondiff and _reads(op.args, varied):
+            varied.update(op.outs)
+
+
+def _useful(ops, useful):
+    """Backward dataflow: add every name an output depends on through differentiable ops."""
+    from .primitives import PRIMS
+
+    for op in reversed(ops):
+        if isinstance(op, If):
+            for b in op.blocks:
+                useful.update(r.name for o, r in zip(op.outs, b.results) if o in useful and isinstance(r, Var))
+                _useful(b.ops, useful)
+        elif isinstance(op, Loop):
+            useful.update(p for o, p in zip(op.outs, op.carried) if o in useful)
+            while True:
+                before = len(useful)
+                useful.update(r.name for p, r in zip(op.carried, op.body.results)
+                              if p in useful and isinstance(r, Var))
+                _useful(op.body.ops, useful)
+                if len(useful) == before:
+                    break
+            useful.update(v.name for p, v in zip(op.carried, op.init) if p in useful and isinstance(v, Var))
+        elif any(n in useful for n in op.outs) and not PRIMS[op.prim].nondiff:
+            useful.update(a.name for a in op.args if isinstance(a, Var))
 
 
 def key(x):
