@@ -17,7 +17,8 @@ from .emit import const_ast
 from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .primitives import HELPERS, PRIMS, Lazy
-from .trace import Builder, Const, Names, Var, activity
+from .interpret import unroll
+from .trace import Builder, Const, If, Loop, Names, Var, activity
 
 LIBRARY_PREFIX = re.compile(r"\b(?:np|math)\.|(?<![\w.])_(?=[a-z]\w*\()")  # np.sin -> sin, _scatter( -> scatter(
 UNARY_CALL = re.compile(r"\b([a-z]\w*)\((v-?\d+(?:bar)?)\)")  # sin(v0) -> sin v0
@@ -36,9 +37,10 @@ class Table:
             out.append(heading)
             w_lhs = max(len(r[0]) for r in rows)
             w_rhs = max(len(r[1]) for r in rows)
-            for lhs, rhs, value in rows:
-                line = f"  {lhs:<{w_lhs}} = {rhs:<{w_rhs}}" + ("" if value is None else f" = {show(value)}")
-                out.append(line.rstrip())
+            w_value = max((len(show(r[2])) for r in rows if r[2] is not None), default=0)
+            for lhs, rhs, value, *note in rows:
+                line = f"  {lhs:<{w_lhs}} = {rhs:<{w_rhs}}" + ("" if value is None else f" = {show(value):<{w_value}}")
+                out.append((line + (f"   # {note[0]}" if note and note[0] else "")).rstrip())
             out.append("")
         return "\n".join(out).rstrip() + "\n"
 
@@ -61,17 +63,25 @@ def trace_table(primal, args=None):
             what = f"no value given for {', '.join(missing)}" if missing else f"{', '.join(unknown)} is not a parameter"
             raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, 0, 0, "",
                                "give one value for every parameter, e.g. --at x=1.5")
+        notes = {}
+        if any(isinstance(op, (If, Loop)) for op in primal.ops):
+            record = unroll(primal, args)  # the trace of this evaluation: loops unrolled, branches taken
+            primal, notes = record.trace, record.notes
         primal = with_shapes(primal, {p: signature(args[p]) for p in primal.params})
-    else:
-        primal = infer_scalars(primal, scalar_output=len(primal.outputs) == 1)
+        return _Sheet(primal, args, notes).table()
+    if any(isinstance(op, (If, Loop)) for op in primal.ops):
+        raise WengertError(f"{primal.name} has loops or branches: its evaluation trace depends on the inputs",
+                           primal.filename, 0, 0, "", "give a value for every parameter, e.g. --at x=1.5")
+    primal = infer_scalars(primal, scalar_output=len(primal.outputs) == 1)
     return _Sheet(primal, args).table()
 
 
 class _Sheet:
     """Names, values and rows of one table under construction."""
 
-    def __init__(self, primal, args):
+    def __init__(self, primal, args, notes=None):
         self.primal = primal
+        self.notes = notes or {}
         self.values = dict(args) if args is not None else None
         n = len(primal.params)
         self.names = {p: f"v{i - n + 1}" for i, p in enumerate(primal.params)}
@@ -99,7 +109,8 @@ class _Sheet:
         rows = [(self.names[x], x, self.value(Var(x))) for x in p.params]
         for op in p.ops:
             self.evaluate(op)
-            rows += [(self.names[name], self.text(op), self.value(Var(name))) for name in op.outs]
+            note = self.notes.get(op.outs[0], "")
+            rows += [(self.names[name], self.text(op), self.value(Var(name)), note) for name in op.outs]
         for i, y in enumerate(p.outputs, 1):
             lhs = self.y if len(p.outputs) == 1 else f"{self.y}{i}"
             rows.append((lhs, self.render_text(y), self.value(y)))
