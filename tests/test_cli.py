@@ -166,7 +166,7 @@ def test_missing_file_and_missing_function(capsys, tmp_path):
     (["trace", f"{LECTURE}:f", "--at", "x1=2"], "no value given for x2"),
     (["trace", f"{LECTURE}:f", "--at", "x1=2", "--at", "x2=5", "--at", "z=1"], "z is not a parameter"),
     (["trace", f"{LECTURE}:f", "--at", "x1=-1", "--at", "x2=5"], "cannot evaluate ln v-1"),
-    (["grad", f"{LECTURE}:f", "--kind", "hessian"], "invalid choice"),
+    (["grad", f"{LECTURE}:f", "--kind", "laplacian"], "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
     status, out, err = run(capsys, *argv)

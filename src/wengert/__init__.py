@@ -5,8 +5,11 @@
     print(wengert.source(df))
 """
 
-from .api import grad, value_and_grad, jvp, vjp, source, generate
+from .api import grad, value_and_grad, jvp, vjp, hessian, hvp, jacobian, source, generate
 from .errors import WengertError
+from .table import Table, trace
+from .sympy_check import check, CheckFailed
+from .graph import graph
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "source", "generate", "WengertError"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian", "source", "generate", "WengertError", "trace", "Table", "check", "CheckFailed"]
 __version__ = "0.1.0"

@@ -12,9 +12,11 @@ from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, activity,
 AUTO = re.compile(r"v\d+$")
 
 
-def forward(primal, seeds, with_value=True, tangent_params=None):
+def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):
     """Tangent trace. seeds: (seed, namer) per direction, seed = {param: tangent value},
     namer(var) = name for var's tangent. Outputs: [value,] then each direction's output tangent.
+    A seed value may be a callable building it (e.g. a batch of directions); finish(builder, outputs)
+    may post-process the outputs.
     tangent_params: {new parameter: primal parameter it is the tangent of}."""
     tangent_params = tangent_params or {}
     names = Names(set(primal.params) | defined_names(primal.ops) | set(tangent_params))
@@ -22,22 +24,33 @@ def forward(primal, seeds, with_value=True, tangent_params=None):
     for t, x in tangent_params.items():
         b.shapes[t] = b.shape(Var(x))
     sweep = _Sweep(primal, names, [namer for _, namer in seeds], [activity(primal, list(s)) for s, _ in seeds])
-    maps = [dict(seed) for seed, _ in seeds]
     outputs = list(primal.outputs) if with_value else []
     with b:
+        maps = []
+        for seed, _ in seeds:  # a seed given as a callable builds its value here (e.g. a batch of directions)
+            maps.append({x: t(b) if callable(t) else t for x, t in seed.items()})
+        sweep.refs = [next((t for t in m.values() if isinstance(t, Var) and t.name in b.batched), None)
+                      for m in maps]
         sweep.block(primal.ops, b, maps)
         b.lib = "np"
         for tangents in maps:
             outputs += [tangents.get(y.name) if isinstance(y, Var) else None for y in primal.outputs]
-        outputs = [o if o is not None else _zero(b, y) for o, y in
-                   zip(outputs, (list(primal.outputs) if with_value else []) + list(primal.outputs) * len(maps))]
+        refs = ([None] * len(primal.outputs) if with_value else []) + \
+            [r for r in sweep.refs for _ in primal.outputs]
+        outputs = [o if o is not None else _zero(b, y, ref) for o, y, ref in
+                   zip(outputs, (list(primal.outputs) if with_value else []) + list(primal.outputs) * len(maps), refs)]
+        if finish is not None:
+            outputs = finish(b, outputs)
     ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), tuple(outputs), sweep.renames)
     shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, primal.params + tuple(tangent_params), ops, outputs, shapes,
                  primal.filename, primal.lineno)
 
 
-def _zero(b, like):
+def _zero(b, like, ref=None):
+    """A zero tangent shaped like `like` (with ref's batch axis in vector mode)."""
+    if ref is not None:
+        return b.emit_batched("zeros_batch", (like, ref))
     return Const(0.0) if b.shape(like) == SCALAR or not isinstance(like, Var) else zeros_like(like)
 
 
@@ -46,6 +59,7 @@ class _Sweep:
         self.primal, self.names, self.namers, self.actives = primal, names, namers, actives
         self.primal_names = set(names.taken)
         self.renames = {}
+        self.refs = [None] * len(namers)  # per seed: a batched tangent, when the seed is a batch of directions
 
     def block(self, ops, b, maps):
         for op in ops:
@@ -99,10 +113,13 @@ class _Sweep:
             with c:
                 tangents = [inner[k].get(block.results[i].name) if isinstance(block.results[i], Var) else None
                             for k, i in extra]
-                tangents = [t if t is not None else _zero(c, block.results[i]) for t, (k, i) in zip(tangents, extra)]
+                tangents = [t if t is not None else _zero(c, block.results[i], self.refs[k]) for t, (k, i) in zip(tangents, extra)]
             blocks.append(Block(tuple(c.ops), block.results + tuple(tangents)))
         outs = tuple(self.names.fresh(self.namers[k](op.outs[i])) for k, i in extra)
         b.add(If(op.outs + outs, op.cond, *blocks))
+        for o, t in zip(outs, blocks[0].results[len(op.outs):]):
+            if isinstance(t, Var) and t.name in b.batched:
+                b.batched.add(o)
         for (k, i), o in zip(extra, outs):
             maps[k][op.outs[i]] = Var(o)
 
@@ -110,18 +127,22 @@ class _Sweep:
         extra = [(k, i) for k in range(len(maps)) for i, p in enumerate(op.carried) if p in self.actives[k]]
         phis = tuple(self.names.fresh(self.namers[k](op.carried[i])) for k, i in extra)
         init = tuple(maps[k].get(op.init[i].name) if isinstance(op.init[i], Var) else None for k, i in extra)
-        init = tuple(t if t is not None else _zero(b, op.init[i]) for t, (k, i) in zip(init, extra))
+        init = tuple(t if t is not None else _zero(b, op.init[i], self.refs[k]) for t, (k, i) in zip(init, extra))
         c = b.child()
         inner = [dict(m) for m in maps]
-        for (k, i), p in zip(extra, phis):
+        for (k, i), p, t in zip(extra, phis, init):
             inner[k][op.carried[i]] = Var(p)
-            c.shapes[p] = b.shape(op.init[i])
+            c.shapes[p] = b.shape(t)
+            if isinstance(t, Var) and t.name in b.batched:
+                b.batched.add(p)
         with c:
             self.block(op.body.ops, c, inner)
             results = [inner[k].get(op.body.results[i].name) if isinstance(op.body.results[i], Var) else None
                        for k, i in extra]
-            results = [r if r is not None else _zero(c, op.body.results[i]) for r, (k, i) in zip(results, extra)]
+            results = [r if r is not None else _zero(c, op.body.results[i], self.refs[k])
+                       for r, (k, i) in zip(results, extra)]
         outs = tuple(self.names.fresh(self.namers[k](op.outs[i])) for k, i in extra)
+        b.batched.update(o for o, p in zip(outs, phis) if p in b.batched)
         b.add(Loop(op.outs + outs, op.carried + phis, op.init + init,
                    Block(tuple(c.ops), op.body.results + tuple(results)), op.bounds, op.index, op.cond, op.backwards))
         for (k, i), o in zip(extra, outs):

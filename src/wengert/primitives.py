@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from . import shapes
-from .trace import apply, rank
+from .trace import Const, Var, apply, is_batched, key, primal_rank, rank
 
 
 @dataclass
@@ -41,6 +41,14 @@ class Prim:
     shape_args: tuple = ()         # positions read only for their shape (any array of that shape will do)
     effect: bool = False           # has a side effect (stack push/pop): never shared, folded or dropped alone
     statement_value: bool = False  # an effect whose result is used (pop), so it is assigned
+    batch: object = None           # vector mode: callable(builder, args, attrs) for args with a batch axis
+
+    def batch_rule(self, b, args, attrs):
+        if self.batch is not None:
+            return self.batch(b, *args, **attrs)
+        if self.shape is shapes.broadcast:
+            return _batch_elementwise(b, self.name, args, attrs)
+        raise NotImplementedError(f"no vector-mode rule for {self.name}")
 
     def shape_of(self, keys, attrs):
         attrs = {k: v for k, v in attrs.items() if k != "lib"}
@@ -205,7 +213,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 def _unreduce_src(g, x, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         g = f"np.expand_dims({g}, {axis!r})"
-    return f"np.broadcast_to({g}, np.shape({x}))"
+    return f"np.broadcast_arrays({g}, {x})[0]"  # dispatches on x too: a Dask x gives a Dask result chunked like x
 
 
 defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False: x, shape_args=(1,),
@@ -300,7 +308,7 @@ def _unbroadcast_src(g, x):
 defprim("unbroadcast", _unbroadcast_src, shape=lambda g, x: x, shape_args=(1,),
         tangent=lambda ts, y, g, x: None if ts[0] is None else unbroadcast(ts[0], x),
         adjoint=lambda h, y, g, x: (broadcast_like(h, g), None), diff_args=(0,), sympy=lambda g, x: _sym_unbroadcast(g, x))
-defprim("broadcast_like", "np.broadcast_to({0}, np.shape({1}))", shape=lambda t, ref: ref, shape_args=(1,),
+defprim("broadcast_like", "np.broadcast_arrays({0}, {1})[0]", shape=lambda t, ref: ref, shape_args=(1,),
         tangent=lambda ts, y, t, ref: None if ts[0] is None else broadcast_like(ts[0], ref),
         adjoint=lambda h, y, t, ref: (unbroadcast(h, t), None), diff_args=(0,),
         sympy=lambda t, ref: t if np.shape(t) == np.shape(ref) else np.broadcast_to(np.asarray(t, dtype=object), np.shape(ref)))
@@ -393,10 +401,17 @@ dot = defprim("dot", "np.dot({0}, {1})", sympy=lambda a, b: _scalar_or_array(np.
               shape=shapes.dot, tangent=_bilinear_tangent(lambda a, b: dot(a, b)), adjoint=_dot_adjoint)
 matmul = defprim("matmul", "{0} @ {1}", sympy=lambda a, b: _scalar_or_array(np.matmul(_obj(a), _obj(b))),
                  shape=shapes.matmul, tangent=_bilinear_tangent(lambda a, b: a @ b), adjoint=_matmul_adjoint)
+def _outer_adjoint(g, y, a, b):
+    """np.outer flattens its arguments; the cotangents are reshaped back."""
+    flat = lambda x: x if rank(x) == 1 else apply("reshape", x, Const((-1,)))  # noqa: E731
+    back = lambda v, x: v if rank(x) == 1 else apply("reshape", v, shape_(x))  # noqa: E731
+    return (Lazy(lambda: back(dot(g, flat(b)), a)), Lazy(lambda: back(dot(g.T, flat(a)), b)))
+
+
 outer = defprim("outer", "np.outer({0}, {1})", sympy=lambda a, b: np.outer(_obj(a), _obj(b)),
-                shape=lambda a, b: (a[0] if shapes.known(a) and a else None, b[0] if shapes.known(b) and b else None),
-                tangent=_bilinear_tangent(lambda a, b: outer(a, b)),
-                adjoint=lambda g, y, a, b: (Lazy(lambda: dot(g, b)), Lazy(lambda: dot(g.T, a))))
+                shape=lambda a, b: (a[0], b[0]) if shapes.known(a) and shapes.known(b) and len(a) == len(b) == 1
+                else None,
+                tangent=_bilinear_tangent(lambda a, b: outer(a, b)), adjoint=_outer_adjoint)
 swapaxes = defprim("swapaxes", "np.swapaxes({0}, -1, -2)", sympy=lambda a: np.swapaxes(_obj(a), -1, -2),
                    shape=lambda a: a[:-2] + a[:-3:-1] if shapes.known(a) else None,
                    tangent=lambda ts, y, a: apply("swapaxes", ts[0]),
@@ -646,3 +661,217 @@ defprim("new_stack", "[]", effect=True, statement_value=True, sympy=lambda: [])
 defprim("push", _push_src, effect=True, sympy=lambda stack, *values: stack.append(values[0] if len(values) == 1
                                                                                   else tuple(values)))
 defprim("pop", "{0}.pop()", effect=True, statement_value=True, sympy=lambda stack: stack.pop())
+
+
+
+# ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
+# A batched value holds n values of the primal shape stacked along a new first axis. Each rule
+# rewrites an op so it acts on every slice at once: elementwise ops broadcast (after lining the
+# primal axes up), axis arguments shift by one, matrix products keep the batch axis in front.
+
+def _rank(x):
+    r = primal_rank(x)
+    if r is None:
+        from .errors import WengertError
+        raise WengertError("Hessians and Jacobians compute all directions at once, which needs the rank of "
+                           "every array", "<generated>", 0, 0, "",
+                           "on the command line give --shape x=n (x=n,m for a matrix); from Python, "
+                           "call the function on arrays")
+    return r
+
+
+def _lift_rank(b, x, rank):
+    """A batched x with its primal axes padded on the left to `rank` (so broadcasting lines up)."""
+    r = _rank(x)
+    if is_batched(x) and r < rank:
+        return b.emit_batched("expand_dims", (x,), {"axis": tuple(range(1, 1 + rank - r))})
+    return x
+
+
+def _batch_elementwise(b, name, args, attrs):
+    rank = max(_rank(a) if isinstance(a, Var) else 0 for a in args)
+    return b.emit_batched(name, [_lift_rank(b, a, rank) for a in args], attrs)
+
+
+def _shift(axis, rank):
+    """Axis argument for the batched op: every primal axis moves one to the right."""
+    if axis is None:
+        return tuple(range(1, rank + 1))
+    if isinstance(axis, tuple):
+        return tuple(a + 1 if a >= 0 else a for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def _batch_reduction(name):
+    def rule(b, x, axis=None, keepdims=False, **kw):
+        return b.emit_batched(name, (x,), {"axis": _shift(axis, _rank(x)), "keepdims": keepdims, **kw})
+    return rule
+
+
+for _name in ("sum", "mean", "max", "min"):
+    PRIMS[_name].batch = _batch_reduction(_name)
+
+PRIMS["expand_dims"].batch = lambda b, g, axis: b.emit_batched("expand_dims", (g,), {"axis": _shift(axis, 99)})
+PRIMS["sum_axes"].batch = lambda b, g, lead=(), units=(): b.emit_batched(
+    "sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
+PRIMS["transpose"].batch = lambda b, x, axes=None: b.emit_batched(
+    "transpose", (x,), {"axes": (0,) + (tuple(a + 1 for a in axes) if axes else tuple(range(_rank(x), 0, -1)))})
+PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_last", (a,))
+defprim("trace_last", "np.trace({0}, axis1=-2, axis2=-1)", shape=lambda a: a[:-2] if shapes.known(a) else None)
+PRIMS["index"].batch = lambda b, x, *dyn, spec: b.emit_batched(
+    "index", (x,) + dyn, {"spec": (("slice", None, None, None),) + spec})
+defprim("broadcast_batch", "np.broadcast_to({0}, np.shape({0})[:1] + np.shape({1}))",
+        shape=lambda t, ref: t[:1] + ref if shapes.known(t) and shapes.known(ref) else None)
+
+
+def _batch_broadcast_like(b, t, ref):
+    if is_batched(t) and not is_batched(ref) and shapes.known(key(t)) and key(t)[1:] == key(ref):
+        return t
+    if is_batched(ref):
+        return b.emit_batched("broadcast_like", (_lift_rank(b, t, _rank(ref)), ref))
+    return b.emit_batched("broadcast_batch", (_lift_rank(b, t, _rank(ref)), ref))
+
+
+def _batch_unreduce(b, g, x, axis=None, keepdims=False):
+    if axis is not None and not keepdims:
+        g = b.emit_batched("expand_dims", (g,), {"axis": _shift(axis, _rank(x))})
+    return _batch_broadcast_like(b, g, x)
+
+
+def _batch_unbroadcast(b, g, x):
+    from .errors import WengertError
+
+    gk, xk = key(g), key(x)
+    if shapes.known(gk) and gk[1:] == xk:
+        return g
+    axes = shapes.unbroadcast_axes(gk[1:], xk) if shapes.known(gk) else None
+    if axes is None:
+        return b.emit_batched("unbroadcast_batch", (g, x))
+    lead, units = axes
+    if not lead and not units:
+        return g
+    return b.emit_batched("sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
+
+
+helper('''
+def _unbroadcast_batch(g, x):
+    """_unbroadcast for a batch of cotangents: the leading batch axis stays."""
+    shape = np.shape(x)
+    if np.shape(g)[1:] == shape:
+        return g
+    lead = np.ndim(g) - 1 - len(shape)
+    axes = tuple(range(1, 1 + lead)) + tuple(1 + lead + i for i, n in enumerate(shape) if n == 1)
+    return np.reshape(np.sum(g, axis=axes), np.shape(g)[:1] + shape)
+''')
+defprim("unbroadcast_batch", "_unbroadcast_batch({0}, {1})", shape=lambda g, x: _batch_of(g, x))
+PRIMS["broadcast_like"].batch = _batch_broadcast_like
+PRIMS["unreduce"].batch = _batch_unreduce
+PRIMS["unbroadcast"].batch = _batch_unbroadcast
+
+
+def _batch_matmul(b, a, c):
+    """a @ c with one side batched: the batch axis stays in front."""
+    from .errors import WengertError
+
+    ra, rc = _rank(a), _rank(c)
+    if is_batched(a) and is_batched(c):
+        if ra >= 2 and rc >= 2:
+            return b.emit_batched("matmul", (a, c))
+        raise WengertError("vector mode of a product of two batched vectors is not supported", "<generated>",
+                           0, 0, "", "use a lower derivative order")
+    if is_batched(a):
+        seed = b.defs.get(a.name)
+        if seed is not None and seed.prim == "basis" and _rank(a) == 1 and rc == 2:
+            return b.emit_batched("as_batch", (c,))      # the unit directions times c: c's rows
+        return b.emit_batched("matmul", (a, c))          # (n, ..., k) @ c
+    if rc == 1:                                           # a @ (n, k): each row of c is a vector
+        seed = b.defs.get(c.name)
+        if seed is not None and seed.prim == "basis" and ra == 2:
+            return b.emit_batched("as_batch", (a.T,))      # a times each unit direction: a's columns
+        return b.emit_batched("matmul", (c, a.T if ra == 2 else a))
+    return b.emit_batched("matmul", (a, c))              # a @ (n, ..., k, m)
+
+
+def _batch_dot(b, a, c):
+    if _rank(a) == 0 or _rank(c) == 0:
+        return _batch_elementwise(b, "mul", (a, c), {})
+    return _batch_matmul(b, a, c)
+
+
+PRIMS["matmul"].batch = _batch_matmul
+PRIMS["dot"].batch = _batch_dot
+
+
+def _batch_outer(b, a, c):
+    if is_batched(a):
+        return _batch_elementwise(b, "mul", (b.emit_batched("expand_dims", (a,), {"axis": 2}), c), {})
+    return _batch_elementwise(b, "mul", (b.emit_plain("expand_dims", (a,), {"axis": 1}), c), {})
+
+
+PRIMS["outer"].batch = _batch_outer
+
+
+def _batch_reshape(b, x, s):
+    return b.emit_batched("reshape_batch", (x, s))
+
+
+defprim("reshape_batch", "np.reshape({0}, np.shape({0})[:1] + tuple({1}))",
+        shape=lambda x, s: _batch_of(x, s[1]) if s[:1] == ("shapeof",) else None)
+PRIMS["reshape"].batch = _batch_reshape
+
+
+def _batch_scatter(b, g, x, *dyn, spec):
+    return b.emit_batched("scatter_batch", (g, x) + dyn, {"spec": spec})
+
+
+helper('''
+def _scatter_batch(g, x, index):
+    """Batched cotangent of x[index]: each slice g[i] placed at index in zeros shaped like x."""
+    out = np.zeros(np.shape(g)[:1] + np.shape(x), dtype=np.result_type(g, 1.0))
+    out[(slice(None),) + (index if isinstance(index, tuple) else (index,))] = g
+    return out
+''')
+defprim("scatter_batch", lambda g, x, *dyn, spec: f"_scatter_batch({g}, {x}, np.s_[{_index_text(spec, dyn)}])",
+        shape=lambda g, x, *dyn, spec: _batch_of(g, x))
+
+
+def _batch_of(batched, like):
+    """Shape key of a batch of values shaped like `like`."""
+    return batched[:1] + like if shapes.known(batched) and batched and shapes.known(like) else None
+PRIMS["scatter"].batch = _batch_scatter
+
+
+def _batch_where(b, c, x, y):
+    return _batch_elementwise(b, "where", (c, x, y), {})
+
+
+PRIMS["where"].batch = _batch_where
+
+
+def _batch_join(name):
+    def rule(b, *xs, axis=0):
+        ref = next(x for x in xs if is_batched(x))
+        parts = [x if is_batched(x) else b.emit_batched("batch_like", (x, ref)) for x in xs]
+        return b.emit_batched(name, parts, {"axis": _shift(axis, _rank(ref))})
+    return rule
+
+
+defprim("batch_like", "np.broadcast_to({0}, np.shape({1})[:1] + np.shape({0}))", nondiff=False,
+        shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
+defprim("zeros_batch", "np.zeros(np.shape({1})[:1] + np.shape({0}))", nondiff=True,
+        shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
+defprim("as_batch", "{0}", shape=lambda x: ("batch",) + x[1:] if shapes.known(x) else None)  # x's rows, as a batch
+defprim("basis", "np.reshape(np.eye(np.size({0})), (np.size({0}),) + np.shape({0}))", nondiff=True,
+        shape=lambda x: ("batch",) + x if shapes.known(x) else None)
+
+
+PRIMS["concatenate"].batch = _batch_join("concatenate")
+PRIMS["stack"].batch = _batch_join("stack")
+PRIMS["split_like"].batch = lambda b, g, *xs, axis=0: b.emit_batched("split_like_batch", (g,) + xs, {"axis": axis})
+defprim("split_like_batch", lambda g, *xs, axis=0: f"_split_like({g}, {axis + 1 if axis >= 0 else axis!r}, {', '.join(xs)})")
+PRIMS["take"].batch = lambda b, g, index, axis: b.emit_batched("take", (g,), {"index": index, "axis": _shift(axis, 99)})
+PRIMS["swapaxes"].batch = lambda b, x: b.emit_batched("swapaxes", (x,))
+for _name in ("zeros_like", "ones_like"):
+    PRIMS[_name].batch = lambda b, x, _n=_name: b.emit_batched(_n, (x,))
+defprim("reshape_pair", "np.reshape({0}, np.shape({1}) + np.shape({2}))")
+defprim("jacobian_layout", "np.reshape(np.moveaxis({0}, 0, -1), np.shape({1}) + np.shape({2}))")

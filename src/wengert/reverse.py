@@ -20,21 +20,29 @@ AUTO = re.compile(r"v\d+$")
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 
 
-def reverse(primal, wrt, seed=None, with_value=False):
-    """Adjoint trace of a one-output primal: returns the gradients w.r.t. wrt (and the value first)."""
+def reverse(primal, wrt, seed=None, with_value=False, finish=None):
+    """Adjoint trace of a one-output primal: returns the gradients w.r.t. wrt (and the value first).
+    seed: None (cotangent 1), the name of a cotangent parameter, or a callable building the cotangent
+    (e.g. a batch of them, for a Jacobian). finish(builder, grads) may post-process the gradients."""
     primal_names = set(primal.params) | defined_names(primal.ops)
-    names = Names(primal_names | ({seed} if seed else set()))
+    seed_param = seed if isinstance(seed, str) else None
+    names = Names(primal_names | ({seed_param} if seed_param else set()))
     b = Builder(names, primal.shapes)
     for op in primal.ops:
         b.add(op)
-    n_forward = len(b.ops)
     sweep = _Sweep(primal, names, activity(primal, wrt), primal_names)
     (y,) = primal.outputs
     adj = {}
-    if isinstance(y, Var) and y.name in sweep.active:
-        adj[y.name] = Var(seed) if seed else Const(1.0)
+    if callable(seed):
+        with b:
+            start = seed(b)
+    else:
+        start = Var(seed) if seed else Const(1.0)
         if seed:
             b.shapes[seed] = b.shape(y)
+    n_forward = len(b.ops)
+    if isinstance(y, Var) and y.name in sweep.active:
+        adj[y.name] = start
     with b:
         sweep.block(primal.ops, adj, b, frame=None)
         b.lib = "np"
@@ -42,13 +50,16 @@ def reverse(primal, wrt, seed=None, with_value=False):
         for w in wrt:
             g = adj.get(w)
             if g is None:
-                g = Const(0.0) if b.shape(Var(w)) == SCALAR else zeros_like(Var(w))
+                g = b.emit_batched("zeros_batch", (Var(w), start)) if isinstance(start, Var) and \
+                    start.name in b.batched else Const(0.0) if b.shape(Var(w)) == SCALAR else zeros_like(Var(w))
             sweep.name(b, g, w)
             grads.append(g)
+        if finish is not None:
+            grads = finish(b, grads)
     ops = sweep.rebuild(b.ops[:n_forward]) + b.ops[n_forward:]
     outputs = ((y,) if with_value else ()) + tuple(grads)
     ops, outputs = rename(dead_code(ops, outputs, b.shapes, set(primal.params)), outputs, sweep.renames)
-    params = primal.params + ((seed,) if seed else ())
+    params = primal.params + ((seed_param,) if seed_param else ())
     shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
     return Trace(primal.name, params, ops, outputs, shapes, primal.filename, primal.lineno)
 
@@ -190,12 +201,12 @@ class _Sweep:
         results = tuple(results) + tuple(e[2] for e in extra)
         outs += tuple(self.names.fresh(e[0]) for e in extra)
         b.add(Loop(outs, phis, init, Block(tuple(ops), results), bounds, index, None, True))
+        adj.update({n: Var(o) for n, o in zip(captured, outs[len(carried):])})  # before the init's share is added
         with b:
             for k, i in enumerate(carried):
                 v = op.init[i]
                 if isinstance(v, Var) and v.name in self.active:
                     adj[v.name] = adj[v.name] + Var(outs[k]) if v.name in adj else Var(outs[k])
-        adj.update({n: Var(o) for n, o in zip(captured, outs[len(carried):])})
 
     def pop_needed(self, block, ops, results, frame, c, phis=(), index=None, outs=()):
         """Make the values of a primal block that its adjoint reads available to the adjoint block.

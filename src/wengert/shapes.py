@@ -56,7 +56,7 @@ def unbroadcast_axes(g, x):
 
 def axes_of(axis, rank):
     axes = axis if isinstance(axis, tuple) else (axis,)
-    return {a % rank for a in axes}
+    return {a % rank for a in axes} if rank else set(axes)
 
 
 def reduce(key, axis=None, keepdims=False):

@@ -28,7 +28,8 @@ def fold(p, args, attrs):
     if not args or not all(_number(a) for a in args) or (p.nondiff and p.name not in _FOLDABLE_NONDIFF):
         return None
     kw = dict(attrs)
-    src = p.source([repr(a.value) for a in args], kw, kw.get("lib", "np"))
+    # Parenthesized, so a negative base folds as (-0.75) ** 2, not -(0.75 ** 2).
+    src = p.source([f"({a.value!r})" for a in args], kw, kw.get("lib", "np"))
     try:
         with np.errstate(all="raise"):
             value = eval(src, {"np": np, "math": math})
@@ -57,6 +58,10 @@ def rewrite(b, p, args, attrs):
         lighter = _scalar_operand(b, args) or _expand_unreduced(b, args)
         if lighter is not None:
             return b.emit(name, lighter, dict(attrs))
+    if b.batched and name in ("add", "sub", "mul", "div", "neg"):
+        factored = _factor_batched(b, name, args)
+        if factored is not None:
+            return factored
     if name in ("add", "sub", "mul", "div", "pow"):
         a, c = args
         same_a = key(c) == shapes.SCALAR or key(c) == key(a)
@@ -95,7 +100,7 @@ def rewrite(b, p, args, attrs):
             na, nc = defined_as(a, "neg"), defined_as(c, "neg")
             if na and nc:
                 return b.emit("mul", (na.args[0], nc.args[0]))
-            if na or nc:
+            if (na or nc) and not (b.batched & {v.name for v in args if isinstance(v, Var)}):
                 return b.emit("neg", (b.emit("mul", ((na.args[0] if na else a), (nc.args[0] if nc else c))),))
         elif name == "div":
             if _is(c, 1) and same_a:
@@ -132,6 +137,36 @@ def rewrite(b, p, args, attrs):
         t, ref = args
         if shapes.same(key(t), key(ref)):
             return t
+    return None
+
+
+def _factor_batched(b, name, args):
+    """Keep batched values in the form s * u (s batched, u not): then the per-direction work is one
+    product, and all the rest is done once on u. (s*u)*c = s*(u*c); s*u + s*v = s*(u + v)."""
+    def split(v):
+        op = b.defs.get(v.name) if isinstance(v, Var) and v.name in b.batched else None
+        if op is not None and op.prim == "neg" and isinstance(op.args[0], Var) and op.args[0].name in b.batched:
+            return op.args[0], Const(-1.0)
+        if op is not None and op.prim == "mul":
+            s, u = op.args
+            if isinstance(s, Var) and s.name in b.batched and not (isinstance(u, Var) and u.name in b.batched):
+                return s, u
+        return None
+
+    def plain(v):
+        return not (isinstance(v, Var) and v.name in b.batched)
+
+    if name == "neg":
+        parts = split(args[0])
+        return b.emit("mul", (parts[0], b.emit("neg", (parts[1],)))) if parts else None
+    x, y = args
+    px, py = split(x), split(y)
+    if name in ("mul", "div") and px and plain(y):
+        return b.emit("mul", (px[0], b.emit(name, (px[1], y))))
+    if name == "mul" and py and plain(x):
+        return b.emit("mul", (py[0], b.emit("mul", (x, py[1]))))
+    if name in ("add", "sub") and px and py and px[0] == py[0]:
+        return b.emit("mul", (px[0], b.emit(name, (px[1], py[1]))))
     return None
 
 

@@ -72,7 +72,7 @@ def trace_table(primal, args=None):
     if any(isinstance(op, (If, Loop)) for op in primal.ops):
         raise WengertError(f"{primal.name} has loops or branches: its evaluation trace depends on the inputs",
                            primal.filename, 0, 0, "", "give a value for every parameter, e.g. --at x=1.5")
-    primal = infer_scalars(primal, scalar_output=len(primal.outputs) == 1)
+    primal = infer_scalars(primal)
     return _Sheet(primal, args).table()
 
 

@@ -222,6 +222,7 @@ class Builder:
     def __init__(self, names, shapes=None, lib="np"):
         self.names = names
         self.ops = []
+        self.batched = set()  # names whose values carry a leading batch axis (vector mode)
         self.shapes = dict(shapes or {})
         self.defs = {}
         self.memo = {}
@@ -241,11 +242,28 @@ class Builder:
         return self.shapes.get(value.name, value.name)
 
     def emit(self, prim, args, attrs=None, name=None):
+        """Append prim(*args, **attrs), or find it already built or simpler; values with a leading batch
+        axis (vector mode) go through the primitive's batching rule."""
+        from .primitives import PRIMS
+
+        args = tuple(lift(a) for a in args)
+        if self.batched and any(isinstance(a, Var) and a.name in self.batched for a in args):
+            return PRIMS[prim].batch_rule(self, args, dict(attrs or {}))
+        return self.emit_plain(prim, args, attrs, name)
+
+    def emit_batched(self, prim, args, attrs=None):
+        """emit for a batching rule: the result carries the batch axis."""
+        before = len(self.ops)
+        out = self.emit_plain(prim, tuple(lift(a) for a in args), attrs)
+        if isinstance(out, Var) and any(out.name in op.outs for op in self.ops[before:]):
+            self.batched.add(out.name)
+        return out
+
+    def emit_plain(self, prim, args, attrs=None, name=None):
         from .primitives import PRIMS
         from .simplify import rewrite, fold
 
         p = PRIMS[prim]
-        args = tuple(lift(a) for a in args)
         attrs = dict(attrs or {})
         if p.math and "lib" not in attrs and self.lib == "math" and all(self.shape(a) == SCALAR for a in args):
             attrs["lib"] = "math"
@@ -263,7 +281,7 @@ class Builder:
     def child(self):
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
-        c.shapes, c.defs, c.memo = self.shapes, self.defs, dict(self.memo)
+        c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, dict(self.memo), self.batched
         return c
 
     def add(self, op):
@@ -386,3 +404,13 @@ def rank(x):
 
     k = key(x)
     return len(k) if known(k) else None
+
+
+def is_batched(x):
+    return isinstance(x, Var) and x.name in _stack[-1].batched
+
+
+def primal_rank(x):
+    """Rank of a value without its batch axis, when known."""
+    r = rank(x)
+    return None if r is None else r - 1 if is_batched(x) else r
