@@ -21,6 +21,34 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/scalar.py
+	$(PY) benchmarks/rnn.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# ---- the lecture's worked examples and the pictures in docs/ ---------------------------------------------
+EXAMPLES := lecture_trace forward_vs_reverse iris_mlp optimizers activations batchnorm expression_swell
+EXAMPLES_STAMP := $(VENV)/.examples-installed
+
+.PHONY: examples docs
+
+$(EXAMPLES_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,examples]'
+	touch $(EXAMPLES_STAMP)
+
+examples: $(EXAMPLES_STAMP)
+	@set -e; for name in $(EXAMPLES); do echo "==== python examples/$$name.py"; $(PY) examples/$$name.py; echo; done
+
+docs: $(EXAMPLES_STAMP)
+	@command -v dot >/dev/null || { echo "Graphviz's dot is missing: apt-get install -y graphviz"; \
+	  (apt-get install -y -q graphviz || (apt-get update -q && apt-get install -y -q graphviz)) >/dev/null \
+	  || echo "could not install Graphviz: the graph pictures are left out (DOT text is still written)"; }
+	mkdir -p docs
+	$(PY) examples/lecture_trace.py --out docs
+	$(PY) examples/forward_vs_reverse.py --out docs
+	$(PY) examples/iris_mlp.py --plot docs/iris_mlp.png
+	$(PY) examples/optimizers.py --out docs
+	$(PY) examples/activations.py --out docs
+	$(PY) examples/batchnorm.py --out docs
+	$(PY) examples/expression_swell.py --out docs
+	@ls -l docs
