@@ -97,9 +97,11 @@ class _Emitter:
                 after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
                 after |= {v.name for v in results if isinstance(v, Var)}
                 claimed = set()
+                inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
+                inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
                 for p, init in zip(op.carried, op.init):
                     if isinstance(init, Var) and init.name not in after and init.name not in claimed \
-                            and init.name not in self.alias:
+                            and init.name not in self.alias and init.name not in inside:
                         claimed.add(init.name)
                         if AUTO.match(init.name) and init.name in defined_here and not AUTO.match(p):
                             self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
@@ -221,13 +223,12 @@ def emit_module(functions, header=None):
     if "np." in text or helpers:
         imports.append("import numpy as np")
     parts = []
-    if header:
-        parts.append(header.rstrip() + "\n")
     if imports:
         parts.append("\n".join(imports) + "\n")
     parts += [h.strip() + "\n" for h in helpers]
     parts += functions
-    return "\n\n".join(p.rstrip("\n") + "\n" for p in parts)
+    body = "\n\n".join(p.rstrip("\n") + "\n" for p in parts)
+    return (header.rstrip() + "\n\n" if header else "") + body
 
 
 def _drop_version_suffixes(fn, params):
