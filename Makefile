@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/scalar.py
+	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py
 
 clean:
