@@ -26,6 +26,12 @@ def emit_function(trace, name, doc=None, returns=None):
     return _Emitter(trace).function(name, doc, returns)
 
 
+def _reads_after(ops, k, results):
+    """Names read by the statements after ops[k] and by the block's results."""
+    after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
+    return after | {v.name for v in results if isinstance(v, Var)}
+
+
 class _Emitter:
     """Turns structured SSA back into plain Python: versions of one variable share a name where
     their lifetimes allow (loop state, branch results), temporaries used once are folded in."""
@@ -41,6 +47,7 @@ class _Emitter:
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
         self.alias_targets = set(self.alias.values())
+        self.params = set(trace.params)
 
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
@@ -69,8 +76,9 @@ class _Emitter:
             n = self.alias[n]
         return n
 
-    def _coalesce(self, ops, results):
-        """Let loop state and branch results live in one variable instead of copies."""
+    def _coalesce(self, ops, results, live=frozenset()):
+        """Let loop state and branch results live in one variable instead of copies.
+        live: names read after this block (by the enclosing blocks, or by an enclosing loop's next pass)."""
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
         for k, op in enumerate(ops):
             if isinstance(op, If):
@@ -80,7 +88,7 @@ class _Emitter:
                         if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
                             self.alias[r.name] = out
-                    self._coalesce(block.ops, block.results)
+                    self._coalesce(block.ops, block.results, live | _reads_after(ops, k, results))
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -94,8 +102,7 @@ class _Emitter:
                         self.alias[r.name] = p
                 for out, p in zip(op.outs, op.carried):
                     self.alias[out] = p
-                after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
-                after |= {v.name for v in results if isinstance(v, Var)}
+                after = _reads_after(ops, k, results) | live
                 claimed = set()
                 inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
                 inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
@@ -108,8 +115,8 @@ class _Emitter:
                         else:
                             self.alias[p] = init.name
                 if op.cond is not None:
-                    self._coalesce(op.cond.ops, op.cond.results)
-                self._coalesce(body.ops, body.results)
+                    self._coalesce(op.cond.ops, op.cond.results, after | inside)
+                self._coalesce(body.ops, body.results, after | inside)
 
     # ---- emission --------------------------------------------------------------------------------------
     def function(self, name, doc, returns):
@@ -127,7 +134,7 @@ class _Emitter:
 
     def name(self, n, store=False):
         n = self.final(n)
-        if AUTO.match(n):
+        if AUTO.match(n) and n not in self.params:
             if n not in self.numbering:
                 self.numbering[n] = next(self.numbers)
             n = self.numbering[n]
@@ -135,12 +142,29 @@ class _Emitter:
 
     def value(self, v):
         if isinstance(v, Var):
-            return self.inlined.get(v.name) or self.name(v.name)
+            node = self.inlined.pop(v.name, None)
+            return node if node is not None else self.name(v.name)
         return const_ast(v.value)
+
+    def peek(self, n):
+        """The emitted name of n if it has one already (no new number is allocated)."""
+        n = self.final(n)
+        return self.numbering.get(n, n)
+
+    def flush(self, assigned):
+        """Folded expressions not used yet that read a variable about to be reassigned become statements."""
+        stmts = []
+        for temp, node in list(self.inlined.items()):
+            if {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & assigned:
+                del self.inlined[temp]
+                stmts.append(ast.Assign([self.name(temp, store=True)], node, lineno=0))
+        return stmts
 
     def block(self, ops, block_id):
         stmts = []
         for op in ops:
+            if isinstance(op, (If, Loop)):
+                stmts += self.flush({self.peek(n) for n in defined_names([op]) | set(op.outs)})
             if isinstance(op, If):
                 stmts.append(ast.If(self.value(op.cond), self.branch(op.then, op.outs) or [ast.Pass()],
                                     self.branch(op.orelse, op.outs)))
@@ -168,13 +192,16 @@ class _Emitter:
             return []
         targets = [self.name(n, store=True) for n in op.outs]
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
-        return [ast.Assign([target], node, lineno=0)]
+        return self.flush({t.id for t in targets}) + [ast.Assign([target], node, lineno=0)]
 
     def assign(self, names, values):
         """names = values, as one parallel assignment; pairs that are already the same variable drop out."""
         pairs = [(n, v) for n, v in zip(names, values) if not (isinstance(v, Var) and self.final(v.name) == self.final(n))]
         if not pairs:
             return []
+        flushed = self.flush({self.peek(n) for n, _ in pairs})
+        if flushed:
+            return flushed + self.assign(names, values)
         if len(pairs) == 1:
             return [ast.Assign([self.name(pairs[0][0], store=True)], self.value(pairs[0][1]), lineno=0)]
         return [ast.Assign([ast.Tuple([self.name(n, store=True) for n, _ in pairs], ast.Store())],

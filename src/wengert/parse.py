@@ -6,8 +6,13 @@ every intermediate gets optimized together. Recursion is rejected.
 """
 
 import ast
+import contextlib
 import inspect
+import math
 import os
+import string
+import sys
+import threading
 
 from . import shapes
 from .errors import WengertError
@@ -139,13 +144,48 @@ def module_of(fn):
 
 def parse(module, node):
     """Trace of the function `node` (an ast.FunctionDef) of `module`."""
-    return Parser(module).function(node)
+    parser = Parser(module)
+    with deep_recursion():
+        try:
+            return parser.function(node)
+        except RecursionError:
+            raise module.error(parser.deepest or node, "this function is nested too deeply to compile",
+                               "split the deepest expression into several assignments") from None
+
+
+# Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
+MAX_BLOCK_NESTING = 80
+MAX_LOOP_NESTING = 16
+
+# Frames the compiler may use: an expression nested a few thousand levels deep takes several per level.
+# Pure-Python calls do not grow the C stack from Python 3.11 on; before that, stay closer to the default.
+DEEP_RECURSION_LIMIT = 40_000 if sys.version_info >= (3, 11) else 8_000
+_recursion_lock = threading.Lock()
+_recursion_users = [0, None]  # compilations running, the limit to restore when the last one ends
+
+
+@contextlib.contextmanager
+def deep_recursion():
+    """Raise the interpreter's recursion limit while compiling; the last thread to finish restores it."""
+    with _recursion_lock:
+        if _recursion_users[0] == 0:
+            _recursion_users[1] = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_recursion_users[1], DEEP_RECURSION_LIMIT))
+        _recursion_users[0] += 1
+    try:
+        yield
+    finally:
+        with _recursion_lock:
+            _recursion_users[0] -= 1
+            if _recursion_users[0] == 0:
+                sys.setrecursionlimit(_recursion_users[1])
 
 
 class Parser:
     def __init__(self, module):
         self.m = module
         self.calls = []
+        self.deepest = None
 
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
@@ -224,8 +264,9 @@ class Parser:
         """Parse a block in a child builder: ((kind, result), ops)."""
         saved = self.b
         self.b = saved.child()
+        where = stmts_or_expr if isinstance(stmts_or_expr, ast.expr) else next(iter(stmts_or_expr), None)
         try:
-            with self.b:
+            with self.b, self.block_level(where):
                 if isinstance(stmts_or_expr, ast.expr):
                     result = ("value", self.value(stmts_or_expr, env))
                 else:
@@ -233,6 +274,24 @@ class Parser:
             return result, tuple(self.b.ops)
         finally:
             self.b = saved
+
+    @contextlib.contextmanager
+    def block_level(self, node, loop=False):
+        """One level deeper into branches (and loops): the derivative's source nests as deep, and Python
+        compiles at most MAX_BLOCK_NESTING indented blocks and MAX_LOOP_NESTING loops inside each other."""
+        self.levels = getattr(self, "levels", [0, 0])
+        self.levels[0] += 1
+        self.levels[1] += loop
+        try:
+            if node is not None and (self.levels[0] > MAX_BLOCK_NESTING or self.levels[1] > MAX_LOOP_NESTING):
+                what = ("loops", MAX_LOOP_NESTING) if self.levels[1] > MAX_LOOP_NESTING else \
+                    ("branches and loops (conditional expressions and inlined helpers count too)", MAX_BLOCK_NESTING)
+                raise self.m.error(node, f"{what[0]} are nested more than {what[1]} levels deep here",
+                                   "compute the inner part in a helper with fewer levels, or use np.where")
+            yield
+        finally:
+            self.levels[0] -= 1
+            self.levels[1] -= loop
 
     def if_statement(self, s, env, loop, rest=()):
         """if/elif/else, kept structured. With rest (statements after an if whose branch returns,
@@ -315,7 +374,7 @@ class Parser:
         saved = self.b
         self.b = saved.child()
         try:
-            with self.b:
+            with self.b, self.block_level(s, loop=True):
                 i_value = Var(counter) if counter else (Var(index) if index else None)
                 if sequence is not None:
                     body_env[s.target.id] = self.b.emit("index", (sequence, i_value), {"spec": (("arg", 1),)})
@@ -432,9 +491,9 @@ class Parser:
             self.b.shapes[new] = self.b.shapes.pop(var.name, new)
             if self.b.shapes[new] == var.name:
                 self.b.shapes[new] = new
-            for k, v in list(self.b.memo.items()):
-                if v == var:
-                    self.b.memo[k] = Var(new)
+            key = (op.prim, op.args, op.attrs)  # the one memo entry that can name var: op's own
+            if self.b.memo.get(key) == var:
+                self.b.memo[key] = Var(new)
             del self.b.defs[var.name]
             self.renamed[var.name] = Var(new)
             return Var(new)
@@ -457,6 +516,7 @@ class Parser:
 
     # ---- expressions -----------------------------------------------------------------------------
     def expr(self, e, env):
+        self.deepest = e  # where a RecursionError is reported
         method = getattr(self, "expr_" + type(e).__name__, None)
         if method is None:
             raise self.m.error(e, *UNSUPPORTED_EXPRESSIONS.get(type(e), (
@@ -526,6 +586,9 @@ class Parser:
         index = e.slice
         if isinstance(base, tuple):
             if isinstance(index, ast.Constant) and isinstance(index.value, int):
+                if not -len(base) <= index.value < len(base):
+                    raise self.m.error(e, f"tuple index {index.value} is out of range (the tuple has "
+                                       f"{len(base)} items)", "index within the tuple")
                 return base[index.value]
             raise self.m.error(e, "a tuple can only be indexed by a literal integer", "write t[0], t[1], ...")
         items = index.elts if isinstance(index, ast.Tuple) else [index]
@@ -588,6 +651,17 @@ class Parser:
             args = [self.value(a, env) for a in e.args[0].elts]
         else:
             args = [self.value(a, env) for a in e.args[:n_values]]
+        fewest, most = _arity(prim)
+        callee = ast.unparse(e.func)
+        if not fewest <= len(args) <= most:
+            takes = f"{fewest}" if fewest == most else f"{fewest} or more"
+            what = "arrays in its sequence" if prim in SEQUENCE_ARGS else "value argument" + "s" * (most != 1)
+            example = "(a, b)" if prim in SEQUENCE_ARGS else ", ".join("xyz"[:min(fewest, 3)])
+            raise self.m.error(e, f"{callee} takes {takes} {what} here (got {len(args)})",
+                               f"write it as in NumPy, e.g. {callee}({example})")
+        if len(e.args) > n_values + len(names):
+            raise self.m.error(e, f"{callee} takes at most {n_values + len(names)} positional arguments here "
+                               f"(got {len(e.args)})", f"supported keywords: {', '.join(names) or 'none'}")
         attrs = {}
         for name, a in zip(names, e.args[n_values:]):
             attrs[name] = self.literal(a)
@@ -600,18 +674,37 @@ class Parser:
             raise self.m.error(e, f"np.linalg.norm with ord={attrs['ord']!r} is not supported",
                                "use the default 2-norm / Frobenius norm")
         attrs.pop("ord", None)
+        self.check_attrs(e, attrs)
         if lib == "math" and PRIMS[prim].math:
             attrs["lib"] = "math"
         return self.b.emit(prim, tuple(args), attrs)
 
+    def check_attrs(self, e, attrs):
+        """axis/axes must be integers (or a tuple of them, or None), keepdims a bool."""
+        for name, value in attrs.items():
+            items = value if isinstance(value, tuple) and name in ("axis", "axes") else (value,)
+            ints = all(isinstance(v, int) and not isinstance(v, bool) for v in items)
+            if name in ("axis", "axes") and not (value is None or ints) or name == "keepdims" and \
+                    not isinstance(value, bool):
+                kind = "True or False" if name == "keepdims" else "an integer, a tuple of integers or None"
+                raise self.m.error(e, f"{name}={value!r} is not supported: {name} must be {kind}",
+                                   f"write e.g. {name}={'True' if name == 'keepdims' else '0'}")
+
     def method(self, e, name, obj, env):
         if name in ("sum", "mean", "max", "min"):
             attrs = {}
+            if len(e.args) > 2 or any(kw.arg not in ("axis", "keepdims") for kw in e.keywords):
+                raise self.m.error(e, f".{name}() takes at most axis and keepdims here",
+                                   f"write x.{name}(axis=0, keepdims=True)")
             for n, a in zip(("axis", "keepdims"), e.args):
                 attrs[n] = self.literal(a)
             for kw in e.keywords:
                 attrs[kw.arg] = self.literal(kw.value)
+            self.check_attrs(e, attrs)
             return self.b.emit(name, (obj,), attrs)
+        if e.keywords or name in ("reshape", "dot") and not e.args or name == "dot" and len(e.args) != 1:
+            raise self.m.error(e, f"this call of .{name}() is not supported",
+                               "pass positional arguments as in NumPy, e.g. x.dot(y), x.reshape(2, -1)")
         if name == "reshape":
             shape = tuple(self.value(a, env) for a in e.args)
             return self.reshape(obj, shape[0] if len(shape) == 1 else shape, e)
@@ -620,6 +713,7 @@ class Parser:
         if name == "transpose":
             axes = tuple(self.literal(a) for a in e.args)
             axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple) else axes
+            self.check_attrs(e, {"axes": axes or None})
             return self.b.emit("transpose", (obj,), {"axes": axes or None})
         raise self.m.error(e, f"method {name!r} is not supported", "use the np.<name> function")
 
@@ -675,6 +769,17 @@ class Parser:
             return None
         head = self.m.aliases.get(e.id, e.id)
         return ".".join([head] + parts[::-1])
+
+
+def _arity(prim):
+    """(fewest, most) value arguments of a primitive, read off its emission template."""
+    template = PRIMS[prim].numpy
+    if not callable(template):
+        holes = {int(f) for _, f, _, _ in string.Formatter().parse(template) if f and f.isdigit()}
+        return (max(holes) + 1,) * 2 if holes else (0, 0)
+    params = inspect.signature(template).parameters.values()
+    required = sum(1 for q in params if q.kind is q.POSITIONAL_OR_KEYWORD and q.default is q.empty)
+    return (max(required, 1), math.inf) if any(q.kind is q.VAR_POSITIONAL for q in params) else (required, required)
 
 
 def _is_float_annotation(a):

@@ -259,7 +259,7 @@ def _live_block(ops, live, same=None, params=()):
                 a = args[k] if k < len(args) else None
                 if isinstance(a, Var) and a.name not in live and a.name in same:
                     stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
-                                   key=lambda v: where.get(v, -1), default=None)
+                                   key=lambda v: (where.get(v, -1), v), default=None)
                     if stand_in is not None:
                         args[k] = Var(stand_in)
             op = Op(op.outs, op.prim, tuple(args), op.attrs)
@@ -316,7 +316,7 @@ def _shape_classes(ops, keys):
 
     def find(x):
         while parent.get(x, x) != x:
-            x = parent[x]
+            parent[x] = x = parent.get(parent[x], parent[x])  # path halving: near-constant time per find
         return x
 
     for op in ops:
