@@ -4,11 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,dask]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,6 +23,12 @@ bench: $(STAMP)
 	$(PY) benchmarks/scalar.py
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py
+	$(PY) benchmarks/hessian.py
+	$(PY) benchmarks/compile.py
+
+# 10,000 random programs (every derivative agrees) and parser mutants (compiled or a located WengertError).
+fuzz: $(STAMP)
+	$(PY) fuzz/run.py --programs 10000 --mutants 3000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

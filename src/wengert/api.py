@@ -126,7 +126,16 @@ def derive(primal, kind, wrt, mode="reverse"):
         raise WengertError(f"{primal.name} returns {len(primal.outputs)} values; {kind} needs exactly one",
                            primal.filename, 0, 0, "", "return a single scalar cost")
     if kind in ("grad", "value_and_grad", "hessian", "hvp"):
+        out = primal.outputs[0]
+        key = primal.shapes.get(out.name, out.name) if isinstance(out, Var) else shapes.SCALAR
+        if shapes.known(key) and any(d != 1 for d in key):
+            raise WengertError(f"{kind} needs a scalar output, but {primal.name} returns an array here",
+                               primal.filename, primal.lineno.get(out.name, 0), 0, "",
+                               "sum it to a scalar cost, or use wengert.jacobian / wengert.vjp")
         primal = infer_scalars(primal, scalar_output=True)
+    if kind in ("hessian", "hvp", "jacobian") and len(names) != 1:
+        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, 0, 0, "",
+                           "pass wrt='x' for one parameter")
     k = len(names)
     grads = 0 if single else tuple(range(k))
     if kind in ("hessian", "hvp", "jacobian"):
@@ -233,9 +242,10 @@ def _forward_by_elements(primal, kind, names, single, name, doc):
     index, seed = local.fresh("i"), local.fresh("seed")
     lines = [f"def {name}({params}):", f'    """{doc[:-1]}: one sweep per element."""']
     for w in names:
-        lines += [f"    {grads[w]} = np.zeros(np.shape({w}))",
+        float_type = f"np.result_type({w}, 1.0)"  # float32 stays float32, integers become float64
+        lines += [f"    {grads[w]} = np.zeros(np.shape({w}), {float_type})",
                   f"    for {index} in np.ndindex(*np.shape({w})):",
-                  f"        {seed} = np.zeros(np.shape({w}))",
+                  f"        {seed} = np.zeros(np.shape({w}), {float_type})",
                   f"        {seed}[{index}] = 1.0",
                   f"        {grads[w]}[{index}] = {jvps[w]}({params}, {seed})[1]"]
     result = grads[names[0]] if single else "(" + ", ".join(grads[w] for w in names) + ("," if len(names) == 1 else "") + ")"
@@ -267,9 +277,10 @@ def signature(a):
 def _derived(f, kind, wrt, mode):
     module, node = module_of(f)
     primal = parse(module, node)
-    resolve_wrt(primal, wrt)
-    if kind in ("grad", "value_and_grad", "hessian", "hvp"):
-        primal = infer_scalars(primal, scalar_output=True)
+    names, _ = resolve_wrt(primal, wrt)
+    if kind in ("hessian", "hvp", "jacobian") and len(names) != 1:
+        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, 0, 0, "",
+                           "pass wrt='x' for one parameter")
 
     def build(keys):
         specialized = with_shapes(primal, dict(zip(primal.params, keys))) if keys is not None else primal
@@ -299,7 +310,16 @@ def _derived(f, kind, wrt, mode):
         fn = cache.get(tuple(map(signature, args)))
         if fn is None:
             fn = specialize(*args)
-        return fn(*args)
+        try:
+            result = fn(*args)
+        except TypeError as error:
+            mixed = _mixed_arrays_error(fn, args, error, module, node)
+            if mixed is None:
+                raise
+            raise mixed from error
+        # Integer arguments compute in integers (range(n) needs them), but a derivative is a float: NumPy
+        # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
+        return _promoted(result) if any(map(_integral, args)) else result
 
     dispatch.__wengert_specialize__ = specialize
     dispatch.__wengert_cache__ = cache
@@ -313,5 +333,47 @@ def _derived(f, kind, wrt, mode):
     return dispatch
 
 
+def _integral(a):
+    """Is a an integer or bool number or NumPy array?"""
+    if type(a) in (int, bool):
+        return True
+    return isinstance(a, (np.ndarray, np.integer, np.bool_)) and a.dtype.kind in "iub"
+
+
+def _as_float(a):
+    """a promoted to float64 when it is an integer or bool number or array; else a itself."""
+    if not _integral(a):
+        return a
+    return float(a) if np.ndim(a) == 0 and not isinstance(a, np.ndarray) else np.asarray(a, dtype=float)
+
+
+def _promoted(result):
+    """result (a value or nested tuples of them) with integer numbers and arrays as floats."""
+    return tuple(map(_promoted, result)) if isinstance(result, tuple) else _as_float(result)
+
+
 def _all_known(primal):
     return all(shapes.known(primal.shapes.get(p, p)) for p in primal.params)
+
+
+def _array_library(a):
+    """The package of a non-NumPy array argument (e.g. "dask"); None for NumPy arrays, numbers and sequences."""
+    if isinstance(a, (np.ndarray, np.generic, int, float, complex, list, tuple)) or not hasattr(a, "shape"):
+        return None
+    return type(a).__module__.partition(".")[0]
+
+
+def _mixed_arrays_error(fn, args, error, module, node):
+    """When a TypeError came from arrays of two libraries (NumPy's dispatch found no implementation for
+    the pair), a WengertError naming the parameters and their array types; otherwise None."""
+    if len({_array_library(a) for a in args} - {None}) < 2:
+        return None
+    groups = {}
+    for name, a in zip(fn.__code__.co_varnames[:fn.__code__.co_argcount], args):
+        if _array_library(a) is not None:
+            groups.setdefault(f"{type(a).__module__}.{type(a).__qualname__}", []).append(name)
+    kinds = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
+    return WengertError(f"{fn.__name__} got arrays of libraries that do not work together ({kinds}): {error}",
+                        module.filename, node.lineno, node.col_offset, module.lines[node.lineno - 1],
+                        "pass arrays of one library (NumPy arrays and Python numbers mix with any), "
+                        "e.g. convert one with np.asarray(...) or dask.array.from_array(...)")

@@ -6,6 +6,8 @@ helpers it needs inline, so it runs without wengert installed.
 """
 
 import ast
+import collections
+import functools
 import itertools
 import math
 import re
@@ -46,6 +48,7 @@ class _Emitter:
         taken = {n for n in taken if not AUTO.match(n)}
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
+        self.reads = {}  # folded temporary -> the names its expression reads
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
 
@@ -155,7 +158,7 @@ class _Emitter:
         """Folded expressions not used yet that read a variable about to be reassigned become statements."""
         stmts = []
         for temp, node in list(self.inlined.items()):
-            if {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & assigned:
+            if self.reads[temp] & assigned:
                 del self.inlined[temp]
                 stmts.append(ast.Assign([self.name(temp, store=True)], node, lineno=0))
         return stmts
@@ -179,8 +182,7 @@ class _Emitter:
         kw = op.kw
         lib = kw.pop("lib", "np")
         holes = [f"__a{i}" for i in range(len(op.args))]
-        tree = ast.parse(p.source(holes, kw, lib), mode="eval").body
-        node = _Fill({h: self.value(a) for h, a in zip(holes, op.args)}).visit(tree)
+        node = _instantiate(_template(p.source(holes, kw, lib)), {h: self.value(a) for h, a in zip(holes, op.args)})
         if p.effect and not p.statement_value:
             return [ast.Expr(node)]
         out = op.outs[0]
@@ -189,6 +191,7 @@ class _Emitter:
                 and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
                 and _size(node) <= MAX_INLINE_SIZE):
             self.inlined[out] = node
+            self.reads[out] = {n.id for n in _name_nodes(node)}
             return []
         targets = [self.name(n, store=True) for n in op.outs]
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
@@ -260,7 +263,8 @@ def emit_module(functions, header=None):
 
 def _drop_version_suffixes(fn, params):
     """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names."""
-    seen = list(dict.fromkeys(n.id for n in ast.walk(fn) if isinstance(n, ast.Name)))
+    nodes = list(_name_nodes(fn))
+    seen = list(dict.fromkeys(n.id for n in nodes))
     taken = set(seen) | params
     mapping = {}
     for n in seen:
@@ -268,8 +272,8 @@ def _drop_version_suffixes(fn, params):
         if plain != n and n not in params and plain not in taken:
             mapping[n] = plain
             taken.add(plain)
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Name) and node.id in mapping:
+    for node in nodes:
+        if node.id in mapping:
             node.id = mapping[node.id]
 
 
@@ -282,12 +286,36 @@ def _pack(spec, outs):
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
 
 
-class _Fill(ast.NodeTransformer):
-    def __init__(self, fill):
-        self.fill = fill
+@functools.lru_cache(maxsize=4096)
+def _template(source):
+    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text."""
+    return ast.parse(source, mode="eval").body
 
-    def visit_Name(self, node):
-        return self.fill.get(node.id, node)
+
+def _instantiate(node, fill):
+    """A fresh copy of a template tree with each hole Name replaced by fill[hole]."""
+    if type(node) is ast.Name:
+        return fill[node.id] if node.id in fill else ast.Name(node.id, node.ctx)
+    if isinstance(node, ast.AST):
+        return type(node)(**{f: _instantiate(getattr(node, f), fill) for f in node._fields if hasattr(node, f)})
+    if type(node) is list:
+        return [_instantiate(x, fill) for x in node]
+    return node
+
+
+def _name_nodes(tree):
+    """Every ast.Name in tree, in ast.walk's (breadth-first) order; faster than ast.walk."""
+    queue = collections.deque([tree])
+    while queue:
+        node = queue.popleft()
+        if type(node) is ast.Name:
+            yield node
+        for f in node._fields:
+            value = getattr(node, f, None)
+            if type(value) is list:
+                queue.extend(x for x in value if isinstance(x, ast.AST))
+            elif isinstance(value, ast.AST):
+                queue.append(value)
 
 
 def const_ast(value):

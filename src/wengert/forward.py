@@ -7,7 +7,7 @@ from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, activity, defined_names
+from .trace import Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names
 
 AUTO = re.compile(r"v\d+$")
 
@@ -59,6 +59,7 @@ class _Sweep:
         self.primal, self.names, self.namers, self.actives = primal, names, namers, actives
         self.primal_names = set(names.taken)
         self.renames = {}
+        self.companions = {}  # (stack, direction) -> the stack holding the tangents of what it holds
         self.refs = [None] * len(namers)  # per seed: a batched tangent, when the seed is a batch of directions
 
     def block(self, ops, b, maps):
@@ -67,10 +68,39 @@ class _Sweep:
                 self.branch(op, b, maps)
             elif isinstance(op, Loop):
                 self.loop(op, b, maps)
+            elif op.prim in ("new_stack", "push", "pop"):
+                b.add(op)
+                self.stack_tangents(op, b, maps)
             else:
                 b.add(op)
                 for k, tangents in enumerate(maps):
                     self.tangent(op, b, k, tangents)
+
+    def stack_tangents(self, op, b, maps):
+        """A stack of varied values gets a companion stack per direction for their tangents,
+        pushed and popped in step with it (forward over reverse through loops)."""
+        stack = op.outs[0] if op.prim == "new_stack" else op.args[0].name
+        for k, tangents in enumerate(maps):
+            if stack not in self.actives[k]:
+                continue
+            if (stack, k) not in self.companions:
+                self.companions[stack, k] = self.names.fresh(self.namers[k](stack))
+            companion = Var(self.companions[stack, k])
+            if op.prim == "new_stack":
+                b.add(Op((companion.name,), "new_stack", ()))
+            elif op.prim == "push":
+                values = op.args[1:]
+                ts = [tangents.get(a.name) if isinstance(a, Var) else None for a in values]
+                ts = [t if t is not None else _zero(b, a, self.refs[k]) for t, a in zip(ts, values)]
+                b.add(Op((self.names.fresh(),), "push", (companion,) + tuple(ts)))
+            else:
+                outs = tuple(self.names.fresh(self.namers[k](o)) for o in op.outs)
+                b.add(Op(outs, "pop", (companion,)))
+                for o, t in zip(op.outs, outs):
+                    tangents[o] = Var(t)
+                    b.shapes[t] = b.shape(Var(o))
+                    if self.refs[k] is not None:
+                        b.batched.add(t)
 
     def tangent(self, op, b, k, tangents):
         if len(op.outs) != 1 or op.outs[0] not in self.actives[k]:
@@ -117,6 +147,10 @@ class _Sweep:
             blocks.append(Block(tuple(c.ops), block.results + tuple(tangents)))
         outs = tuple(self.names.fresh(self.namers[k](op.outs[i])) for k, i in extra)
         b.add(If(op.outs + outs, op.cond, *blocks))
+        for _, inner, block in done:  # values made in a branch stay readable after it (an adjoint branch reads them)
+            local = defined_names(block.ops)
+            for k, tangents in enumerate(inner):
+                maps[k].update({n: t for n, t in tangents.items() if n in local})
         for o, t in zip(outs, blocks[0].results[len(op.outs):]):
             if isinstance(t, Var) and t.name in b.batched:
                 b.batched.add(o)

@@ -55,13 +55,29 @@ class Module:
         self.lines = source.splitlines()
         try:
             self.tree = ast.parse(source, filename)
-        except SyntaxError as e:
-            raise WengertError(f"invalid syntax: {e.msg}", filename, e.lineno or 0, (e.offset or 1) - 1,
-                               _line(self.lines, e.lineno), "fix the syntax error first") from None
+        except UnicodeError as e:  # a lone surrogate cannot be encoded for the parser
+            bad = e.start if isinstance(e, UnicodeEncodeError) else 0
+            line = source.count("\n", 0, bad) + 1
+            raise WengertError(f"the source is not valid Unicode text: {e.reason}", filename, line,
+                               bad - (source.rfind("\n", 0, bad) + 1), _line(self.lines, line),
+                               "save the file as UTF-8") from None
+        except (SyntaxError, ValueError) as e:  # ValueError: a null byte, before Python 3.12
+            line, col = getattr(e, "lineno", None), (getattr(e, "offset", None) or 1) - 1
+            if not line and "\0" in source:
+                line, col = source.count("\n", 0, source.index("\0")) + 1, 0
+            raise WengertError(f"invalid syntax: {getattr(e, 'msg', None) or e}", filename, line or 0, col,
+                               _line(self.lines, line), "fix the syntax error first") from None
+        except (RecursionError, MemoryError):
+            longest = max(range(len(self.lines)), key=lambda i: len(self.lines[i]), default=0) + 1  # likely the culprit
+            raise WengertError("the source is nested too deeply for Python's parser", filename, longest, 0,
+                               _line(self.lines, longest), "split deeply nested expressions into assignments") from None
         self.aliases, self.constants, self.parents = {}, {}, {}
+        self.functions = {}  # name -> its FunctionDefs in ast.walk order (looked up once per call site)
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
+            if isinstance(node, ast.FunctionDef):
+                self.functions.setdefault(node.name, []).append(node)
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -77,7 +93,7 @@ class Module:
     @classmethod
     def from_file(cls, path):
         try:
-            with open(path, encoding="utf-8") as fh:
+            with open(path, encoding="utf-8-sig") as fh:  # -sig: a byte-order mark is not code
                 return cls(fh.read(), path)
         except OSError as e:
             raise WengertError(f"cannot read {path}: {e.strerror}", path, 0, 0, "",
@@ -85,7 +101,7 @@ class Module:
 
     def function(self, name, lineno=None, near=None):
         """The FunctionDef called name: the one at lineno, else the nearest in scope of `near`."""
-        defs = [n for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef) and n.name == name]
+        defs = list(self.functions.get(name, ()))
         if lineno is not None:
             defs = [d for d in defs if d.lineno == lineno or any(x.lineno == lineno for x in d.decorator_list)]
         if near is not None:
@@ -122,7 +138,7 @@ def module_of(fn):
     """The Module holding a live function's source, and its FunctionDef."""
     try:
         path = inspect.getsourcefile(fn)
-        src = open(path, encoding="utf-8").read() if path and os.path.exists(path) else None
+        src = open(path, encoding="utf-8-sig").read() if path and os.path.exists(path) else None
     except (TypeError, OSError):
         src, path = None, None
     if src is None:
@@ -186,6 +202,7 @@ class Parser:
         self.m = module
         self.calls = []
         self.deepest = None
+        self.loop_aliases = {}  # loop state -> names its initial value is also bound to
 
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
@@ -344,6 +361,7 @@ class Parser:
                                    "unpack the tuple into separate names before the loop")
         body_env = dict(env)
         body_env.update({n: Var(p) for n, p in phis.items()})
+        self.loop_aliases.update({phis[n]: [m for m in env if m != n and env[m] == v] for n, v in zip(carried, inits)})
         bounds, index, step, sequence = (), None, None, None
         if isinstance(s, ast.For):
             if not isinstance(s.target, ast.Name):
@@ -437,6 +455,7 @@ class Parser:
             if prim is None:
                 raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
                                    "use += -= *= /= or write x = x <op> y")
+            self.check_in_place(s, env)
             value = self.b.emit(prim, (self.load(s.target, env), self.expr(s.value, env)))
             self.assign(s.target, value, env, s)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
@@ -450,6 +469,29 @@ class Parser:
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
+
+    def check_in_place(self, s, env):
+        """`t += e` writes into the array t refers to (NumPy semantics), while wengert computes t = t + e.
+        They differ when that array is also another name's value and that name is read afterwards."""
+        current = env.get(s.target.id)
+        if not isinstance(current, Var) or self.b.shape(current) == shapes.SCALAR:
+            return
+        shared = [current]  # current and the arrays it is a view of (basic slices, .T, reshape)
+        while shared[-1].name in self.b.defs and getattr(self.b.defs[shared[-1].name], "prim", None) in VIEWS \
+                and isinstance(self.b.defs[shared[-1].name].args[0], Var):
+            shared.append(self.b.defs[shared[-1].name].args[0])
+        partners = [n for n in env if n != s.target.id and env[n] in shared]
+        partners += [n for v in shared for n in self.loop_aliases.get(v.name, [])]
+        loops = [a for a in self.m._scopes(s)[1:] if isinstance(a, (ast.For, ast.While))]
+        for node in ast.walk(self._current):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in partners and \
+                    ((node.lineno, node.col_offset) > (s.lineno, s.col_offset) or
+                     any(self.m.parents.get(node) is not None and loop in self.m._scopes(node) for loop in loops)):
+                op = ast.unparse(s).split(" ", 2)[1]
+                raise self.m.error(s, f"`{s.target.id} {op}` changes the array {s.target.id} in place (NumPy), and "
+                                   f"{s.target.id} shares its memory with {node.id}, read on line {node.lineno}: "
+                                   f"wengert would compute a new array instead",
+                                   f"write {s.target.id} = {s.target.id} {op[:-1]} ... to leave {node.id} unchanged")
 
     def assign(self, target, value, env, source):
         if isinstance(value, Var):
@@ -471,6 +513,9 @@ class Parser:
                     raise self.m.error(target, f"cannot unpack {len(value)} values into {len(target.elts)} names",
                                        "match the number of names to the number of values")
                 parts = value
+            elif isinstance(value, Const):
+                raise self.m.error(target, f"cannot unpack the number {value.value!r} into "
+                                   f"{len(target.elts)} names", "assign a tuple of values, e.g. a, b = 1.0, 2.0")
             else:
                 parts = [self.b.emit("index", (value,), {"spec": (("int", i),)}) for i in range(len(target.elts))]
             for t, v in zip(target.elts, parts):
@@ -558,11 +603,21 @@ class Parser:
         return Var(out)
 
     def expr_BoolOp(self, e, env):
-        prim = "logical_and" if isinstance(e.op, ast.And) else "logical_or"
-        values = [self.value(v, env) for v in e.values]
-        result = values[0]
-        for v in values[1:]:
-            result = self.b.emit(prim, (result, v))
+        if all(map(_boolean, e.values)):  # conditions: the value is True or False
+            prim = "logical_and" if isinstance(e.op, ast.And) else "logical_or"
+            values = [self.value(v, env) for v in e.values]
+            result = values[0]
+            for v in values[1:]:
+                result = self.b.emit(prim, (result, v))
+            return result
+        # `a or b` is a if a else b, and `a and b` is b if a else a: the value is an operand, with its derivative.
+        result = self.value(e.values[0], env)
+        for operand in e.values[1:]:
+            (_, other), ops = self.nested(env, operand)
+            keep, evaluate = Block((), (result,)), Block(ops, (other,))
+            out = self.names.fresh()
+            self.b.add(If((out,), result, *((keep, evaluate) if isinstance(e.op, ast.Or) else (evaluate, keep))))
+            result = Var(out)
         return result
 
     def expr_Compare(self, e, env):
@@ -615,7 +670,7 @@ class Parser:
             return ("ellipsis",)
         if self.dotted(item) == "numpy.newaxis":
             return ("newaxis",)
-        v = bound(item)
+        v = bound(item) if not isinstance(item, (ast.List, ast.Compare)) else None
         if isinstance(v, int):
             return ("int", v)
         if isinstance(item, (ast.List, ast.Compare)) or v is None:
@@ -782,6 +837,13 @@ def _arity(prim):
     return (max(required, 1), math.inf) if any(q.kind is q.VAR_POSITIONAL for q in params) else (required, required)
 
 
+def _boolean(node):
+    """Is the expression True or False by its form (a comparison, not, and/or of those, a bool literal)?"""
+    return isinstance(node, ast.Compare) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) or \
+        isinstance(node, ast.BoolOp) and all(map(_boolean, node.values)) or \
+        isinstance(node, ast.Constant) and isinstance(node.value, bool)
+
+
 def _is_float_annotation(a):
     return isinstance(a, ast.Name) and a.id in ("float", "int")
 
@@ -798,7 +860,7 @@ def infer_scalars(trace, scalar_output=False):
         if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
             scalar.update(a.name for a in op.args if isinstance(a, Var))
     keys = {p: trace.shapes[p] for p in trace.params if p in trace.shapes}
-    keys.update({p: shapes.SCALAR for p in trace.params if p in scalar})
+    keys.update({p: shapes.SCALAR for p in trace.params if p in scalar and not shapes.known(keys.get(p))})
     return with_shapes(trace, keys)
 
 
@@ -814,6 +876,7 @@ BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.P
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
 CALLS = {}
+VIEWS = {"index", "transpose", "reshape"}  # results that may share memory with their first argument
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),
@@ -829,7 +892,16 @@ UNSUPPORTED_STATEMENTS = {
     ast.Assert: ("assert is not supported", "validate inputs before calling the differentiated function"),
     ast.Expr: ("a bare expression has no effect here (calls with side effects are not supported)",
                "assign the result to a name, or remove the statement"),
+    ast.AsyncFunctionDef: ("async functions are not supported", "define plain helpers with def at module level"),
+    ast.AsyncFor: ("async for is not supported", "use for i in range(n)"),
+    ast.AsyncWith: ("async with is not supported", "move the context manager outside the differentiated function"),
+    ast.AnnAssign: ("an annotation without a value is not supported", "assign a value, e.g. y: float = 0.0"),
 }
+for _name, _entry in [("Match", ("match statements are not supported", "use if/elif/else")),
+                      ("TryStar", ("try/except* is not supported", "remove the try; differentiable code cannot "
+                                   "catch exceptions"))]:
+    if hasattr(ast, _name):  # Python 3.10 / 3.11 and later
+        UNSUPPORTED_STATEMENTS[getattr(ast, _name)] = _entry
 UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: ("lambda is not supported", "define a helper function with def at module level"),
     ast.Yield: ("yield is not supported", "return a value instead"),
@@ -844,6 +916,7 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),
     ast.NamedExpr: ("the walrus operator is not supported", "use a separate assignment"),
+    ast.Set: ("sets are not supported", "use a tuple, or np.stack((a, b))"),
 }
 
 

@@ -48,7 +48,9 @@ class Prim:
             return self.batch(b, *args, **attrs)
         if self.shape is shapes.broadcast:
             return _batch_elementwise(b, self.name, args, attrs)
-        raise NotImplementedError(f"no vector-mode rule for {self.name}")
+        from .errors import WengertError
+        raise WengertError(f"{self.name} has no vector-mode rule yet (Hessians and Jacobians through it)",
+                           "<generated>", 0, 0, "", "use hvp or jvp/vjp one direction at a time")
 
     def shape_of(self, keys, attrs):
         attrs = {k: v for k, v in attrs.items() if k != "lib"}
@@ -84,6 +86,8 @@ def unbroadcast(g, x):
 
 
 def broadcast_like(t, ref):
+    if _python_scalar(t) and not _python_scalar(ref) and not is_batched(ref):
+        return apply("ones_like", ref) * t  # as in unreduce: keep ref's precision
     return apply("broadcast_like", t, ref)
 
 
@@ -168,7 +172,9 @@ logaddexp = elementwise("logaddexp", "np.logaddexp({0}, {1})",
                         lambda y, a, b: exp(a - y), lambda y, a, b: exp(b - y))
 clip = elementwise("clip", "np.clip({0}, {1}, {2})",
                    lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi),
-                   lambda y, x, lo, hi: kink(x - lo) * kink(hi - x), diff_args=(0,))
+                   lambda y, x, lo, hi: kink(x - lo) * kink(hi - x),  # clip = minimum(maximum(x, lo), hi)
+                   lambda y, x, lo, hi: kink(lo - x) * kink(hi - lo),
+                   lambda y, x, lo, hi: kink(maximum(x, lo) - hi))
 
 # ---- operations without a derivative ---------------------------------------------------
 
@@ -207,7 +213,15 @@ ones_like = nondiff("ones_like", "np.ones_like({0})", lambda a: np.ones_like(np.
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread a reduction's cotangent back over the reduced axes."""
+    if _python_scalar(g):
+        return apply("ones_like", x) * g  # broadcasting would make a Python float float64: keep x's precision
     return apply("unreduce", g, x, axis=axis, keepdims=keepdims)
+
+
+def _python_scalar(v):
+    """Is v a number (not an array) in the trace being built? np.broadcast_arrays turns a Python float into
+    a float64 array, while arithmetic keeps a float32 array float32 (NumPy 2 promotion)."""
+    return key(v) == shapes.SCALAR and not is_batched(v)
 
 
 def _unreduce_src(g, x, axis=None, keepdims=False):
@@ -251,7 +265,7 @@ def reduction(name, sympy_fn, adjoint):
 
 def _tie_weights(y, x, axis, keepdims):
     """Where x attains its max/min, split equally among the ties."""
-    hit = apply("equal", x, unreduce(y, x, axis=axis, keepdims=keepdims)) * 1.0
+    hit = apply("where", apply("equal", x, unreduce(y, x, axis=axis, keepdims=keepdims)), apply("ones_like", x), 0.0)
     return hit / unreduce(apply("sum", hit, axis=axis, keepdims=keepdims), x, axis=axis, keepdims=keepdims)
 
 
@@ -487,9 +501,27 @@ transpose = defprim("transpose", _transpose_src, sympy=lambda x, axes=None: np.t
                     adjoint=lambda g, y, x, axes=None: (apply("transpose", g, axes=_inverse(axes)),))
 eye_like = nondiff("eye_like", "np.eye(*np.shape({0}))", lambda a: np.eye(*np.shape(a), dtype=int).astype(object),
                    lambda a: a)
-trace_ = defprim("trace", "np.trace({0})", sympy=lambda a: np.trace(_obj(a)), shape=lambda a: shapes.SCALAR,
+trace_ = defprim("trace", "np.trace({0})", sympy=lambda a: _scalar_or_array(np.trace(_obj(a))),
+                 shape=lambda a: a[2:] if shapes.known(a) and len(a) >= 2 else None,
                  tangent=lambda ts, y, a: apply("trace", ts[0]),
-                 adjoint=lambda g, y, a: (g * eye_like(a),))
+                 adjoint=lambda g, y, a: (g * eye_like(a),) if rank(a) == 2 else (apply("trace_vjp", g, a),))
+helper('''
+def _trace_vjp(g, a):
+    """The cotangent of np.trace(a) for any rank: g on the diagonal of a's first two axes, zeros elsewhere."""
+    n, m = np.shape(a)[:2]
+    return np.reshape(np.eye(n, m), (n, m) + (1,) * (np.ndim(a) - 2)) * g
+''')
+
+
+def _sym_trace_vjp(g, a):
+    n, m = np.shape(a)[:2]
+    eye = np.eye(n, m, dtype=int).astype(object)
+    return np.reshape(eye, (n, m) + (1,) * (np.ndim(a) - 2)) * _obj(g)
+
+
+defprim("trace_vjp", "_trace_vjp({0}, {1})", sympy=_sym_trace_vjp, shape=lambda g, a: a, shape_args=(1,),
+        tangent=lambda ts, y, g, a: apply("trace_vjp", ts[0], a),
+        adjoint=lambda h, y, g, a: (apply("trace", h), None), diff_args=(0,))
 reshape = defprim("reshape", "np.reshape({0}, {1})", sympy=lambda x, s: np.reshape(_obj(x), s),
                   shape=lambda x, s: s[1] if s[:1] == ("shapeof",) else
                   shapes.from_literal(s[1]) if s[:1] == ("const",) and -1 not in s[1] else None,
@@ -573,7 +605,7 @@ helper('''
 def _scatter(g, x, index):
     """The cotangent of x[index]: g placed at index, zeros elsewhere (an array of x's kind, or g's when only
     g is not NumPy, so Dask or CuPy arrays stay where they are)."""
-    dtype = np.result_type(g, 1.0)
+    dtype = np.result_type(g, x, 1.0)  # x's precision too: a Python float g keeps a float32 x float32
     if isinstance(x, np.ndarray) and not isinstance(g, (np.ndarray, np.generic, float, int)):
         out = np.zeros_like(g, shape=np.shape(x), dtype=dtype)
     else:
@@ -603,7 +635,7 @@ def _sym_scatter(g, x, *dyn, spec):
 
 defprim("scatter", lambda g, x, *dyn, spec: f"_scatter({g}, {x}, np.s_[{_index_text(spec, dyn)}])",
         sympy=_sym_scatter, shape=lambda g, x, *dyn, spec: x, diff_args=(0,), shape_args=(1,),
-        tangent=lambda ts, y, g, x, *dyn, spec: apply("scatter", ts[0], x, *dyn, spec=spec),
+        tangent=lambda ts, y, g, x, *dyn, spec: None if ts[0] is None else apply("scatter", ts[0], x, *dyn, spec=spec),
         adjoint=lambda h, y, g, x, *dyn, spec: (apply("index", h, *dyn, spec=spec),) + (None,) * (1 + len(dyn)))
 
 
@@ -633,6 +665,7 @@ concatenate = defprim(
         Lazy(lambda i=i: apply("index", apply("split_like", g, *xs, axis=axis), spec=(("int", i),)))
         for i in range(len(xs))))
 defprim("split_like", lambda g, *xs, axis=0: f"_split_like({g}, {axis!r}, {', '.join(xs)})",
+        tangent=lambda ts, y, g, *xs, axis=0: None if ts[0] is None else apply("split_like", ts[0], *xs, axis=axis),
         nondiff=False, sympy=lambda g, *xs, axis=0: np.split(_obj(g), np.cumsum([np.shape(x)[axis] for x in xs])[:-1],
                                                                axis=axis))
 stack = defprim(

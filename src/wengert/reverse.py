@@ -113,7 +113,8 @@ class _Sweep:
                 continue
             if p.diff_args is not None and i not in p.diff_args or c is None:
                 raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated inputs",
-                                   *where)
+                                   *where, 0, "", "compute that argument from constants and shapes only "
+                                   "(e.g. index with integers or slices)")
             c = c.build() if isinstance(c, Lazy) else c
             adj[arg.name] = adj[arg.name] + c if arg.name in adj else c
 

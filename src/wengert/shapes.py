@@ -12,7 +12,8 @@ SCALAR = ()
 
 
 def known(key):
-    return isinstance(key, tuple) and (not key or key[0] != "const")
+    """Is key the shape of an array (not a token, a literal or the shape of a shape)?"""
+    return isinstance(key, tuple) and (not key or key[0] not in ("const", "shapeof"))
 
 
 def same(a, b):
@@ -22,7 +23,7 @@ def same(a, b):
 
 def broadcast(*keys):
     """Elementwise result shape key, or None when it cannot be decided statically."""
-    keys = [k for k in keys if k != SCALAR and not (isinstance(k, tuple) and k[:1] == ("const",))]
+    keys = [k for k in keys if k != SCALAR and not (isinstance(k, tuple) and k[:1] in (("const",), ("shapeof",)))]
     if not keys:
         return SCALAR
     if all(k == keys[0] for k in keys):
@@ -114,7 +115,7 @@ def index(a, spec):
             i += 1
         else:
             full = item[1:] == (None, None, None)
-            dims.append(a[i] if full else None)
+            dims.append(a[i] if full and i < len(a) else None)  # past the last axis: NumPy raises at run time
             i += 1
     if i > len(a):
         return None

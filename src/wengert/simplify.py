@@ -178,6 +178,12 @@ def _scalar_behind(b, v):
     kw = op.kw
     if op.prim in ("unreduce", "broadcast_like") and kw.get("axis") is None and b.shape(op.args[0]) == shapes.SCALAR:
         return op.args[0]
+    if op.prim == "ones_like":
+        return Const(1.0)
+    if op.prim == "mul":  # ones_like(x) * s: how a scalar is broadcast without losing x's precision
+        for ones, s in (op.args, op.args[::-1]):
+            if _scalar_behind(b, ones) == Const(1.0) and b.shape(s) == shapes.SCALAR:
+                return s
     if op.prim in ("expand_dims", "reshape", "neg"):
         s = _scalar_behind(b, op.args[0])
         return b.emit("neg", (s,)) if s is not None and op.prim == "neg" else s

@@ -1,10 +1,13 @@
 """Cross-check derivatives: SymPy's against wengert's, plus central differences as a second witness.
 
 The primal trace is evaluated on SymPy symbols with each primitive's SymPy meaning, and
-``sympy.diff`` of the result is the reference. wengert's derivative trace is evaluated the
-same way, so what is compared is exactly the code wengert would emit. Each component is
-proved equal by ``simplify(reference - wengert) == 0``; when simplify cannot decide, both
-are evaluated at random rational points inside the function's domain.
+``sympy.diff`` of the result is the reference. wengert's derivative trace (the one its code is
+emitted from) is evaluated the same way. Each component is proved equal by
+``simplify(reference - wengert) == 0``; when simplify cannot decide, both are evaluated at random
+rational points inside the function's domain. Then the generated code itself runs at a point and
+must match SymPy's numbers, which covers emission. Branches on symbolic conditions become
+Piecewise; loops run symbolically, their trip counts decided at a point (``at=``) when they
+depend on the inputs. ``order=2`` checks Hessians (wengert's hvp trace on symbolic directions).
 
     import wengert
     print(wengert.check(f))          # raises CheckFailed (an AssertionError) on disagreement
@@ -290,8 +293,10 @@ class Component:
     def __str__(self):
         mark = "✓" if self.ok else "✗"
         head = f"  {mark} {self.mode:<8} {self.name}"
+        if self.ok and self.method == "compiled":
+            return f"{head}   [compiled, rtol {COMPILED_RTOL:g}]"
         if self.ok:
-            return f"{head} = {self.got}   [{self.method}]" + (f"\n      {self.note}" if self.note else "")
+            return f"{head} = {_short(self.got)}   [{self.method}]" + (f"\n      {self.note}" if self.note else "")
         lines = [f"{head}   [{self.method}]",
                  f"      expected (sympy):  {self.expected}",
                  f"      got (wengert):     {self.got}"]
@@ -300,6 +305,11 @@ class Component:
         if self.note:
             lines.append(f"      {self.note}")
         return "\n".join(lines)
+
+
+def _short(expr, limit=160):
+    text = str(expr)
+    return text if len(text) <= limit else f"{text[:limit]}... ({sympy.count_ops(expr)} operations)"
 
 
 def _difference(expected, got):
@@ -339,7 +349,7 @@ class Report:
 
 def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method="auto", points=POINTS, seed=0,
                  at=None, compiled=True):
-    """Report comparing SymPy's gradient of the primal Trace with wengert's derivative trace.
+    """Report comparing SymPy's gradient (order=2: Hessians) of the primal Trace with wengert's.
 
     mode: "reverse", "forward" or "both". shapes: {param: concrete shape tuple} for array
     parameters (the others are scalars, unless `at` gives an array); the derivative is specialized
@@ -351,9 +361,9 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
     from . import api
     from .parse import with_shapes
 
-    if order != 1:
+    if order not in (1, 2):
         raise WengertError(f"check of order {order} derivatives is not supported yet", primal.filename, 0, 0, "",
-                           "use order=1")
+                           "use order=1 (gradients) or order=2 (Hessians)")
     if method not in METHODS:
         raise WengertError(f"unknown method {method!r}", primal.filename, 0, 0, "", f"use one of {METHODS}")
     modes = ("reverse", "forward") if mode == "both" else (mode,)
@@ -366,13 +376,21 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
                            primal.filename, 0, 0, "", f"parameters are {primal.params}")
     specialized = with_shapes(primal, {p: api.signature(np.empty(shapes.get(p, ()))) for p in primal.params})
     env = symbols_for(primal.params, shapes)
+    for p, v in at.items():  # what is not differentiated is data: fixed at its value, so formulas stay small
+        if p not in names:
+            env[p] = np.vectorize(_exact_argument, otypes=[object])(np.asarray(v)) if np.ndim(v) else _exact_argument(v)
     point = _point(env, at)
     (value,) = evaluate(specialized, env, point)
     value = _scalar(value, primal)
     rng = random.Random(seed)
     components, notes = [], []
     if at:
-        notes.append("control flow decided at " + _describe(at))
+        fixed = [p for p in primal.params if p not in names and p in at]
+        notes.append("control flow decided at " + _describe(at) +
+                     (f"; {', '.join(fixed)} fixed at these values" if fixed else ""))
+    if order == 2:
+        components = _check_hessians(specialized, names, env, point, value, method, points, rng, compiled, at)
+        return Report(primal.name, components, tuple(notes) + ("Hessians: forward over reverse (hvp code)",))
     expected = {w: np.vectorize(lambda s: sympy.diff(value, s), otypes=[object])(env[w])
                 if isinstance(env[w], np.ndarray) else sympy.diff(value, env[w]) for w in names}
     for m in modes:
@@ -387,7 +405,8 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
             for label, e, g in _cells(primal.name, w, expected[w], got):
                 components.append(_compare(label, m, e, g, value, method, points, rng))
         if compiled:
-            components.append(_compiled(specialized, names, m, env, value, expected, at, rng))
+            cells = [e for w in names for e in np.ravel(np.asarray(expected[w], dtype=object)).tolist()]
+            components.append(_compiled(specialized, "grad", names, m, env, value, cells, at, rng))
     return Report(primal.name, components, tuple(notes))
 
 
@@ -408,28 +427,61 @@ def _wengert_gradient(primal, names, mode, env, point):
             if isinstance(tangents[t], np.ndarray) else sympy.diff(derivative, tangents[t]) for t in tangent_names]
 
 
-def _compiled(primal, names, mode, env, value, expected, at, rng):
-    """Run the generated gradient code at a point and compare it with SymPy's numbers: a witness
-    for emission and compilation, which the symbolic comparison of traces does not see."""
+def _check_hessians(primal, names, env, point, value, method, points, rng, compiled, at):
+    """Second derivatives by each parameter in names: wengert's Hessian-vector product trace run on
+    symbolic directions V gives H V, and d(H V)_i / dV_j = H_ij is compared with SymPy's."""
+    from . import api
+
+    components = []
+    for w in names:
+        trace, _ = api.derive(primal, "hvp", [w])
+        direction = trace.params[-1]
+        vs = symbols_for([direction], {direction: np.shape(env[w])})
+        product = np.asarray(evaluate(trace, {**env, **vs}, point)[0], dtype=object)
+        product = np.broadcast_to(product, np.shape(env[w]))
+        xs, v = np.asarray(env[w], dtype=object), np.asarray(vs[direction], dtype=object)
+        cells = []
+        for i in np.ndindex(*xs.shape):
+            first = sympy.diff(value, xs[i])
+            for j in np.ndindex(*xs.shape):
+                label = f"∂²{primal.name}/∂{w}{_index(i)}∂{w}{_index(j)}"
+                expected = sympy.diff(first, xs[j])
+                got = sympy.diff(sympy.sympify(product[i]), v[j])
+                cells.append(expected)
+                components.append(_compare(label, "hvp", expected, got, value, method, points, rng))
+        if compiled:
+            components.append(_compiled(primal, "hessian", [w], "reverse", env, value, cells, at, rng, "hessian"))
+    return components
+
+
+def _index(idx):
+    return f"[{', '.join(map(str, idx))}]" if idx else ""
+
+
+def _compiled(primal, kind, names, mode, env, value, cells, at, rng, label=None):
+    """Run the generated code of `kind` at a point and compare it with SymPy's numbers (cells, in
+    the order of its flattened results): a witness for emission and compilation, which the
+    symbolic comparison of traces does not see."""
     from . import api
     from .compile import compile_function
 
-    name = "generated code"
-    cells = [e for w in names for e in np.ravel(np.asarray(expected[w], dtype=object)).tolist()]
     point, args = _compiled_point(primal, env, value, cells, at, rng)
     if point is None:
-        return Component(name, mode, None, None, "compiled", False, "found no point where the derivative is defined")
-    where = _describe(dict(zip(primal.params, args)))
+        return Component("generated code", label or mode, None, None, "compiled", False,
+                         "found no point where the derivative is defined")
+    name = f"generated code at {_describe(dict(zip(primal.params, args)))}"
     reference = np.array([float(_at(e, point)[1]) for e in cells])
     try:
-        fn = compile_function(api.generate(primal, "grad", list(names), mode), f"{primal.name}_grad")
+        fn = compile_function(api.generate(primal, kind, list(names), mode), f"{primal.name}_{kind}")
         with np.errstate(all="ignore"):
-            got = np.concatenate([np.ravel(np.asarray(g, dtype=float)) for g in fn(*args)])
+            result = fn(*args)
+            results = result if isinstance(result, tuple) else (result,)
+            got = np.concatenate([np.ravel(np.asarray(g, dtype=float)) for g in results])
     except Exception as e:  # generated code must run: any failure is the finding
-        return Component(name, mode, reference, None, "compiled", False,
-                         f"at {where} the generated code raised {type(e).__name__}: {e}")
+        return Component(name, label or mode, reference, None, "compiled", False,
+                         f"the generated code raised {type(e).__name__}: {e}")
     ok = got.shape == reference.shape and bool(np.allclose(got, reference, rtol=COMPILED_RTOL, atol=COMPILED_ATOL))
-    return Component(name, mode, reference, got, "compiled", ok, f"at {where}")
+    return Component(name, label or mode, reference, got, "compiled", ok)
 
 
 def _compiled_point(primal, env, value, cells, at, rng):
@@ -452,8 +504,10 @@ def _compiled_point(primal, env, value, cells, at, rng):
 
 
 def _describe(values):
-    return ", ".join(f"{p}={np.array2string(np.asarray(v, dtype=float), precision=4, separator=', ')}"
-                     if np.ndim(v) else f"{p}={v}" for p, v in values.items())
+    """x=0.7, W=[[0.1, 0.2], [0.3, 0.4]]: argument values on one line."""
+    def text(v):
+        return str(np.round(np.asarray(v, dtype=float), 4).tolist())
+    return ", ".join(f"{p}={text(v) if np.ndim(v) else v}" for p, v in values.items())
 
 
 def _arguments(primal, at):
@@ -478,10 +532,20 @@ def _point(env, at):
     point = {}
     for p, v in at.items():
         symbols, values = np.asarray(env[p], dtype=object), np.asarray(v)
+        if not all(isinstance(s, sympy.Symbol) for s in symbols.ravel().tolist()):
+            continue  # a parameter fixed at its value
         if symbols.shape != values.shape:
-            raise WengertError(f"at= gives {p} the shape {values.shape}, but shapes= says {symbols.shape}")
-        point.update(zip(symbols.ravel().tolist(), (exact(x) for x in values.ravel().tolist())))
+            raise WengertError(f"at= gives {p} the shape {values.shape}, but shapes= says {symbols.shape}",
+                               hint="give at= and shapes= the same shapes, or only at=")
+        point.update(zip(symbols.ravel().tolist(), (_exact_argument(x) for x in values.ravel().tolist())))
     return point or None
+
+
+def _exact_argument(x):
+    """An argument value as an exact rational (0.7 -> 7/10); unlike exact(), no search for closed forms."""
+    if isinstance(x, (float, np.floating)) and math.isfinite(x):
+        return sympy.Rational(repr(float(x)))
+    return exact(x)
 
 
 def _scalar(value, primal):
@@ -513,7 +577,8 @@ def _compare(label, mode, expected, got, value, method, points, rng):
         if difference == 0 or sympy.simplify(difference) == 0:
             return Component(label, mode, expected, got, "simplify", True)
         if method == "simplify":
-            return Component(label, mode, expected, got, "simplify", False, "simplify did not reduce the difference to 0")
+            return Component(label, mode, expected, got, "simplify", False,
+                             "simplify did not reduce the difference to 0")
     ok, note = _agree_at_points(expected, got, value, points, rng)
     if ok and too_large:
         note = f"the difference has {size} operations, too many to simplify"
@@ -536,12 +601,18 @@ def _agree_at_points(expected, got, value, points, rng):
         mine = _at(got, point)
         where = ", ".join(f"{s}={v}" for s, v in point.items())
         if mine is None:
-            return False, f"at {where} wengert's derivative is undefined, SymPy's is {reference[1]}"
+            return False, f"at {where} wengert's derivative is undefined, SymPy's is {_show(reference)}"
         if not _equal(reference, mine, rtol):
-            return False, f"at {where}: expected {reference[1]}, got {mine[1]}"
+            return False, f"at {where}: expected {_show(reference)}, got {_show(mine)}"
         if found == points:
             return True, ""
     return False, f"found only {found} of {points} points where the function is defined"
+
+
+def _show(value):
+    """An exact rational as is, anything else to 17 significant digits."""
+    exact_value, n = value
+    return str(exact_value) if exact_value is not None and exact_value.is_Rational else str(sympy.N(n, 17))
 
 
 def _random_rational(rng, attempt):
@@ -584,7 +655,7 @@ def _inexact(expr):
 
 # ---- live functions ----------------------------------------------------------------------------------
 
-def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None):
+def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None, compiled=True):
     """Check wengert's gradient of the live function f against SymPy's.
 
     Returns the (truthy) Report; raises CheckFailed, whose message is the readable report,
@@ -593,7 +664,7 @@ def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None):
     from .parse import module_of, parse
 
     module, node = module_of(f)
-    report = check_primal(parse(module, node), wrt, mode, shapes=shapes, method=method, at=at)
+    report = check_primal(parse(module, node), wrt, mode, shapes=shapes, method=method, at=at, compiled=compiled)
     if not report:
         raise CheckFailed(report)
     return report

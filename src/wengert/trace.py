@@ -7,6 +7,7 @@ what makes the derivative of a Trace again a Trace.
 
 from dataclasses import dataclass, field
 import itertools
+import threading
 
 from .shapes import SCALAR
 
@@ -204,12 +205,19 @@ class Names:
         return name
 
 
-_stack = []  # the active Builders, innermost last
+class _Active(threading.local):
+    """The active Builders of this thread, innermost last: threads compile independently."""
+
+    def __init__(self):
+        self.builders = []
+
+
+_active = _Active()
 
 
 def apply(prim, *args, **attrs):
     """Append ``prim(*args, **attrs)`` to the active Builder and return its result."""
-    return _stack[-1].emit(prim, args, attrs)
+    return _active.builders[-1].emit(prim, args, attrs)
 
 
 def lift(x):
@@ -229,11 +237,11 @@ class Builder:
         self.lib = lib
 
     def __enter__(self):
-        _stack.append(self)
+        _active.builders.append(self)
         return self
 
     def __exit__(self, *exc):
-        _stack.pop()
+        _active.builders.pop()
 
     def shape(self, value):
         if isinstance(value, Const):
@@ -366,6 +374,9 @@ def _varied(ops, varied, inert=()):
                 if len(varied) == before:
                     break
             varied.update(o for o, p in zip(op.outs, op.carried) if p in varied)
+        elif op.prim == "push":  # a stack holding varied values gives varied values when popped
+            if _reads(op.args[1:], varied):
+                varied.add(op.args[0].name)
         elif op.outs[0] not in inert and not PRIMS[op.prim].nondiff and _reads(op.args, varied):
             varied.update(op.outs)
 
@@ -389,13 +400,16 @@ def _useful(ops, useful):
                 if len(useful) == before:
                     break
             useful.update(v.name for p, v in zip(op.carried, op.init) if p in useful and isinstance(v, Var))
+        elif op.prim == "push":  # what is pushed onto a stack that is popped usefully is useful
+            if op.args[0].name in useful:
+                useful.update(a.name for a in op.args[1:] if isinstance(a, Var))
         elif any(n in useful for n in op.outs) and not PRIMS[op.prim].nondiff:
             useful.update(a.name for a in op.args if isinstance(a, Var))
 
 
 def key(x):
     """Static shape key of a value in the active Builder (see shapes.py)."""
-    return _stack[-1].shape(lift(x))
+    return _active.builders[-1].shape(lift(x))
 
 
 def rank(x):
@@ -407,7 +421,7 @@ def rank(x):
 
 
 def is_batched(x):
-    return isinstance(x, Var) and x.name in _stack[-1].batched
+    return isinstance(x, Var) and x.name in _active.builders[-1].batched
 
 
 def primal_rank(x):

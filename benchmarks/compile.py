@@ -1,0 +1,78 @@
+"""Compile-time benchmark: how long wengert takes to turn a straight-line function of 100, 1,000 and
+10,000 statements into its gradient function (parse, reverse mode, simplify, emit, Python's compile),
+and an expression nested 2,000 levels deep. Goal: linear in the program size, <= 1 s at 10,000
+statements. CPU time is printed next to wall time: on a busy machine it is the steadier figure.
+
+Run: make bench (or python benchmarks/compile.py [--sizes 100,1000,10000] [--repeat 3]).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from _timing import table  # noqa: E402
+
+from wengert.api import generate  # noqa: E402
+from wengert.compile import compile_function  # noqa: E402
+from wengert.parse import Module, parse  # noqa: E402
+
+GOAL = "linear in size; <= 1 s at 10,000 statements"
+STEPS = ["v{i} = 0.5 * v{j} + 0.25 * math.sin(v{j} + x)",
+         "v{i} = v{j} - 0.1 * math.tanh(v{j} * y)",
+         "v{i} = math.cos(v{j}) * 0.5 + y * 0.1"]
+
+
+def straight_line(n):
+    """f(x, y) with n statements, each reading the one before (3 primitive operations per statement)."""
+    lines = ["import math", "", "", "def f(x, y):", "    v0 = x * y"]
+    lines += ["    " + STEPS[i % len(STEPS)].format(i=i, j=i - 1) for i in range(1, n)]
+    return "\n".join(lines + [f"    return v{n - 1}"]) + "\n"
+
+
+def nested(depth):
+    """f(x, y) returning one expression whose syntax tree is `depth` levels deep."""
+    terms = ["x * 0.5", "y", "x * y * 0.001", "math.sin(x)"]
+    return "import math\n\n\ndef f(x, y):\n    return " + " + ".join(terms[k % 4] for k in range(depth + 1)) + "\n"
+
+
+def compile_once(source):
+    """(wall, cpu) seconds from source text to the compiled gradient function (no cache involved)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    module = Module(source, "bench.py")
+    text = generate(parse(module, module.function("f")), "grad")
+    fn = compile_function(text, "f_grad")
+    fn(0.3, 0.7)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"Compile time of the reverse-mode gradient (Python {platform.python_version()}, {platform.machine()}); "
+          f"goal: {GOAL}")
+    rows, per_statement = [], []
+    cases = [(f"{int(n):,} statements", straight_line(int(n)), int(n)) for n in args.sizes.split(",")]
+    cases.append(("expression 2,000 deep", nested(2000), None))
+    for label, source, n in cases:
+        runs = [compile_once(source) for _ in range(args.repeat)]
+        wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+        per = f"{cpu / n * 1e6:.0f} µs" if n else ""
+        if n:
+            per_statement.append(cpu / n)
+        rows.append((label, f"{wall:.3f} s", f"{cpu:.3f} s", per))
+    print(table(("program", "wall", "cpu", "cpu/statement"), rows))
+    if len(per_statement) > 1:
+        print(f"cpu per statement, largest / smallest program: {max(per_statement) / min(per_statement):.2f} "
+              f"(1.00 = linear)")
+
+
+if __name__ == "__main__":
+    main()
