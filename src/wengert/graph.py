@@ -22,7 +22,7 @@ from .api import signature
 from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .primitives import PRIMS, Lazy
-from .table import _Sheet, pretty
+from .table import _Sheet, check_point, pretty
 from .trace import Builder, Const, Names, Var, activity
 
 MODES = ("reverse", "forward")
@@ -107,12 +107,7 @@ def graph_of(primal, args=None, mode="reverse", wrt=None):
         raise WengertError(f"wrt={wrt!r} is not a parameter of {primal.name}({', '.join(primal.params)})",
                            primal.filename, 0, 0, "", "name the parameter whose tangent is seeded with 1")
     if args is not None:
-        missing = [p for p in primal.params if p not in args]
-        unknown = [a for a in args if a not in primal.params]
-        if missing or unknown:
-            what = f"no value given for {', '.join(missing)}" if missing else f"{', '.join(unknown)} is not a parameter"
-            raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, 0, 0, "",
-                               "give one value for every parameter, e.g. --at x=1.5")
+        check_point(primal, args)
         primal = with_shapes(primal, {p: signature(args[p]) for p in primal.params})
     else:
         primal = infer_scalars(primal)  # not scalar_output: a graph, unlike a gradient, may end in an array

@@ -54,15 +54,20 @@ def trace(f, *args):
     return trace_table(primal, dict(zip(primal.params, args)) if args else None)
 
 
+def check_point(primal, args):
+    """A WengertError unless args gives exactly one value per parameter of primal."""
+    missing = [p for p in primal.params if p not in args]
+    unknown = [a for a in args if a not in primal.params]
+    if missing or unknown:
+        what = f"no value given for {', '.join(missing)}" if missing else f"{', '.join(unknown)} is not a parameter"
+        raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, 0, 0, "",
+                           "give one value for every parameter, e.g. --at x=1.5")
+
+
 def trace_table(primal, args=None):
     """The forward primal trace and (for one output) the reverse adjoint trace of primal."""
     if args is not None:
-        missing = [p for p in primal.params if p not in args]
-        unknown = [a for a in args if a not in primal.params]
-        if missing or unknown:
-            what = f"no value given for {', '.join(missing)}" if missing else f"{', '.join(unknown)} is not a parameter"
-            raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, 0, 0, "",
-                               "give one value for every parameter, e.g. --at x=1.5")
+        check_point(primal, args)
         notes = {}
         if any(isinstance(op, (If, Loop)) for op in primal.ops):
             record = unroll(primal, args)  # the trace of this evaluation: loops unrolled, branches taken
