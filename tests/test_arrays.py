@@ -531,7 +531,6 @@ def test_unused_parameter_zero_has_its_shape(s):
     assert np.shape(gs) == np.shape(s) and np.all(gs == 0)
 
 
-@pytest.mark.xfail(strict=True, reason="unreduce expands the cotangent of a 0-d reduction with axis=-1 to shape (1,)")
 def test_reduction_with_axis_on_a_0d_array():
     s = np.array(0.3)
     (gs,) = check_gradients(P.reduce_0d_along_last_axis, (s,), ("s",))

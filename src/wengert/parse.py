@@ -202,7 +202,6 @@ class Parser:
         self.m = module
         self.calls = []
         self.deepest = None
-        self.loop_aliases = {}  # loop state -> names its initial value is also bound to
 
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
@@ -361,7 +360,6 @@ class Parser:
                                    "unpack the tuple into separate names before the loop")
         body_env = dict(env)
         body_env.update({n: Var(p) for n, p in phis.items()})
-        self.loop_aliases.update({phis[n]: [m for m in env if m != n and env[m] == v] for n, v in zip(carried, inits)})
         bounds, index, step, sequence = (), None, None, None
         if isinstance(s, ast.For):
             if not isinstance(s.target, ast.Name):
@@ -455,7 +453,6 @@ class Parser:
             if prim is None:
                 raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
                                    "use += -= *= /= or write x = x <op> y")
-            self.check_in_place(s, env)
             value = self.b.emit(prim, (self.load(s.target, env), self.expr(s.value, env)))
             self.assign(s.target, value, env, s)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
@@ -469,29 +466,6 @@ class Parser:
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
-
-    def check_in_place(self, s, env):
-        """`t += e` writes into the array t refers to (NumPy semantics), while wengert computes t = t + e.
-        They differ when that array is also another name's value and that name is read afterwards."""
-        current = env.get(s.target.id)
-        if not isinstance(current, Var) or self.b.shape(current) == shapes.SCALAR:
-            return
-        shared = [current]  # current and the arrays it is a view of (basic slices, .T, reshape)
-        while shared[-1].name in self.b.defs and getattr(self.b.defs[shared[-1].name], "prim", None) in VIEWS \
-                and isinstance(self.b.defs[shared[-1].name].args[0], Var):
-            shared.append(self.b.defs[shared[-1].name].args[0])
-        partners = [n for n in env if n != s.target.id and env[n] in shared]
-        partners += [n for v in shared for n in self.loop_aliases.get(v.name, [])]
-        loops = [a for a in self.m._scopes(s)[1:] if isinstance(a, (ast.For, ast.While))]
-        for node in ast.walk(self._current):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in partners and \
-                    ((node.lineno, node.col_offset) > (s.lineno, s.col_offset) or
-                     any(self.m.parents.get(node) is not None and loop in self.m._scopes(node) for loop in loops)):
-                op = ast.unparse(s).split(" ", 2)[1]
-                raise self.m.error(s, f"`{s.target.id} {op}` changes the array {s.target.id} in place (NumPy), and "
-                                   f"{s.target.id} shares its memory with {node.id}, read on line {node.lineno}: "
-                                   f"wengert would compute a new array instead",
-                                   f"write {s.target.id} = {s.target.id} {op[:-1]} ... to leave {node.id} unchanged")
 
     def assign(self, target, value, env, source):
         if isinstance(value, Var):
