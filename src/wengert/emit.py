@@ -14,6 +14,7 @@ import re
 
 import astor
 
+from .compile import python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
@@ -289,7 +290,7 @@ def _pack(spec, outs):
 @functools.lru_cache(maxsize=4096)
 def _template(source):
     """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text."""
-    return ast.parse(source, mode="eval").body
+    return python_ast(source, mode="eval").body
 
 
 def _instantiate(node, fill):

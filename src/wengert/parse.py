@@ -11,10 +11,9 @@ import inspect
 import math
 import os
 import string
-import sys
-import threading
 
 from . import shapes
+from .compile import deep_recursion, python_ast
 from .errors import WengertError
 from .primitives import PRIMS
 from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, Value
@@ -54,7 +53,7 @@ class Module:
         self.source, self.filename = source, filename
         self.lines = source.splitlines()
         try:
-            self.tree = ast.parse(source, filename)
+            self.tree = python_ast(source, filename)
         except UnicodeError as e:  # a lone surrogate cannot be encoded for the parser
             bad = e.start if isinstance(e, UnicodeEncodeError) else 0
             line = source.count("\n", 0, bad) + 1
@@ -172,30 +171,6 @@ def parse(module, node):
 # Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
 MAX_BLOCK_NESTING = 80
 MAX_LOOP_NESTING = 16
-
-# Frames the compiler may use: an expression nested a few thousand levels deep takes several per level.
-# Pure-Python calls do not grow the C stack from Python 3.11 on; before that, stay closer to the default.
-DEEP_RECURSION_LIMIT = 40_000 if sys.version_info >= (3, 11) else 8_000
-_recursion_lock = threading.Lock()
-_recursion_users = [0, None]  # compilations running, the limit to restore when the last one ends
-
-
-@contextlib.contextmanager
-def deep_recursion():
-    """Raise the interpreter's recursion limit while compiling; the last thread to finish restores it."""
-    with _recursion_lock:
-        if _recursion_users[0] == 0:
-            _recursion_users[1] = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(_recursion_users[1], DEEP_RECURSION_LIMIT))
-        _recursion_users[0] += 1
-    try:
-        yield
-    finally:
-        with _recursion_lock:
-            _recursion_users[0] -= 1
-            if _recursion_users[0] == 0:
-                sys.setrecursionlimit(_recursion_users[1])
-
 
 class Parser:
     def __init__(self, module):
@@ -850,7 +825,6 @@ BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.P
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
 CALLS = {}
-VIEWS = {"index", "transpose", "reshape"}  # results that may share memory with their first argument
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),

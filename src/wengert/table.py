@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from .api import signature
+from .compile import python_ast
 from .emit import const_ast
 from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
@@ -203,7 +204,7 @@ class _Sheet:
     def op_ast(op, render_arg):
         kw = op.kw
         holes = [f"__a{i}" for i in range(len(op.args))]
-        tree = ast.parse(PRIMS[op.prim].source(holes, kw, kw.pop("lib", "np")), mode="eval").body
+        tree = python_ast(PRIMS[op.prim].source(holes, kw, kw.pop("lib", "np")), mode="eval").body
         fill = {h: render_arg(a) for h, a in zip(holes, op.args)}
 
         class Fill(ast.NodeTransformer):
