@@ -1,18 +1,22 @@
 """The lecture MLP's generated gradient on NumPy vs a Dask LocalCluster of 1 and 2 worker processes.
 
 One generated function, wengert.grad(cost, wrt=("W", "V")), runs on every backend. The data are random,
-chunked by rows (the same numbers for both). NumPy: X, Y in this process (its BLAS uses all CPUs). Dask:
-X, Y made on the workers and kept there (persist); each worker process has one thread (and one BLAS
-thread); the timed step builds the graph, computes dW, dV on the cluster and gathers them. Times are
-medians of --repeat runs.
-Memory: the NumPy column is the peak of the gradient's own allocations (tracemalloc, inputs excluded); the
-Dask columns are each worker process's peak resident set size (VmHWM, read inside the workers; its
-share of X and Y and the Python interpreter included) and, for reference, an idle worker's.
+chunked by rows (the same numbers for both). NumPy: X, Y in this process, one BLAS thread (unless
+OPENBLAS_NUM_THREADS etc. say otherwise). Dask: X, Y made on the workers and kept there (persist); each
+worker process has one thread and one BLAS thread; the timed step builds the graph, computes dW, dV on
+the cluster and gathers them. Times are medians of --repeat runs, in wall time and in CPU time (of all
+processes: this one and the workers). Memory: the NumPy column is the peak of the gradient's own
+allocations (tracemalloc, inputs excluded); the Dask columns are each worker process's peak resident set
+size (VmHWM, read inside the workers; its share of X and Y and the Python interpreter included) and, for
+reference, an idle worker's.
 
     python benchmarks/dask_mlp.py [--sizes 100000,1000000] [--chunk-rows 50000]
 """
 import argparse
 import os
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # NumPy with one BLAS thread, like each Dask worker: set to change
 import resource
 import statistics
 import sys
@@ -54,14 +58,16 @@ def peak_rss():
         return peak if sys.platform == "darwin" else peak * 1024
 
 
-def median_time(fn, repeat):
+def median_time(fn, repeat, cpu_clock=time.process_time):
+    """Median (wall seconds, CPU seconds) of fn(); CPU time is what a busy machine does not inflate."""
     fn()  # warm up
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu, start = cpu_clock(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(cpu_clock() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def numpy_run(df, args, repeat):
@@ -80,7 +86,10 @@ def dask_run(df, lazy, W, V, workers, repeat):
         idle = list(client.run(peak_rss).values())
         Xd, Yd = client.persist(list(lazy))  # made on the workers, kept there
         wait([Xd, Yd])
-        seconds = median_time(lambda: client.compute(list(df(Xd, Yd, W, V)), sync=True), repeat)
+        def cpu_clock():  # this process and every worker process
+            return time.process_time() + sum(client.run(time.process_time).values())
+
+        seconds = median_time(lambda: client.compute(list(df(Xd, Yd, W, V)), sync=True), repeat, cpu_clock)
         result = client.compute(list(df(Xd, Yd, W, V)), sync=True)
         peaks = list(client.run(peak_rss).values())
     return seconds, peaks, idle, result
@@ -108,22 +117,25 @@ def main():
         X, Y = dask.compute(*lazy, scheduler="threads")
         rng = np.random.default_rng(1)
         W, V = rng.normal(scale=0.1, size=(M, C)), rng.normal(scale=0.1, size=(D, M))
-        numpy_s, numpy_peak, reference = numpy_run(df, (X, Y, W, V), args.repeat)
+        (numpy_s, numpy_cpu), numpy_peak, reference = numpy_run(df, (X, Y, W, V), args.repeat)
         del X, Y
-        row = [f"{N:,}", format_time(numpy_s), f"{numpy_peak / 1e6:.0f}"]
+        row = [f"{N:,}", format_time(numpy_s), format_time(numpy_cpu), f"{numpy_peak / 1e6:.0f}"]
         for workers in (1, 2):
-            seconds, peaks, idle, result = dask_run(df, lazy, W, V, workers, args.repeat)
+            (seconds, cpu), peaks, idle, result = dask_run(df, lazy, W, V, workers, args.repeat)
             error = max(float(np.max(np.abs(r - g))) for r, g in zip(reference, result))
             assert error < 1e-10, f"Dask and NumPy gradients differ by {error}"
             idle_rss = idle
-            row += [format_time(seconds), f"{seconds / numpy_s:.1f}x", megabytes(peaks)]
+            row += [format_time(seconds), f"{seconds / numpy_s:.1f}x", format_time(cpu), megabytes(peaks)]
         rows.append(row)
         print(f"N={N:,} done", file=sys.stderr, flush=True)
 
     print(f"lecture MLP gradient dW, dV; D={D}, M={M}, C={C}; chunks of {args.chunk_rows:,} rows; "
-          f"median of {args.repeat}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-    print(table(["N", "NumPy", "NumPy MB", "Dask 1w", "ratio", "peak MB/worker",
-                 "Dask 2w", "ratio", "peak MB/worker"], rows))
+          f"median of {args.repeat}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"NumPy BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(table(["N", "NumPy", "CPU", "MB", "Dask 1 worker", "ratio", "CPU", "peak MB",
+                 "Dask 2 workers", "ratio", "CPU", "peak MB/worker"], rows))
+    print("(wall time; CPU: CPU time of all processes; MB: NumPy's peak allocations; peak MB: each worker's "
+          "peak RSS)")
     print(f"(an idle worker process: {megabytes(idle_rss)} MB; Dask and NumPy results agree to 1e-10)")
 
 

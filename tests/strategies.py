@@ -725,7 +725,9 @@ def random_program(rng, max_statements=6):
             scope += [x]
             latest = y
         else:
-            target = latest if latest.startswith("t") else None
+            # On an array, x += y writes into x's memory, which a view (a0.T, a1[1:]) shares with another
+            # name; wengert computes x = x + y. Numbers are immutable: there both mean the same.
+            target = latest if latest.startswith("t") and w.shapes[latest] in ("float", ()) else None
             if target:
                 text, shape = w.expression(scope, latest)
                 if w.shape(f"{target} + {text}") == w.shapes[target]:

@@ -87,8 +87,10 @@ def candidates(shapes, first):
                       f"{a}.reshape({a}.shape[0], -1)", f"np.sum({a}, axis=0) / {a}.shape[0]"]
         if rank <= 2:
             unary.append(f"{a}[None]")
+        if rank == 2:
+            unary.append(f"np.transpose({a}, (-1, 0))")
         if rank == 3:
-            unary.append(f"np.transpose({a}, (1, 2, 0))")
+            unary += [f"np.transpose({a}, (1, 2, 0))", f"np.transpose({a}, (-1, 0, 1))", f"{a}.transpose(0, -1, 1)"]
         out += [(text, (a,)) for text in unary]
     return [text for text, used in out if shape_of(text, {n: shapes[n] for n in used}) is not None]
 

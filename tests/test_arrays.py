@@ -535,3 +535,28 @@ def test_reduction_with_axis_on_a_0d_array():
     s = np.array(0.3)
     (gs,) = check_gradients(P.reduce_0d_along_last_axis, (s,), ("s",))
     assert np.shape(gs) == ()
+
+
+# ---- more spellings ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, args, wrt", [
+    (P.transpose_negative_axes, [(2, 3, 4), (4, 2, 3)], "x"), (P.transpose_method_negative_axes, [(2, 3, 4), (3, 4, 2)], "x"),
+    (P.index_reversed, [(4, 3)], "x"), (P.index_mixed, [(4, 5)], "x"),
+    (P.index_dynamic_bounds, [(5, 2)], "x"), (P.unpack_rows, [(2, 3)], "x"), (P.augmented_assignments, [(2, 3)], "x"),
+    (P.concatenate_with_constant, [(3,)], "x"), (P.where_constant_branches, [(3, 4)], "x"),
+    (P.reductions_negative_tuple_axes, [(2, 3, 4)], "x"), (P.reductions_all_spellings, [(2, 3)], "x"),
+    (P.method_chain, [(5, 2)], "x"),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_more_spellings(fn, args, wrt):
+    values = tuple(make(s, seed=130 + i) for i, s in enumerate(args))
+    check_gradients(fn, values, (wrt,))
+
+
+@pytest.mark.parametrize("i", [0, 2, -2])
+def test_index_by_an_integer_parameter(i):
+    x = make((5,), seed=131)
+    (gx,) = check_gradients(P.index_by_parameter, (x, i), ("x",))
+    expected = np.zeros(5)
+    expected[i] += np.cos(x[i]) * x[i + 1]
+    expected[i + 1] += np.sin(x[i])
+    np.testing.assert_allclose(gx, expected, rtol=1e-14)

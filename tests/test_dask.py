@@ -151,12 +151,20 @@ def shifted_sines(X, b):
     return np.sum(np.sin(X + b))
 
 
-def test_broadcast_cotangent_is_not_shipped_as_data():
-    """The 1.0 broadcast to X's shape is built on the workers, chunk by chunk, not as one array in the graph."""
+def column_weights(X, w):
+    return np.sum(np.sum(X, axis=0) * w)
+
+
+@pytest.mark.parametrize("program", [weighted_sines, column_weights], ids=lambda p: p.__name__)
+def test_broadcast_cotangent_is_not_shipped_as_data(program):
+    """A cotangent broadcast to X's shape (1.0; the NumPy w over X's rows) is a Dask array made on the
+    workers, chunk by chunk, not one NumPy array of X's size in the graph."""
     X = da.random.default_rng(0).normal(size=(200_000, 5), chunks=(50_000, 5))
-    dX, dw = lazily(wengert.grad(weighted_sines, wrt=("X", "w")), X, np.ones(5))
+    w = np.linspace(0.5, 1.5, 5)
+    dX, dw = lazily(wengert.grad(program, wrt=("X", "w")), X, w)
+    assert isinstance(dX, da.Array) and dX.chunks == X.chunks
     assert graph_bytes(dX) < 100_000 and graph_bytes(dw) < 100_000  # X itself would be 8 MB
-    assert dX.chunks == X.chunks
+    np.testing.assert_allclose(dX[:3].compute(), wengert.grad(program, wrt="X")(X[:3].compute(), w), rtol=1e-12)
 
 
 def test_broadcast_tangent_is_not_shipped_as_data():

@@ -3,6 +3,7 @@ hand-written `gradients`, the literal slide code (N x N broadcast) is differenti
 and the generated code reads like the hand-written one."""
 
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import wengert
 
 from conftest import ROOT, load_file
-from programs.gradcheck import check_gradients, numeric_grad
+from programs.gradcheck import check_gradients
 from programs.mlp_slide import cost_slide
 
 mlp = load_file(ROOT / "examples" / "mlp.py")
@@ -80,14 +81,30 @@ def test_slide_version_against_finite_differences():
     check_gradients(cost_slide, data(12, 3, 4, 3, seed=4), ("W", "V"))
 
 
+def peak_bytes(fn, *args):
+    """Peak memory NumPy allocates while fn runs (tracemalloc sees NumPy's array buffers)."""
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_slide_version_broadcasts_to_n_by_n():
-    """wengert differentiates what is written: the N x N difference matrix appears in the gradient code."""
-    X, Y, W, V = data(150, 3, 16, 3)
-    df = wengert.grad(cost_slide, wrt=("W", "V"))
-    text = wengert.source(df, X, Y, W, V)
-    # the (N,) row sums against the (N, 1) column: its cotangent is summed over one axis of an N x N array
-    assert re.search(r"np\.sum\([^\n]*axis=0", text) or "np.broadcast_to" in text, text
-    assert np.shape(np.sum(np.zeros((150, 3)), 1) - np.zeros((150, 1))) == (150, 150)
+    """wengert differentiates what is written: the slide's gradient materializes the N x N matrix too,
+    the intended version's does not."""
+    N = 2500
+    args = data(N, 3, 16, 3)
+    n_by_n = N * N * 8
+    slide_grad, intended_grad = wengert.grad(cost_slide, wrt=("W", "V")), wengert.grad(mlp.cost, wrt=("W", "V"))
+    slide_grad(*args), intended_grad(*args)  # compile first
+    assert peak_bytes(cost_slide, *args) >= n_by_n
+    assert peak_bytes(slide_grad, *args) >= n_by_n
+    assert peak_bytes(intended_grad, *args) < n_by_n / 10
+    text = wengert.source(slide_grad, *args)
+    # the cotangent of the N x N difference is summed back along both of its axes
+    assert re.search(r"np\.sum\([^\n]*axis=0\)", text) and re.search(r"np\.sum\([^\n]*axis=1, keepdims=True\)", text)
 
 
 def test_slide_version_differs_from_a_row_wise_cost_on_what_it_computes():

@@ -375,5 +375,5 @@ def _mixed_arrays_error(fn, args, error, module, node):
     kinds = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
     return WengertError(f"{fn.__name__} got arrays of libraries that do not work together ({kinds}): {error}",
                         module.filename, node.lineno, node.col_offset, module.lines[node.lineno - 1],
-                        "pass arrays of one library (NumPy arrays and Python numbers mix with any), "
+                        "pass arrays of one library (and NumPy arrays or Python numbers where it accepts them), "
                         "e.g. convert one with np.asarray(...) or dask.array.from_array(...)")

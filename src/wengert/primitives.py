@@ -17,7 +17,6 @@ ties (so relu'(0) = 1/2); clip'(x) = 1/2 on a bound.
 
 from dataclasses import dataclass
 import functools
-import math as _math
 
 import numpy as np
 import sympy
@@ -492,7 +491,7 @@ def _transpose_src(x, axes=None):
 
 
 def _inverse(axes):
-    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+    return None if axes is None else tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
 
 
 transpose = defprim("transpose", _transpose_src, sympy=lambda x, axes=None: np.transpose(_obj(x), axes),

@@ -182,7 +182,8 @@ def _scalar_behind(b, v):
         return Const(1.0)
     if op.prim == "mul":  # ones_like(x) * s: how a scalar is broadcast without losing x's precision
         for ones, s in (op.args, op.args[::-1]):
-            if _scalar_behind(b, ones) == Const(1.0) and b.shape(s) == shapes.SCALAR:
+            inner = b.defs.get(ones.name) if isinstance(ones, Var) else None
+            if inner is not None and inner.prim == "ones_like" and b.shape(s) == shapes.SCALAR:
                 return s
     if op.prim in ("expand_dims", "reshape", "neg"):
         s = _scalar_behind(b, op.args[0])

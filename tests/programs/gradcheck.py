@@ -1,9 +1,16 @@
 """Finite differences and the full consistency check used by the array tests."""
+import functools
 import inspect
 
 import numpy as np
 
 import wengert
+
+
+@functools.lru_cache(maxsize=None)
+def derived(kind, f, wrt):
+    """wengert.<kind>(f, wrt=wrt), built once per function (it specializes per broadcast signature itself)."""
+    return getattr(wengert, kind)(f, wrt=wrt)
 
 
 def param_index(f, name):
@@ -46,7 +53,7 @@ def check_gradients(f, args, wrt, rtol=1e-6, atol=1e-8, seed=0):
     """grad == finite differences (with the arguments' shapes), value_and_grad, jvp == <grad, v>, vjp.
     Returns the reverse-mode gradient as a tuple in wrt order."""
     names = (wrt,) if isinstance(wrt, (str, int)) else tuple(wrt)
-    grad = as_tuple(wengert.grad(f, wrt=wrt)(*args), wrt)
+    grad = as_tuple(derived("grad", f, wrt)(*args), wrt)
     assert len(grad) == len(names)
     numeric = as_tuple(numeric_grad(f, args, wrt), wrt)
     for name, g, n in zip(names, grad, numeric):
@@ -54,7 +61,7 @@ def check_gradients(f, args, wrt, rtol=1e-6, atol=1e-8, seed=0):
         assert np.shape(g) == np.shape(x), f"d/d{name}: shape {np.shape(g)} != {np.shape(x)}"
         np.testing.assert_allclose(g, n, rtol=rtol, atol=atol, err_msg=f"d/d{name} vs finite differences")
 
-    value, grad_again = wengert.value_and_grad(f, wrt=wrt)(*args)
+    value, grad_again = derived("value_and_grad", f, wrt)(*args)
     np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-14)
     for g, h in zip(grad, as_tuple(grad_again, wrt)):
         np.testing.assert_allclose(h, g, rtol=1e-12, atol=1e-14)
@@ -65,13 +72,13 @@ def check_gradients(f, args, wrt, rtol=1e-6, atol=1e-8, seed=0):
         x = args[param_index(f, name)]
         v = rng.normal(size=np.shape(x))
         directions.append(float(v) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else v)
-    value_f, along = wengert.jvp(f, wrt=wrt)(*args, *directions)
+    value_f, along = derived("jvp", f, wrt)(*args, *directions)
     np.testing.assert_allclose(value_f, f(*args), rtol=1e-12, atol=1e-14)
     expected = sum(float(np.sum(g * v)) for g, v in zip(grad, directions))
     assert np.shape(along) == (), f"jvp of a scalar function has shape {np.shape(along)}"
     np.testing.assert_allclose(along, expected, rtol=1e-9, atol=1e-11, err_msg="jvp vs <grad, v>")
 
-    value_r, pulled = wengert.vjp(f, wrt=wrt)(*args, -1.5)
+    value_r, pulled = derived("vjp", f, wrt)(*args, -1.5)
     for g, p in zip(grad, as_tuple(pulled, wrt)):
         np.testing.assert_allclose(p, -1.5 * np.asarray(g), rtol=1e-12, atol=1e-14, err_msg="vjp vs grad")
     return grad

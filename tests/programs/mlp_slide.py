@@ -22,6 +22,6 @@ def cost_slide(X, Y, W, V):
     Q = np.dot(X, V)
     Z = logistic(Q)
     U = np.dot(Z, W)
-    Yh = softmax(U)
+    Yh = softmax(U)  # computed on the slide but unused: wengert's dead-code pass drops it  # noqa: F841
     nll = - np.mean(np.sum(U*Y, 1) - logsumexp(U))
     return nll

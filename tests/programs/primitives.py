@@ -596,3 +596,64 @@ def ignores_s(x, s):
 def reduce_0d_along_last_axis(s):
     """NumPy accepts axis=-1 (or 0) on a 0-d array and returns a 0-d result."""
     return np.sin(np.max(s, axis=-1)) + np.sum(s, axis=0)
+
+
+# ---- more spellings: negative axes, dynamic indices, unpacking, augmented assignment --------------------
+
+def transpose_negative_axes(x, w):
+    return np.sum(w * np.sin(np.transpose(x, (-1, 0, 1))))
+
+
+def transpose_method_negative_axes(x, w):
+    return np.sum(w * np.sin(x.transpose(1, -1, 0)))
+
+
+def index_by_parameter(x, i):
+    return np.sin(x[i]) * x[i + 1]
+
+
+def index_reversed(x):
+    return np.sum(np.sin(x[::-1]) * x)
+
+
+def index_mixed(x):
+    return np.sum(np.sin(x[-1:, ::2])) + x[..., 1:].sum() + x[0, ...].sum()
+
+
+def index_dynamic_bounds(x):
+    n = x.shape[0] - 1
+    return np.sum(np.sin(x[1:n]))
+
+
+def unpack_rows(x):
+    a, b = x
+    return np.sum(a * np.sin(b))
+
+
+def augmented_assignments(x):
+    s = x * 0
+    s += x ** 2
+    s *= np.sin(x)
+    s -= x
+    s /= 2.0 + x ** 2
+    return np.sum(s)
+
+
+def concatenate_with_constant(x):
+    return np.sum(np.sin(np.concatenate((x, np.zeros(2), x))))
+
+
+def where_constant_branches(x):
+    return np.sum(np.where(x > 0, 1.0, -1.0) * x ** 3)
+
+
+def reductions_negative_tuple_axes(x):
+    return np.sum(np.sin(np.sum(x, axis=(-1, 0)))) + np.sum(np.sin(np.max(x, axis=(0, -1), keepdims=True) * x))
+
+
+def reductions_all_spellings(x):
+    return np.sum(np.sin(np.mean(x, 0, keepdims=True) * x)) + x.mean() + x.sum() + np.sum(x, 1)[0]
+
+
+def method_chain(x):
+    return np.sum(np.sin(x.T.dot(x)))
