@@ -112,8 +112,10 @@ class _Sweep:
         if p.tangent is None:
             raise WengertError(f"{op.prim} has no forward-mode rule yet", self.primal.filename,
                                self.primal.lineno.get(op.outs[0], 0), 0, "", "use reverse mode")
-        if p.diff_args is not None and all(ts[i] is None for i in p.diff_args if i < len(ts)):
-            i = next(i for i, t in enumerate(ts) if t is not None)  # only arguments without a derivative vary
+        # an argument that varies where the rule has no derivative for it (shape-only arguments may vary)
+        varying = [i for i, t in enumerate(ts) if t is not None and i not in p.shape_args]
+        if p.diff_args is not None and any(i not in p.diff_args for i in varying):
+            i = next(i for i in varying if i not in p.diff_args)
             raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated inputs",
                                self.primal.filename, self.primal.lineno.get(op.outs[0], 0), 0, "",
                                "compute that argument from constants and shapes only (e.g. index with integers "
