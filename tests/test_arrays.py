@@ -201,6 +201,12 @@ def test_shape_manipulation(fn, shape, out):
     assert gx.shape == shape
 
 
+def test_reshape_to_an_integer_is_printed_as_a_tuple():
+    """x.reshape(-1) means x.reshape((-1,)); Dask's reshape accepts only the tuple."""
+    text = wengert.source(wengert.grad(P.reshape_flatten, wrt="x"))
+    assert "np.reshape(x, (-1,))" in text and "np.reshape(x, -1)" not in text, text
+
+
 @pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 2), (1, 1)], ids=str)
 def test_trace(shape):
     check_gradients(P.trace, (make(shape, seed=43),), "x")

@@ -66,6 +66,8 @@ def test_wrt_by_index_and_by_list(capsys):
     assert math.isclose(by_index(2.0, 5.0), F_GRAD[1], rel_tol=1e-14)
     reversed_pair = run_module_text(run(capsys, "grad", f"{LECTURE}:f", "--wrt", "x2,0")[1], "f_grad")
     assert reversed_pair(2.0, 5.0) == pytest.approx(F_GRAD[::-1], rel=1e-14)
+    repeated = run_module_text(run(capsys, "grad", f"{LECTURE}:f", "--wrt", "x2", "--wrt", "x1")[1], "f_grad")
+    assert repeated(2.0, 5.0) == pytest.approx(F_GRAD[::-1], rel=1e-14)
 
 
 @pytest.mark.parametrize("kind, extra, expected", [

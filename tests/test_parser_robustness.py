@@ -71,6 +71,8 @@ REJECTED = [
     ("w = np.sum(x, axis=1.5)", "np.sum(x, axis=1.5)", ["axis"]),
     ("w = np.clip(x)", "np.clip(x)", ["np.clip", "3"]),
     ("w = np.sum(x, 0, True, 1)", "np.sum(x, 0, True, 1)", ["np.sum", "at most"]),
+    ("w = np.sum(x, 0, True)", "np.sum(x, 0, True)", ["np.sum", "at most 2", "keepdims"]),  # NumPy: dtype
+    ("w = x.max(0, True)", "x.max(0, True)", [".max()", "keepdims"]),  # NumPy: out
     ("w = (x, y)[2]", "(x, y)[2]", ["tuple index 2"]),
     ("w = (x, y)[0:1]", "(x, y)[0:1]", ["tuple"]),
 ]

@@ -40,7 +40,8 @@ def build_parser():
                                      "for NumPy: prints readable, standalone derivative code.")
     sub = parser.add_subparsers(dest="command", required=True)
     target = dict(metavar="FILE:FUNC", help="the function to differentiate, e.g. examples/lecture.py:f")
-    wrt = dict(default=None, help="parameters to differentiate by: names or indices, comma separated")
+    wrt = dict(action="append", default=None,
+               help="parameters to differentiate by: names or indices, comma separated (or --wrt repeated)")
 
     g = sub.add_parser("grad", help="print a standalone module with the derivative of FUNC")
     g.add_argument("target", **target)
@@ -171,6 +172,7 @@ def parse_wrt(text):
     """'x1,x2' -> ['x1', 'x2']; '0' -> 0; a single item stays single (the result is not a tuple)."""
     if text is None:
         return None
+    text = ",".join(text) if isinstance(text, list) else text  # --wrt a --wrt b is --wrt a,b
     items = [int(w) if w.lstrip("-").isdigit() else w for w in (w.strip() for w in text.split(","))]
     if "" in items:
         raise UsageError(f"--wrt {text!r}: give parameter names or indices separated by commas")

@@ -41,6 +41,7 @@ CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.p
 ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "max": (1, ("axis", "keepdims")),
          "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
          "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
+KEYWORD_ONLY = {"keepdims"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
@@ -663,11 +664,13 @@ class Parser:
             example = "(a, b)" if prim in SEQUENCE_ARGS else ", ".join("xyz"[:min(fewest, 3)])
             raise self.m.error(e, f"{callee} takes {takes} {what} here (got {len(args)})",
                                f"write it as in NumPy, e.g. {callee}({example})")
-        if len(e.args) > n_values + len(names):
-            raise self.m.error(e, f"{callee} takes at most {n_values + len(names)} positional arguments here "
-                               f"(got {len(e.args)})", f"supported keywords: {', '.join(names) or 'none'}")
+        positional = [n for n in names if n not in KEYWORD_ONLY]  # NumPy's third positional is dtype or out
+        if len(e.args) > n_values + len(positional):
+            keyword = "; pass keepdims=... by keyword" if "keepdims" in names else ""
+            raise self.m.error(e, f"{callee} takes at most {n_values + len(positional)} positional arguments here "
+                               f"(got {len(e.args)}){keyword}", f"supported keywords: {', '.join(names) or 'none'}")
         attrs = {}
-        for name, a in zip(names, e.args[n_values:]):
+        for name, a in zip(positional, e.args[n_values:]):
             attrs[name] = self.literal(a)
         for kw in e.keywords:
             if kw.arg not in names:
@@ -678,6 +681,8 @@ class Parser:
             raise self.m.error(e, f"np.linalg.norm with ord={attrs['ord']!r} is not supported",
                                "use the default 2-norm / Frobenius norm")
         attrs.pop("ord", None)
+        if prim == "reshape":
+            args[1] = self.shape_tuple(args[1])
         self.check_attrs(e, attrs)
         if lib == "math" and PRIMS[prim].math:
             attrs["lib"] = "math"
@@ -697,10 +702,10 @@ class Parser:
     def method(self, e, name, obj, env):
         if name in ("sum", "mean", "max", "min"):
             attrs = {}
-            if len(e.args) > 2 or any(kw.arg not in ("axis", "keepdims") for kw in e.keywords):
-                raise self.m.error(e, f".{name}() takes at most axis and keepdims here",
+            if len(e.args) > 1 or any(kw.arg not in ("axis", "keepdims") for kw in e.keywords):
+                raise self.m.error(e, f".{name}() takes at most axis and keepdims=... here",
                                    f"write x.{name}(axis=0, keepdims=True)")
-            for n, a in zip(("axis", "keepdims"), e.args):
+            for n, a in zip(("axis",), e.args):
                 attrs[n] = self.literal(a)
             for kw in e.keywords:
                 attrs[kw.arg] = self.literal(kw.value)
@@ -722,7 +727,13 @@ class Parser:
         raise self.m.error(e, f"method {name!r} is not supported", "use the np.<name> function")
 
     def reshape(self, x, shape, node):
-        return self.b.emit("reshape", (x, self.as_value(shape, node)))
+        return self.b.emit("reshape", (x, self.shape_tuple(self.as_value(shape, node))))
+
+    def shape_tuple(self, shape):
+        """reshape(x, -1) means reshape(x, (-1,)): always a tuple in the generated code (Dask needs it)."""
+        if isinstance(shape, Const) and isinstance(shape.value, int):
+            return Const((shape.value,))
+        return shape
 
     def inline(self, e, helper, env):
         if helper.name in self.calls:

@@ -108,7 +108,7 @@ class _Sweep:
         kw = op.kw
         b.lib = kw.pop("lib", "np")
         contributions = p.adjoint(g, op.out, *op.args, **kw)
-        for i, (arg, c) in enumerate(zip(op.args, contributions)):
+        for i, (arg, c) in enumerate(zip(op.args, contributions, strict=True)):
             if not (isinstance(arg, Var) and arg.name in self.active):
                 continue
             if p.diff_args is not None and i not in p.diff_args or c is None:

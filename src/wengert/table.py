@@ -146,7 +146,7 @@ class _Sheet:
                                        p.lineno.get(op.outs[0], 0), 0, "", "use forward mode or another operation")
                 kw = op.kw
                 b.lib = kw.pop("lib", "np")
-                for i, (arg, c) in enumerate(zip(op.args, rule.adjoint(g, op.out, *op.args, **kw))):
+                for i, (arg, c) in enumerate(zip(op.args, rule.adjoint(g, op.out, *op.args, **kw), strict=True)):
                     if not (isinstance(arg, Var) and arg.name in active):
                         continue
                     if rule.diff_args is not None and i not in rule.diff_args or c is None:
