@@ -114,6 +114,10 @@ def vector_dot(x, y):
     return np.sin(np.dot(x, y))
 
 
+def flattened(X, w):
+    return np.sum(np.tanh(X.reshape(-1)) * np.reshape(X * w, -1))
+
+
 PROGRAMS = [
     (affine_tanh, [(400, 3), (3,), (1, 3)]),    # broadcasting both ways: the adjoints of w, b are unbroadcast
     (weighted_sines, [(400, 3), (3,)]),         # the cotangent 1.0 broadcast to X's shape
@@ -121,6 +125,7 @@ PROGRAMS = [
     (joined, [(400, 2), (400, 2)]),             # concatenate: the adjoint cuts the cotangent back into pieces
     (mean_of_squares, [(400, 3), (400,), (3,)]),  # np.mean and X.size: sizes read without computing anything
     (vector_dot, [(400,), (400,)]),             # a vector . vector product: its cotangent is a scalar
+    (flattened, [(400, 3), (3,)]),              # reshape(-1): Dask's reshape takes only a tuple
 ]
 
 
