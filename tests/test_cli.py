@@ -111,6 +111,26 @@ def test_check_passes_for_the_lecture_function(capsys):
     assert "OK" in out
 
 
+def test_check_of_an_array_function_takes_shapes_and_values(capsys, tmp_path):
+    path = tmp_path / "arrays.py"
+    path.write_text("import numpy as np\n\n\ndef f(x, A):\n    return np.sum(np.tanh(A @ x) * x)\n")
+    status, out, err = run(capsys, "check", f"{path}:f", "--wrt", "x", "--shape", "x=2", "--shape", "A=2,2",
+                           "--at", "A=[[1, 2], [0.5, -1]]")
+    assert status == 0, out + err
+    assert "OK" in out and out.count("✓") == 3, out  # two cells of df/dx and the compiled code
+    assert "A fixed at these values" in out
+
+
+def test_check_of_an_array_function_without_shapes_says_how_to_give_them(capsys, tmp_path):
+    path = tmp_path / "arrays.py"
+    path.write_text("import numpy as np\n\n\ndef f(X):\n    return np.sum(np.mean(X, axis=1))\n")
+    status, out, err = run(capsys, "check", f"{path}:f")
+    assert status == 2 and out == ""
+    assert f"{path}:4:1:" in err and "def f(X):" in err and "--shape X=2,3" in err and "Traceback" not in err, err
+    status, out, err = run(capsys, "check", f"{path}:f", "--shape", "X=N,3")
+    assert status == 2 and "give sizes" in err, err
+
+
 def test_check_exits_1_when_the_report_fails(capsys, monkeypatch):
     class Failed:
         ok = False

@@ -75,6 +75,11 @@ def build_parser():
     c.add_argument("--wrt", **wrt)
     c.add_argument("--mode", choices=MODES + ("both",), default="reverse", help="which derivative code to check")
     c.add_argument("--order", type=int, default=1, help="derivative order to check (default 1)")
+    c.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="an array parameter's shape in sizes, e.g. X=3,2 (small: one symbol per element)")
+    c.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter value (a number or a nested list) at which loops and branches are decided; "
+                   "parameters not differentiated stay fixed at it")
     c.set_defaults(run=run_check)
 
     d = sub.add_parser("graph", help="draw the computational graph of FUNC (DOT text, or .svg/.png with Graphviz)")
@@ -127,7 +132,14 @@ def run_check(args):
     primal = load(args.target)
     wrt = parse_wrt(args.wrt)
     wrt = None if wrt is None else resolve_wrt(primal, wrt)[0]
-    report = check_primal(primal, wrt=wrt, mode=args.mode, order=args.order)
+    sizes = dict(parse_shape(text, primal) for text in args.shape)
+    symbolic = [f"{name}={','.join(map(str, dims))}" for name, dims in sizes.items()
+                if not all(isinstance(d, int) or d.isdigit() for d in dims)]
+    if symbolic:
+        raise UsageError(f"--shape {symbolic[0]}: give sizes for the check (e.g. X=3,2), not names")
+    sizes = {name: tuple(int(d) for d in dims) for name, dims in sizes.items()}
+    at = dict(parse_assignment(text) for text in args.at) if args.at else None
+    report = check_primal(primal, wrt=wrt, mode=args.mode, order=args.order, shapes=sizes, at=at)
     print(report)
     return 0 if report.ok else 1
 

@@ -198,7 +198,7 @@ class Parser:
         with self.b:
             outputs = self.body(node, {p: Var(p) for p in params})
         self.calls.pop()
-        trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename, self.lineno)
+        trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename, self.lineno, node.lineno)
         return infer_scalars(trace)
 
     def check_signature(self, node):
@@ -829,7 +829,8 @@ def with_shapes(trace, param_keys):
     b = Builder(Names(), param_keys)
     for op in trace.ops:
         b.add(op)
-    return Trace(trace.name, trace.params, list(trace.ops), trace.outputs, b.shapes, trace.filename, trace.lineno)
+    return Trace(trace.name, trace.params, list(trace.ops), trace.outputs, b.shapes, trace.filename, trace.lineno,
+                 trace.line)
 
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}

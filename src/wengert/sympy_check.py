@@ -16,6 +16,7 @@ depend on the inputs. ``order=2`` checks Hessians (wengert's hvp trace on symbol
 from dataclasses import dataclass
 import functools
 import inspect
+import linecache
 import math
 import random
 
@@ -380,7 +381,17 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
         if p not in names:
             env[p] = np.vectorize(_exact_argument, otypes=[object])(np.asarray(v)) if np.ndim(v) else _exact_argument(v)
     point = _point(env, at)
-    (value,) = evaluate(specialized, env, point)
+    try:
+        (value,) = evaluate(specialized, env, point)
+    except (ValueError, IndexError, TypeError) as e:  # numpy's AxisError is a ValueError and an IndexError
+        scalars = [p for p in primal.params if p not in shapes]
+        if not scalars:
+            raise
+        raise WengertError(f"cannot evaluate {primal.name} with {', '.join(scalars)} as numbers ({e})",
+                           primal.filename, primal.line, 0, linecache.getline(primal.filename, primal.line).rstrip(),
+                           "give the shapes of array parameters, small ones: "
+                           f"--shape {scalars[0]}=2,3 on the command line, shapes={{{scalars[0]!r}: (2, 3)}} "
+                           "from Python (or values with --at / at=)") from None
     value = _scalar(value, primal)
     rng = random.Random(seed)
     components, notes = [], []
@@ -485,19 +496,18 @@ def _compiled(primal, kind, names, mode, env, value, cells, at, rng, label=None)
 
 
 def _compiled_point(primal, env, value, cells, at, rng):
-    """(exact point, argument values) to run the generated code at: `at`, else a random point in the domain."""
-    if at:
-        point = _point(env, at) or {}
-        args = [np.asarray(at[p], dtype=float) if np.ndim(at[p]) else at[p] for p in primal.params]
-        defined = _at(value, point) is not None and all(_at(e, point) is not None for e in cells)
-        return (point, args) if defined else (None, None)
-    for attempt in range(MAX_TRIES // 4):
-        exact_args = {p: np.vectorize(lambda _: _random_rational(rng, attempt), otypes=[object])(np.empty(np.shape(v)))
+    """(exact point, argument values) to run the generated code at: `at` where it gives a value, random
+    rationals (in the domain of every formula) for the other parameters."""
+    at = at or {}
+    for attempt in range(MAX_TRIES // 4 if set(at) != set(primal.params) else 1):
+        exact_args = {p: at[p] if p in at else
+                      np.vectorize(lambda _: _random_rational(rng, attempt), otypes=[object])(np.empty(np.shape(v)))
                       if isinstance(v, np.ndarray) else _random_rational(rng, attempt) for p, v in env.items()}
         point = _point(env, exact_args) or {}
         if _at(value, point) is None or any(_at(e, point) is None for e in cells):
             continue
-        args = [np.asarray(exact_args[p], dtype=float) if isinstance(env[p], np.ndarray) else float(exact_args[p])
+        args = [at[p] if p in at and not np.ndim(at[p]) else  # as given: an int may be a loop count
+                np.asarray(exact_args[p], dtype=float) if np.ndim(exact_args[p]) else float(exact_args[p])
                 for p in primal.params]
         return point, args
     return None, None

@@ -179,6 +179,7 @@ class Trace:
     shapes: dict = field(default_factory=dict)
     filename: str = "<unknown>"
     lineno: dict = field(default_factory=dict)  # var name -> source line it came from
+    line: int = 0                                # the line of its def
 
     def defs(self):
         return {name: op for op in self.ops for name in op.outs}
