@@ -13,11 +13,11 @@ reference, an idle worker's.
     python benchmarks/dask_mlp.py [--sizes 100000,1000000] [--chunk-rows 50000]
 """
 import argparse
+import importlib.util
 import os
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # NumPy with one BLAS thread, like each Dask worker: set to change
-import resource
 import statistics
 import sys
 import time
@@ -33,6 +33,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 from _timing import format_time, table  # noqa: E402
 
+_spec = importlib.util.spec_from_file_location("lecture_dask_mlp", os.path.join(HERE, "..", "examples", "dask_mlp.py"))
+lecture_dask_mlp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lecture_dask_mlp)
+peak_rss = lecture_dask_mlp.peak_memory  # this process's peak resident set size in bytes (run inside each worker)
+
 
 def one_hot(labels, classes):
     return np.eye(classes)[labels]
@@ -45,17 +50,6 @@ def lazy_data(N, D, C, chunk_rows, seed=0):
     labels = rng.integers(0, C, size=N, chunks=chunk_rows)
     Y = labels.map_blocks(one_hot, C, dtype=float, chunks=(labels.chunks[0], (C,)), new_axis=1)
     return X, Y
-
-
-def peak_rss():
-    """This process's peak resident set size in bytes: Linux's VmHWM (getrusage's ru_maxrss would count a
-    worker's parent too, as it was when the worker started); ru_maxrss elsewhere."""
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
 
 
 def median_time(fn, repeat, cpu_clock=time.process_time):

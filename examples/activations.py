@@ -11,15 +11,14 @@ leaky'(0) = (1 + alpha)/2; ELU's np.where takes the x >= 0 branch there, so ELU'
 Run: python examples/activations.py [--out DIR]
 """
 import argparse
-import importlib.util
 import os
 import sys
-import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wengert  # noqa: E402
+from _figures import has_matplotlib, output_folder, save  # noqa: E402
 
 ALPHA = 0.1  # leaky ReLU's slope and ELU's scale (larger than the usual 0.01 so it shows in the plot)
 
@@ -96,10 +95,7 @@ def plot(x, results, path):
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle("Activations (blue), their wengert-generated derivatives (red) and the lectures' formulas (circles)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def main(argv=None):
@@ -123,12 +119,9 @@ def main(argv=None):
     for name in ("sigmoid", "relu", "elu"):
         print(f"\nThe generated derivative of {name} (reverse mode, cotangent g):\n")
         print(results[name][3])
-    if importlib.util.find_spec("matplotlib") is None:
-        print("matplotlib is not installed: no picture (pip install 'wengert[examples]')")
-        return
-    out = args.out or tempfile.mkdtemp(prefix="wengert-activations-")
-    os.makedirs(out, exist_ok=True)
-    print(f"wrote {plot(x, results, os.path.join(out, 'activations.png'))}")
+    if has_matplotlib():
+        out = output_folder(args.out, "wengert-activations-")
+        print(f"wrote {plot(x, results, os.path.join(out, 'activations.png'))}")
 
 
 if __name__ == "__main__":

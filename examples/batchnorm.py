@@ -16,12 +16,12 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wengert  # noqa: E402
+from _figures import output_folder  # noqa: E402
 
 
 def batchnorm(x, gamma, beta):
@@ -82,8 +82,7 @@ def main(argv=None):
     print(wengert.source(pullback, x, gamma, beta, dy))
 
     if shutil.which("dot"):
-        out = args.out or tempfile.mkdtemp(prefix="wengert-batchnorm-")
-        os.makedirs(out, exist_ok=True)
+        out = output_folder(args.out, "wengert-batchnorm-")
         print(f"wrote {wengert.graph(batchnorm).save(os.path.join(out, 'batchnorm_graph.png'))} "
               "(the computational graph; edges out of the means carry the adjoint products)")
 

@@ -10,10 +10,8 @@ step: linear in k, a few times the program itself (the cheap gradient principle)
 Run: python examples/expression_swell.py [--out DIR] [--max-depth 20] [--budget 5]
 """
 import argparse
-import importlib.util
 import os
 import sys
-import tempfile
 import time
 
 import sympy
@@ -22,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wengert.api import derive, generate  # noqa: E402
 from wengert.compile import compile_function  # noqa: E402
 from wengert.parse import Module, parse  # noqa: E402
+from _figures import has_matplotlib, output_folder, save  # noqa: E402
 
 
 def program(depth):
@@ -104,10 +103,7 @@ def plot(rows, path):
     ax.set_title("Expression swell: symbolic derivative vs adjoint trace")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def main(argv=None):
@@ -119,12 +115,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"The depth-3 program:\n\n{program(3)}")
     rows = table(args.max_depth, args.budget)
-    if importlib.util.find_spec("matplotlib") is None:
-        print("matplotlib is not installed: no picture (pip install 'wengert[examples]')")
-        return
-    out = args.out or tempfile.mkdtemp(prefix="wengert-swell-")
-    os.makedirs(out, exist_ok=True)
-    print(f"wrote {plot(rows, os.path.join(out, 'expression_swell.png'))}")
+    if has_matplotlib():
+        out = output_folder(args.out, "wengert-swell-")
+        print(f"wrote {plot(rows, os.path.join(out, 'expression_swell.png'))}")
 
 
 if __name__ == "__main__":

@@ -10,17 +10,16 @@
 Run: python examples/forward_vs_reverse.py [--out DIR] [--max-n 1000]
 """
 import argparse
-import importlib.util
 import math
 import os
 import sys
-import tempfile
 import timeit
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wengert  # noqa: E402
+from _figures import has_matplotlib, output_folder, save  # noqa: E402
 
 
 def both(w0, w1, x):
@@ -114,10 +113,7 @@ def plot(rows, path):
     ax.set_title("Gradient of sum(sin(w * x)): cost against the number of inputs")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def main(argv=None):
@@ -127,12 +123,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     small_graph()
     rows = cost_of_gradients(args.max_n)
-    if importlib.util.find_spec("matplotlib") is None:
-        print("matplotlib is not installed: no picture (pip install 'wengert[examples]')")
-        return
-    out = args.out or tempfile.mkdtemp(prefix="wengert-fwdrev-")
-    os.makedirs(out, exist_ok=True)
-    print(f"wrote {plot(rows, os.path.join(out, 'forward_vs_reverse.png'))}")
+    if has_matplotlib():
+        out = output_folder(args.out, "wengert-fwdrev-")
+        print(f"wrote {plot(rows, os.path.join(out, 'forward_vs_reverse.png'))}")
 
 
 if __name__ == "__main__":

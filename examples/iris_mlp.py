@@ -13,6 +13,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wengert  # noqa: E402
 from mlp import cost, gradients  # noqa: E402
+from _figures import save  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -77,10 +78,7 @@ def plot(X, Y, W, V, losses, path):
     right.set(title=f"Decision regions (training accuracy {accuracy(X, Y, W, V):.3f})",
               xlabel="sepal length (standardized)", ylabel="sepal width (standardized)")
     right.legend(loc="upper right", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 if __name__ == "__main__":

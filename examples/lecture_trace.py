@@ -10,19 +10,18 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wengert  # noqa: E402
 from lecture import f  # noqa: E402
+from _figures import output_folder  # noqa: E402
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=None, help="directory for the graph picture (default: a temporary one)")
     args = parser.parse_args(argv)
-    out = args.out or tempfile.mkdtemp(prefix="wengert-lecture-")
-    os.makedirs(out, exist_ok=True)
+    out = output_folder(args.out, "wengert-lecture-")
 
     print(wengert.trace(f, 2.0, 5.0))
     value, (dx1, dx2) = wengert.value_and_grad(f)(2.0, 5.0)
