@@ -1,8 +1,8 @@
 """Second derivatives and Jacobians (tests/programs/higher.py): Hessians against SymPy and closed forms, the
 shape of the generated Hessian code (A + A.T, one matrix product, no loops), hvp against H @ v, Jacobians by
 both modes against finite differences and each other, jvp/vjp of vector-valued functions, control flow and
-helpers, matrix and float parameters, the CLI, and bad input. Tests marked xfail(strict=True) are wengert
-bugs, each with a minimal reproducer in tests/programs/higher.py."""
+helpers, matrix and float parameters, the CLI, and bad input. Bugs found here have a minimal reproducer
+in tests/programs/higher.py and a test of their own."""
 
 import ast
 import math
@@ -532,11 +532,12 @@ def test_cli_missing_shape_is_exit_2_with_a_hint_and_no_traceback(command):
     assert "error:" in done.stderr and "hint:" in done.stderr and "--shape" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="wengert bug: the missing-shape error is located at '<generated>:0:1' "
-                   "instead of the user's file (and does not name the parameter that needs a shape)")
 def test_cli_missing_shape_error_names_the_file(capsys):
+    """It was located at '<generated>:0:1': now the statement that needs the rank, and the parameters."""
     status, _, err = run(capsys, "hessian", f"{HIGHER}:logistic_nll", "--wrt", "w")
-    assert status == 2 and err.startswith(HIGHER), err
+    line = next(i for i, text in enumerate(open(HIGHER, encoding="utf-8"), 1) if text.strip() == "z = X @ w")
+    assert status == 2 and err.startswith(f"{HIGHER}:{line}:5: error:"), err
+    assert "\n        z = X @ w\n        ^\n" in err and "no shape is known for w, X, y" in err, err
 
 
 def test_cli_two_wrt_names_is_exit_2(capsys):

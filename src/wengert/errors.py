@@ -1,5 +1,9 @@
 """WengertError: what went wrong, where (file:line:col, the line, a caret) and what to write instead."""
 
+import linecache
+
+GENERATED = "<generated>"  # raised while generating code, before the statement it concerns is known
+
 
 class WengertError(Exception):
     """Raised for any program wengert cannot differentiate; never an internal traceback."""
@@ -8,6 +12,13 @@ class WengertError(Exception):
         self.message, self.filename, self.line, self.col = message, filename, line, col
         self.source_line, self.hint = source_line, hint
         super().__init__(self.format())
+
+    def placed(self, filename, line, hint=""):
+        """This error at a line of the user's file (its text and first column), if it had no place yet."""
+        if self.filename != GENERATED:
+            return self
+        text = linecache.getline(filename, line) if line else ""
+        return WengertError(self.message, filename, line, len(text) - len(text.lstrip()), text, self.hint + hint)
 
     def format(self):
         text = f"{self.filename}:{self.line}:{self.col + 1}: error: {self.message}"

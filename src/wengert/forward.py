@@ -7,7 +7,7 @@ from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names
+from .trace import Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names, placed
 
 AUTO = re.compile(r"v\d+$")
 
@@ -43,8 +43,9 @@ def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):
             outputs = finish(b, outputs)
     ops, outputs = rename(dead_code(b.ops, outputs, b.shapes, set(primal.params)), tuple(outputs), sweep.renames)
     shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
-    return Trace(primal.name, primal.params + tuple(tangent_params), ops, outputs, shapes,
-                 primal.filename, primal.lineno)
+    lineno = {**{sweep.renames.get(k, k): v for k, v in b.lines.items()}, **primal.lineno}
+    return Trace(primal.name, primal.params + tuple(tangent_params), ops, outputs, shapes, primal.filename, lineno,
+                 primal.line)
 
 
 def _zero(b, like, ref=None):
@@ -64,6 +65,7 @@ class _Sweep:
 
     def block(self, ops, b, maps):
         for op in ops:
+            b.line = self.primal.lineno.get(op.outs[0], b.line) if op.outs else b.line
             if isinstance(op, If):
                 self.branch(op, b, maps)
             elif isinstance(op, Loop):
@@ -122,7 +124,10 @@ class _Sweep:
                                "or slices)")
         kw = op.kw
         b.lib = kw.pop("lib", "np")
-        t = p.tangent(ts, op.out, *op.args, **kw)
+        try:
+            t = p.tangent(ts, op.out, *op.args, **kw)
+        except WengertError as e:
+            raise placed(e, self.primal, b.line) from None
         if t is None:
             return
         tangents[op.outs[0]] = t

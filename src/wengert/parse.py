@@ -198,7 +198,8 @@ class Parser:
         with self.b:
             outputs = self.body(node, {p: Var(p) for p in params})
         self.calls.pop()
-        trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename, self.lineno, node.lineno)
+        trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename,
+                      {**self.b.lines, **self.lineno}, node.lineno)
         return infer_scalars(trace)
 
     def check_signature(self, node):
@@ -222,6 +223,7 @@ class Parser:
         """Parse statements in order. Returns ("return", values) when they return, else ("end", env):
         the state at the end of the block (in a loop body, also where break/continue leave the pass)."""
         for i, s in enumerate(stmts):
+            self.b.line = s.lineno  # every value a statement computes comes from its line
             if isinstance(s, ast.Return):
                 if loop is not None:
                     raise self.m.error(s, "return inside a loop is not supported",

@@ -22,6 +22,7 @@ import numpy as np
 import sympy
 
 from . import shapes
+from .errors import GENERATED, WengertError
 from .trace import Const, Var, apply, is_batched, key, primal_rank, rank
 
 
@@ -47,9 +48,8 @@ class Prim:
             return self.batch(b, *args, **attrs)
         if self.shape is shapes.broadcast:
             return _batch_elementwise(b, self.name, args, attrs)
-        from .errors import WengertError
         raise WengertError(f"{self.name} has no vector-mode rule yet (Hessians and Jacobians through it)",
-                           "<generated>", 0, 0, "", "use hvp or jvp/vjp one direction at a time")
+                           GENERATED, 0, 0, "", "use hvp or jvp/vjp one direction at a time")
 
     def shape_of(self, keys, attrs):
         attrs = {k: v for k, v in attrs.items() if k != "lib"}
@@ -704,9 +704,8 @@ defprim("pop", "{0}.pop()", effect=True, statement_value=True, sympy=lambda stac
 def _rank(x):
     r = primal_rank(x)
     if r is None:
-        from .errors import WengertError
         raise WengertError("Hessians and Jacobians compute all directions at once, which needs the rank of "
-                           "every array", "<generated>", 0, 0, "",
+                           "every array", GENERATED, 0, 0, "",
                            "on the command line give --shape x=n (x=n,m for a matrix); from Python, "
                            "call the function on arrays")
     return r
@@ -771,8 +770,6 @@ def _batch_unreduce(b, g, x, axis=None, keepdims=False):
 
 
 def _batch_unbroadcast(b, g, x):
-    from .errors import WengertError
-
     gk, xk = key(g), key(x)
     if shapes.known(gk) and gk[1:] == xk:
         return g
@@ -803,13 +800,11 @@ PRIMS["unbroadcast"].batch = _batch_unbroadcast
 
 def _batch_matmul(b, a, c):
     """a @ c with one side batched: the batch axis stays in front."""
-    from .errors import WengertError
-
     ra, rc = _rank(a), _rank(c)
     if is_batched(a) and is_batched(c):
         if ra >= 2 and rc >= 2:
             return b.emit_batched("matmul", (a, c))
-        raise WengertError("vector mode of a product of two batched vectors is not supported", "<generated>",
+        raise WengertError("vector mode of a product of two batched vectors is not supported", GENERATED,
                            0, 0, "", "use a lower derivative order")
     if is_batched(a):
         seed = b.defs.get(a.name)

@@ -14,7 +14,7 @@ from .primitives import PRIMS, Lazy, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
 from .trace import (Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names,
-                    free_vars, walk)
+                    free_vars, placed, walk)
 
 AUTO = re.compile(r"v\d+$")
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
@@ -61,7 +61,8 @@ def reverse(primal, wrt, seed=None, with_value=False, finish=None):
     ops, outputs = rename(dead_code(ops, outputs, b.shapes, set(primal.params)), outputs, sweep.renames)
     params = primal.params + ((seed_param,) if seed_param else ())
     shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
-    return Trace(primal.name, params, ops, outputs, shapes, primal.filename, primal.lineno)
+    lineno = {**{sweep.renames.get(k, k): v for k, v in b.lines.items()}, **primal.lineno}
+    return Trace(primal.name, params, ops, outputs, shapes, primal.filename, lineno, primal.line)
 
 
 class _Frame:
@@ -102,21 +103,25 @@ class _Sweep:
         self.name(b, g, op.outs[0])
         p = PRIMS[op.prim]
         where = (self.primal.filename, self.primal.lineno.get(op.outs[0], 0))
+        b.line = where[1]
         if p.adjoint is None:
             raise WengertError(f"{op.prim} has no reverse-mode rule yet", *where, 0, "",
                                "use forward mode or another operation")
         kw = op.kw
         b.lib = kw.pop("lib", "np")
-        contributions = p.adjoint(g, op.out, *op.args, **kw)
-        for i, (arg, c) in enumerate(zip(op.args, contributions, strict=True)):
-            if not (isinstance(arg, Var) and arg.name in self.active):
-                continue
-            if p.diff_args is not None and i not in p.diff_args or c is None:
-                raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated inputs",
-                                   *where, 0, "", "compute that argument from constants and shapes only "
-                                   "(e.g. index with integers or slices)")
-            c = c.build() if isinstance(c, Lazy) else c
-            adj[arg.name] = adj[arg.name] + c if arg.name in adj else c
+        try:
+            contributions = p.adjoint(g, op.out, *op.args, **kw)
+            for i, (arg, c) in enumerate(zip(op.args, contributions, strict=True)):
+                if not (isinstance(arg, Var) and arg.name in self.active):
+                    continue
+                if p.diff_args is not None and i not in p.diff_args or c is None:
+                    raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated "
+                                       "inputs", *where, 0, "", "compute that argument from constants and shapes "
+                                       "only (e.g. index with integers or slices)")
+                c = c.build() if isinstance(c, Lazy) else c
+                adj[arg.name] = adj[arg.name] + c if arg.name in adj else c
+        except WengertError as e:
+            raise placed(e, self.primal, where[1]) from None
 
     def branch(self, op, adj, b, frame):
         """Adjoint of an if: an if on the same condition, each branch updating the adjoints of what it read."""

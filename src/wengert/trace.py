@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import itertools
 import threading
 
-from .shapes import SCALAR
+from .shapes import SCALAR, known
 
 
 class Value:
@@ -236,6 +236,7 @@ class Builder:
         self.defs = {}
         self.memo = {}
         self.lib = lib
+        self.line, self.lines = 0, {}  # the source line being derived; name -> line of what it derives from
 
     def __enter__(self):
         _active.builders.append(self)
@@ -291,6 +292,7 @@ class Builder:
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
         c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, dict(self.memo), self.batched
+        c.line, c.lines = self.line, self.lines
         return c
 
     def add(self, op):
@@ -298,6 +300,9 @@ class Builder:
         from .primitives import PRIMS
 
         self.ops.append(op)
+        if self.line:
+            for name in op.outs:
+                self.lines.setdefault(name, self.line)
         if isinstance(op, STRUCTURED):
             self._infer_structured(op)
             return
@@ -338,6 +343,14 @@ class Builder:
                 break
         for out, name in zip(op.outs, op.carried):
             self.shapes[out] = self.shapes.get(name, name)
+
+
+def placed(error, trace, line):
+    """error (raised by a rule) located at a line of trace's source (else its def), naming the parameters of
+    unknown shape."""
+    unknown = [p for p in trace.params if not known(trace.shapes.get(p, p))]
+    return error.placed(trace.filename, line or trace.line,
+                        f" (no shape is known for {', '.join(unknown)})" if unknown else "")
 
 
 def activity(trace, wrt):
