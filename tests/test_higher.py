@@ -63,6 +63,12 @@ def numeric_jacobian(f, x, h=1e-6):
     return np.moveaxis(np.array(columns), 0, -1).reshape(np.shape(f(x)) + x.shape)
 
 
+def hessian_by_differences(f, args, i=0, h=1e-6):
+    """Central differences of wengert.grad w.r.t. argument i: a reference Hessian through control flow."""
+    grad = wengert.grad(f, wrt=i)
+    return numeric_jacobian(lambda z: grad(*args[:i], z, *args[i + 1:]), args[i], h)
+
+
 def sympy_hessian_at(expr, symbols, point):
     """sympy.hessian of expr w.r.t. the flat list `symbols`, evaluated at `point`, as a float array."""
     H = sympy.hessian(expr, symbols).subs(dict(zip(symbols, point)))
@@ -340,21 +346,45 @@ def test_second_derivative_through_the_other_side_of_that_branch():
     assert wengert.hessian(P.fourth_power_in_branch, wrt="x")(-0.7) == 0.0
 
 
-@pytest.mark.xfail(strict=True, raises=WengertError, reason="wengert bug: a loop-carried array that depends on x "
-                   "has no known rank in vector mode: hessian raises 'needs the rank of every array' (with "
-                   "location <generated>:0:1) even when called on arrays; minimal: array_state_loop")
 def test_hessian_through_a_loop_with_a_branch():
     x = np.array([0.3, -0.2, 0.5, 0.1])
     H = wengert.hessian(P.loop_and_branch, wrt="x")(x, 3)
-    np.testing.assert_allclose(H, numeric_hessian(lambda z: P.loop_and_branch(z, 3), x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H, hessian_by_differences(P.loop_and_branch, (x, 3)), rtol=1e-7, atol=1e-8)
 
 
-@pytest.mark.xfail(strict=True, raises=WengertError, reason="wengert bug: hessian(array_state_loop) raises "
-                   "'needs the rank of every array' although x is an array (the loop state h = tanh(h) * x)")
 def test_hessian_of_a_loop_carried_array():
+    """The popped loop state had no shape (a pop has no shape rule), so vector mode lost its rank."""
     x = np.array([0.3, -0.2, 0.5])
     H = wengert.hessian(P.array_state_loop, wrt="x")(x, 2)
-    np.testing.assert_allclose(H, numeric_hessian(lambda z: P.array_state_loop(z, 2), x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H, hessian_by_differences(P.array_state_loop, (x, 2)), rtol=1e-7, atol=1e-8)
+
+
+def test_hessian_hvp_and_jacobians_through_a_recurrence_of_matrix_products():
+    """h = tanh(A @ h) three times (issue #5): the Hessian against SymPy's; hvp and both Jacobians agree."""
+    n = 3
+    r = rng(72)
+    x, A, v = r.normal(size=n), 0.8 * r.normal(size=(n, n)), r.normal(size=n)
+    xs = sympy.symbols(f"x0:{n}")
+    h = sympy.Matrix(xs)
+    for _ in range(3):
+        h = (sympy.Matrix(A) * h).applyfunc(sympy.tanh)
+    H = wengert.hessian(P.tanh_recurrence, wrt="x")(x, A)
+    np.testing.assert_allclose(H, sympy_hessian_at(sum(e * e for e in h), list(xs), x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(wengert.hvp(P.tanh_recurrence, wrt="x")(x, A, v), H @ v, rtol=1e-12, atol=1e-14)
+    gradient = wengert.grad(P.tanh_recurrence, wrt="x")(x, A)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(wengert.jacobian(P.tanh_recurrence, wrt="x", mode=mode)(x, A), gradient,
+                                   rtol=1e-13, atol=1e-15)
+
+
+def test_hessian_and_jacobians_through_a_while_loop_with_a_data_dependent_exit():
+    f = P.grow_until_large
+    for x in (np.array([0.3, -0.2, 0.5]), np.array([1.5, 2.0, -1.0])):  # several passes, and fewer
+        H = wengert.hessian(f, wrt="x")(x)
+        np.testing.assert_allclose(H, hessian_by_differences(f, (x,)), rtol=1e-7, atol=1e-8)
+        for mode in ("forward", "reverse"):
+            np.testing.assert_allclose(wengert.jacobian(f, wrt="x", mode=mode)(x), wengert.grad(f, wrt="x")(x),
+                                       rtol=1e-13, atol=1e-14)
 
 
 def test_second_derivative_through_a_scalar_loop_with_a_branch():
@@ -402,29 +432,46 @@ def test_hessian_when_an_element_has_a_constant_cotangent():
     np.testing.assert_allclose(wengert.hessian(P.cubes_minus_first, wrt="x")(x), np.diag(6 * x), rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="wengert bug: the Hessian of a product of reshapes "
-                   "emits np.transpose(v2_dot, (0, 1)) on a rank-3 batched tangent: 'axes don't match array'")
 def test_hessian_through_reshapes():
     x = rng(80).normal(size=6)
     np.testing.assert_allclose(wengert.hessian(P.reshaped_product, wrt="x")(x),
                                numeric_hessian(P.reshaped_product, x), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="wengert bug: the forward-mode Jacobian through "
-                   "np.reshape(x, (2, 3)) treats the reshaped tangent as rank 1 (expand_dims on an already "
-                   "batched (6, 2, 3) tangent): 'cannot reshape array of size 18 into shape (6,)'")
 def test_forward_jacobian_through_a_reshape():
     x = rng(81).normal(size=6)
     np.testing.assert_allclose(wengert.jacobian(P.reshaped_cubes, wrt="x", mode="forward")(x), 3 * x ** 2,
                                rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, raises=WengertError, reason="wengert bug: np.concatenate (and np.stack) have no "
-                   "rank in vector mode: hessian and both jacobians raise 'needs the rank of every array' on arrays")
 def test_hessian_through_concatenate():
     x = rng(82).normal(size=3)
     np.testing.assert_allclose(wengert.hessian(P.concatenated_squares, wrt="x")(x), np.diag(2 + 12 * x ** 2),
                                rtol=1e-13)
+
+
+def test_hessian_and_jacobians_through_concatenate_and_stack():
+    """issue #5: the cotangent pieces of np.concatenate and np.stack had no rank in vector mode."""
+    x = rng(84).normal(size=4)
+    f = P.concatenate_and_stack
+    sin, cos = np.sin(x), np.cos(x)
+    np.testing.assert_allclose(wengert.hessian(f, wrt="x")(x),
+                               np.diag(2 + 12 * x ** 2 + 6 * x + 6 * sin * cos ** 2 - 3 * sin ** 3), rtol=1e-13)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(wengert.jacobian(f, wrt="x", mode=mode)(x), wengert.grad(f, wrt="x")(x),
+                                   rtol=1e-14)
+
+
+def test_hessian_through_the_transpose_of_a_reshape():
+    """issue #5: the batched tangent of y.T had its batch axis moved (np.transpose(y_dot, (0, 1)))."""
+    x = rng(85).normal(size=6)
+    H = np.kron(np.eye(2), 2 * np.ones((3, 3)))  # sum(y.T @ y) = sum over rows of (row sum) ** 2
+    np.testing.assert_allclose(wengert.hessian(P.gram_of_reshape, wrt="x")(x), H, rtol=1e-14)
+    v = rng(86).normal(size=6)
+    np.testing.assert_allclose(wengert.hvp(P.gram_of_reshape, wrt="x")(x, v), H @ v, rtol=1e-13)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(wengert.jacobian(P.gram_of_reshape, wrt="x", mode=mode)(x),
+                                   wengert.grad(P.gram_of_reshape, wrt="x")(x), rtol=1e-14)
 
 
 def test_reverse_jacobian_of_a_gram_matrix():

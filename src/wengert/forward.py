@@ -100,9 +100,9 @@ class _Sweep:
                 b.add(Op(outs, "pop", (companion,)))
                 for o, t in zip(op.outs, outs):
                     tangents[o] = Var(t)
-                    b.shapes[t] = b.shape(Var(o))
                     if self.refs[k] is not None:
                         b.batched.add(t)
+                    b.assume(t, Var(o))
 
     def tangent(self, op, b, k, tangents):
         if len(op.outs) != 1 or op.outs[0] not in self.actives[k]:
@@ -137,8 +137,7 @@ class _Sweep:
         if isinstance(t, Var) and t.name not in self.primal_names:
             if AUTO.match(t.name) and t.name not in self.renames:
                 self.renames[t.name] = self.names.fresh(self.namers[k](primal_name))
-            if b.shape(t) == t.name:
-                b.shapes[t.name] = b.shape(like)
+            b.assume(t.name, like)
 
     def branch(self, op, b, maps):
         done = []

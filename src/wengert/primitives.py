@@ -643,38 +643,36 @@ def _seq(xs):
 
 
 helper('''
-def _split_like(g, axis, *parts):
-    """Cut g along axis into pieces shaped like parts: the cotangents of np.concatenate (by slicing, which
-    Dask supports, where it has no np.split)."""
-    before = (slice(None),) * (axis % np.ndim(g))
-    pieces, start = [], 0
-    for p in parts:
-        stop = start + np.shape(p)[axis]
-        pieces.append(g[before + (slice(start, stop),)])
-        start = stop
-    return pieces
+def _piece(g, axis, i, *parts):
+    """The slice of g = np.concatenate(parts, axis) that came from parts[i]: its cotangent (by slicing, which
+    Dask supports; counted from the last axis, so a leading batch axis of g does not matter)."""
+    axis = axis % np.ndim(parts[i]) - np.ndim(parts[i])
+    start = sum(np.shape(p)[axis] for p in parts[:i])
+    return g[(Ellipsis, slice(start, start + np.shape(parts[i])[axis])) + (slice(None),) * (-1 - axis)]
 ''')
 
 concatenate = defprim(
     "concatenate", lambda *xs, axis=0: f"np.concatenate({_seq(xs)}{_kwargs(axis=axis) if axis else ''})",
-    sympy=lambda *xs, axis=0: np.concatenate([_obj(x) for x in xs], axis=axis),
+    sympy=lambda *xs, axis=0: np.concatenate([_obj(x) for x in xs], axis=axis), shape=shapes.join,
     tangent=lambda ts, y, *xs, axis=0: apply("concatenate", *[t if t is not None else zeros_like(x)
                                                               for t, x in zip(ts, xs)], axis=axis),
-    adjoint=lambda g, y, *xs, axis=0: tuple(
-        Lazy(lambda i=i: apply("index", apply("split_like", g, *xs, axis=axis), spec=(("int", i),)))
-        for i in range(len(xs))))
-defprim("split_like", lambda g, *xs, axis=0: f"_split_like({g}, {axis!r}, {', '.join(xs)})",
-        tangent=lambda ts, y, g, *xs, axis=0: None if ts[0] is None else apply("split_like", ts[0], *xs, axis=axis),
-        nondiff=False, sympy=lambda g, *xs, axis=0: np.split(_obj(g), np.cumsum([np.shape(x)[axis] for x in xs])[:-1],
-                                                               axis=axis))
+    adjoint=lambda g, y, *xs, axis=0: tuple(Lazy(lambda i=i: apply("piece", g, *xs, i=i, axis=axis))
+                                            for i in range(len(xs))))
+defprim("piece", lambda g, *xs, i, axis: f"_piece({g}, {axis!r}, {i!r}, {', '.join(xs)})",
+        shape=lambda g, *xs, i, axis: g[:len(g) - len(xs[i])] + xs[i]
+        if shapes.known(g) and shapes.known(xs[i]) and len(g) >= len(xs[i]) else None,
+        tangent=lambda ts, y, g, *xs, **kw: None if ts[0] is None else apply("piece", ts[0], *xs, **kw),
+        sympy=lambda g, *xs, i, axis: np.split(_obj(g), np.cumsum([np.shape(x)[axis] for x in xs])[:-1],
+                                               axis=axis)[i])
 stack = defprim(
     "stack", lambda *xs, axis=0: f"np.stack({_seq(xs)}{_kwargs(axis=axis) if axis else ''})",
     sympy=lambda *xs, axis=0: np.stack([_obj(x) for x in xs], axis=axis),
+    shape=lambda *xs, axis=0: shapes.join(*xs, axis=axis, stack=True),
     tangent=lambda ts, y, *xs, axis=0: apply("stack", *[t if t is not None else zeros_like(x)
                                                         for t, x in zip(ts, xs)], axis=axis),
     adjoint=lambda g, y, *xs, axis=0: tuple(Lazy(lambda i=i: apply("take", g, index=i, axis=axis))
                                             for i in range(len(xs))))
-defprim("take", "np.take({0}, {index}, axis={axis})",
+defprim("take", "np.take({0}, {index}, axis={axis})", shape=lambda g, index, axis: shapes.reduce(g, axis),
         sympy=lambda g, index, axis: _scalar_or_array(np.take(_obj(g), index, axis=axis)),
         tangent=lambda ts, y, g, **kw: apply("take", ts[0], **kw))
 
@@ -843,7 +841,7 @@ def _batch_reshape(b, x, s):
 
 
 defprim("reshape_batch", "np.reshape({0}, np.shape({0})[:1] + tuple({1}))",
-        shape=lambda x, s: _batch_of(x, s[1]) if s[:1] == ("shapeof",) else None)
+        shape=lambda x, s: _batch_of(x, PRIMS["reshape"].shape(None, s)))
 PRIMS["reshape"].batch = _batch_reshape
 
 
@@ -894,8 +892,7 @@ defprim("basis", "np.reshape(np.eye(np.size({0})), (np.size({0}),) + np.shape({0
 
 PRIMS["concatenate"].batch = _batch_join("concatenate")
 PRIMS["stack"].batch = _batch_join("stack")
-PRIMS["split_like"].batch = lambda b, g, *xs, axis=0: b.emit_batched("split_like_batch", (g,) + xs, {"axis": axis})
-defprim("split_like_batch", lambda g, *xs, axis=0: f"_split_like({g}, {axis + 1 if axis >= 0 else axis!r}, {', '.join(xs)})")
+PRIMS["piece"].batch = lambda b, g, *xs, **kw: b.emit_batched("piece", (g,) + xs, kw)
 PRIMS["take"].batch = lambda b, g, index, axis: b.emit_batched("take", (g,), {"index": index, "axis": _shift(axis, 99)})
 PRIMS["swapaxes"].batch = lambda b, x: b.emit_batched("swapaxes", (x,))
 for _name in ("zeros_like", "ones_like"):

@@ -119,6 +119,8 @@ class _Sweep:
                                        "inputs", *where, 0, "", "compute that argument from constants and shapes "
                                        "only (e.g. index with integers or slices)")
                 c = c.build() if isinstance(c, Lazy) else c
+                if isinstance(c, Var) and c.name not in self.primal_names:
+                    b.assume(c.name, arg)  # a cotangent has its argument's shape
                 adj[arg.name] = adj[arg.name] + c if arg.name in adj else c
         except WengertError as e:
             raise placed(e, self.primal, where[1]) from None
@@ -300,8 +302,7 @@ class _Sweep:
         if AUTO.match(g.name) and g.name in b.defs and (g.name not in self.renames or
                                                         auto_named and not AUTO.match(name)):
             self.renames[g.name] = self.names.fresh("d" + name)
-        if b.shape(g) == g.name:
-            b.shapes[g.name] = b.shape(Var(name))
+        b.assume(g.name, Var(name))
 
 
 def _base(name):

@@ -97,6 +97,25 @@ def transpose(a, axes=None):
     return tuple(a[i] for i in axes) if axes else a[::-1]
 
 
+def join(*keys, axis=0, stack=False):
+    """Shape of np.concatenate (np.stack when stack) of arrays with these keys; sizes known only when equal
+    (or all literal along the joined axis)."""
+    if not keys or not all(known(k) for k in keys) or len({len(k) for k in keys}) != 1 or not (stack or keys[0]):
+        return None
+    dims = [col[0] if len(set(col)) == 1 else None for col in zip(*keys)]
+    if stack:
+        dims.insert(axis % (len(dims) + 1), _size(len(keys)))
+    else:
+        col = [k[axis % len(dims)] for k in keys]
+        literal = all(d == 1 or isinstance(d, str) and d.isdigit() for d in col)
+        dims[axis % len(dims)] = _size(sum(int(d) for d in col)) if literal else None
+    return tuple(dims)
+
+
+def _size(n):
+    return 1 if n == 1 else f"{n}"
+
+
 def index(a, spec):
     """Shape after basic indexing with spec (see parse.py for the spec format)."""
     if not known(a):
@@ -127,5 +146,5 @@ def from_literal(shape):
     if isinstance(shape, int):
         shape = (shape,)
     if isinstance(shape, tuple) and all(isinstance(d, int) for d in shape):
-        return tuple(1 if d == 1 else f"{d}" for d in shape)
+        return tuple(map(_size, shape))
     return None

@@ -251,6 +251,16 @@ class Builder:
             return SCALAR if isinstance(v, (int, float, bool)) else ("const", v)
         return self.shapes.get(value.name, value.name)
 
+    def assume(self, name, like):
+        """Give name, when its shape is unknown, the shape of the value like; a batch of such values
+        (name batched, like not) gets a leading batch axis."""
+        if self.shapes.get(name, name) != name:
+            return
+        k = self.shape(like)
+        if name in self.batched and not (isinstance(like, Var) and like.name in self.batched):
+            k = ("batch",) + k if known(k) else name
+        self.shapes[name] = k
+
     def emit(self, prim, args, attrs=None, name=None):
         """Append prim(*args, **attrs), or find it already built or simpler; values with a leading batch
         axis (vector mode) go through the primitive's batching rule."""
@@ -311,7 +321,10 @@ class Builder:
         p = PRIMS[op.prim]
         key = p.shape_of([self.shape(a) for a in op.args], op.kw)
         if len(op.outs) == 1:
-            self.shapes[op.outs[0]] = op.outs[0] if key is None else key
+            if key is not None or p.shape is not None:
+                self.shapes[op.outs[0]] = op.outs[0] if key is None else key
+            else:  # no rule (pop, helpers): keep what the op's creator recorded
+                self.shapes.setdefault(op.outs[0], op.outs[0])
             if not p.effect:
                 self.memo.setdefault((op.prim, op.args, op.attrs), op.out)
 

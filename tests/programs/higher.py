@@ -182,3 +182,32 @@ def fourth_power_in_branch(x):
     else:
         h = x
     return h
+
+
+def tanh_recurrence(x, A):
+    """The loop state h = tanh(A @ h) is an array that depends on x through a matrix product."""
+    h = x
+    for t in range(3):
+        h = np.tanh(A @ h)
+    return np.sum(h * h)
+
+
+def gram_of_reshape(x):
+    y = x.reshape((2, 3))
+    return np.sum(y.T @ y)
+
+
+def concatenate_and_stack(x):
+    z = np.concatenate([x, x * x])
+    s = np.stack([x, np.sin(x)])
+    return np.sum(z * z) + np.sum(s ** 3)
+
+
+def grow_until_large(x):
+    """A while loop whose number of passes depends on x."""
+    h = x
+    k = 0
+    while np.sum(h * h) < 10.0 and k < 6:
+        h = h * 1.5 + np.sin(h)
+        k = k + 1
+    return np.sum(h ** 3)
