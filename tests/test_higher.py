@@ -377,6 +377,29 @@ def test_hessian_hvp_and_jacobians_through_a_recurrence_of_matrix_products():
                                    rtol=1e-13, atol=1e-15)
 
 
+def test_gradient_through_a_branch_in_a_loop_keeps_pushes_and_pops_paired():
+    """The branch pushed a value whose pop simplification then dropped: the next pop unpacked it (issue #5)."""
+    r = rng(75)
+    x, A = r.normal(size=4), r.normal(size=(4, 4))
+    f = P.helper_and_branch_in_a_loop
+    taken = [np.sum(h) > 0 for h in _states(x, A)]
+    assert any(taken) and not all(taken), taken  # both sides of the branch run
+    np.testing.assert_allclose(wengert.grad(f, wrt="x")(x, A), numeric_jacobian(lambda z: f(z, A), x),
+                               rtol=1e-7, atol=1e-9)
+    H = wengert.hessian(f, wrt="x")(x, A)
+    np.testing.assert_allclose(H, hessian_by_differences(f, (x, A)), rtol=1e-7, atol=1e-8)
+    v = r.normal(size=4)
+    np.testing.assert_allclose(wengert.hvp(f, wrt="x")(x, A, v), H @ v, rtol=1e-12, atol=1e-13)
+
+
+def _states(x, A):
+    h, states = x, []
+    for _ in range(3):
+        h = np.tanh(A @ h)
+        states.append(h)
+    return states
+
+
 def test_hessian_and_jacobians_through_a_while_loop_with_a_data_dependent_exit():
     f = P.grow_until_large
     for x in (np.array([0.3, -0.2, 0.5]), np.array([1.5, 2.0, -1.0])):  # several passes, and fewer

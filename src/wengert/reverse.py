@@ -223,7 +223,8 @@ class _Sweep:
         state is the previous pass's popped state (carried backwards from the loop's final value);
         everything else is pushed at the end of the forward block and popped at the start of the
         adjoint one. Returns (ops, results, new index name, extra carried (phi, init, next))."""
-        reads = set().union(*(free_vars(o) for o in ops)) if ops else set()
+        live = dead_code(ops, results)  # a rule may have built values that simplification left unused
+        reads = set().union(*(free_vars(o) for o in live)) if live else set()
         reads |= {v.name for v in results if isinstance(v, Var)}
         rebuilt = self._block(block).ops
         defs = {n: o for o in rebuilt if isinstance(o, Op) for n in o.outs}

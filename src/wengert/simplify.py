@@ -239,9 +239,15 @@ def dead_code(ops, outputs, shape_keys=None, params=()):
     """Drop statements whose results are never used by the outputs (inside loops and branches too).
 
     An argument read only for its shape does not keep its value alive when another
-    value of the same shape is at hand (a parameter, or one that is live anyway)."""
-    live = {v.name for v in outputs if isinstance(v, Var)}
-    return _live_block(list(ops), live, _shape_classes(ops, shape_keys or {}), set(params))
+    value of the same shape is at hand (a parameter, or one that is live anyway).
+    A stack that is popped at all keeps every push and pop, so they stay paired."""
+    classes, stacks = _shape_classes(ops, shape_keys or {}), set()
+    while True:
+        kept = _live_block(list(ops), {v.name for v in outputs if isinstance(v, Var)} | stacks, classes, set(params))
+        popped = {o.args[0].name for o in walk(kept) if isinstance(o, Op) and o.prim == "pop"}
+        if popped <= stacks:
+            return kept
+        stacks |= popped
 
 
 def _live_block(ops, live, same=None, params=()):
@@ -258,7 +264,7 @@ def _live_block(ops, live, same=None, params=()):
             op = _live_loop(op, live)
         else:
             p = PRIMS[op.prim]
-            needed = p.effect and not p.statement_value and op.args[0].name in live  # a push onto a live stack
+            needed = p.effect and op.args and op.args[0].name in live  # a push or pop on a live stack
             if not needed and not any(n in live for n in op.outs):
                 continue
             args = list(op.args)

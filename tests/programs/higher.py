@@ -203,6 +203,23 @@ def concatenate_and_stack(x):
     return np.sum(z * z) + np.sum(s ** 3)
 
 
+def layer(h, A):
+    return np.tanh(A @ h)
+
+
+def helper_and_branch_in_a_loop(x, A):
+    """A helper call and an if on a scalar inside a loop; only one side of the branch keeps a value to pop."""
+    h = x
+    s = 0.0
+    for t in range(3):
+        h = layer(h, A)
+        if np.sum(h) > 0:
+            s = s + np.sum(h * h)
+        else:
+            s = s - np.sum(np.sin(h))
+    return s
+
+
 def grow_until_large(x):
     """A while loop whose number of passes depends on x."""
     h = x
