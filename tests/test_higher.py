@@ -377,6 +377,16 @@ def test_hessian_hvp_and_jacobians_through_a_recurrence_of_matrix_products():
                                    rtol=1e-13, atol=1e-15)
 
 
+def test_reverse_jacobian_through_a_loop():
+    """A batch of cotangents carried backwards through a loop: the adjoint loop's state is a batch too."""
+    r = rng(73)
+    x, A = r.normal(size=4), 0.8 * r.normal(size=(4, 4))
+    J = numeric_jacobian(lambda z: P.tanh_recurrence_state(z, A), x)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(wengert.jacobian(P.tanh_recurrence_state, wrt="x", mode=mode)(x, A), J,
+                                   rtol=1e-7, atol=1e-9)
+
+
 def test_gradient_through_a_branch_in_a_loop_keeps_pushes_and_pops_paired():
     """The branch pushed a value whose pop simplification then dropped: the next pop unpacked it (issue #5)."""
     r = rng(75)

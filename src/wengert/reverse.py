@@ -41,6 +41,7 @@ def reverse(primal, wrt, seed=None, with_value=False, finish=None):
         if seed:
             b.shapes[seed] = b.shape(y)
     n_forward = len(b.ops)
+    sweep.ref = start if isinstance(start, Var) and start.name in b.batched else None
     if isinstance(y, Var) and y.name in sweep.active:
         adj[y.name] = start
     with b:
@@ -50,8 +51,7 @@ def reverse(primal, wrt, seed=None, with_value=False, finish=None):
         for w in wrt:
             g = adj.get(w)
             if g is None:
-                g = b.emit_batched("zeros_batch", (Var(w), start)) if isinstance(start, Var) and \
-                    start.name in b.batched else Const(0.0) if b.shape(Var(w)) == SCALAR else zeros_like(Var(w))
+                g = sweep.zero(b, Var(w))
             sweep.name(b, g, w)
             grads.append(g)
         if finish is not None:
@@ -85,6 +85,7 @@ class _Sweep:
         self.pushes = {}    # id(primal block) -> push op appended to it in the forward sweep
         self.before = {}    # id(primal loop) -> ops placed before it in the forward sweep (the stack)
         self.counters = {}  # id(primal while loop) -> name of its pass count
+        self.ref = None     # the seed, when it is a batch of cotangents (vector mode): then every adjoint is one
 
     # ---- the adjoint sweep -------------------------------------------------------------------------
     def block(self, ops, adj, b, frame):
@@ -151,12 +152,14 @@ class _Sweep:
         blocks = []
         for c, local, block in done:
             with c:
-                results = [local.get(n) or adj.get(n) or _zero(c, Var(n)) for n in changed]
+                results = [local.get(n) or adj.get(n) or self.zero(c, Var(n)) for n in changed]
             ops = list(c.ops)
             if frame is not None:
                 ops, results, _, _ = self.pop_needed(block, ops, results, frame, c)
             blocks.append(Block(tuple(ops), tuple(results)))
         outs = tuple(self.names.fresh("d" + n) for n in changed)
+        for o in outs:
+            self.batch(b, o)
         b.add(If(outs, op.cond, *blocks))
         adj.update({n: Var(o) for n, o in zip(changed, outs)})
 
@@ -176,10 +179,9 @@ class _Sweep:
         c = b.child()
         d_next = {i: self.names.fresh("d" + op.carried[i]) for i in carried}
         d_acc = {n: self.names.fresh("d" + n) for n in captured}
-        for i, name in d_next.items():
-            c.shapes[name] = b.shape(Var(op.carried[i]))
-        for n, name in d_acc.items():
-            c.shapes[name] = b.shape(Var(n))
+        for name, like in [(d_next[i], op.carried[i]) for i in carried] + [(d_acc[n], n) for n in captured]:
+            self.batch(b, name)
+            b.assume(name, Var(like))
         local = {n: Var(name) for n, name in d_acc.items()}
         with c:
             for i in carried:
@@ -188,7 +190,7 @@ class _Sweep:
                     g = Var(d_next[i])
                     local[r.name] = local[r.name] + g if r.name in local else g
             self.block(op.body.ops, local, c, frame)
-            results = [local.get(op.carried[i]) or _zero(c, Var(op.carried[i])) for i in carried]
+            results = [local.get(op.carried[i]) or self.zero(c, Var(op.carried[i])) for i in carried]
             results += [local[n] for n in captured]
         ops, results, index, extra = self.pop_needed(op.body, list(c.ops), results, frame, c, op.carried,
                                                      op.index, op.outs)
@@ -200,14 +202,16 @@ class _Sweep:
         if frame is not outer and frame.stack is not None:
             self.before[id(op)] = [Op((frame.stack,), "new_stack", ())]
         with b:
-            init = [adj.get(op.outs[i]) or _zero(b, Var(op.outs[i])) for i in carried]
-            init += [adj.get(n) or _zero(b, Var(n)) for n in captured]
+            init = [adj.get(op.outs[i]) or self.zero(b, Var(op.outs[i])) for i in carried]
+            init += [adj.get(n) or self.zero(b, Var(n)) for n in captured]
         outs = tuple(self.names.fresh("d" + op.carried[i]) for i in carried) + \
             tuple(self.names.fresh("d" + n) for n in captured)
         phis = tuple(d_next[i] for i in carried) + tuple(d_acc[n] for n in captured) + tuple(e[0] for e in extra)
         init = tuple(init) + tuple(e[1] for e in extra)
         results = tuple(results) + tuple(e[2] for e in extra)
         outs += tuple(self.names.fresh(e[0]) for e in extra)
+        for o in outs[:len(carried) + len(captured)]:
+            self.batch(b, o)
         b.add(Loop(outs, phis, init, Block(tuple(ops), results), bounds, index, None, True))
         adj.update({n: Var(o) for n, o in zip(captured, outs[len(carried):])})  # before the init's share is added
         with b:
@@ -294,6 +298,17 @@ class _Sweep:
         push = self.pushes.get(id(block))
         return Block(tuple(ops) + ((push,) if push else ()), block.results)
 
+    def zero(self, b, like):
+        """A zero adjoint of like (a batch of them in vector mode)."""
+        if self.ref is not None:
+            return b.emit_batched("zeros_batch", (like, self.ref))
+        return Const(0.0) if b.shape(like) == SCALAR else zeros_like(like)
+
+    def batch(self, b, name):
+        """In vector mode, mark an adjoint made by a loop or branch as a batch."""
+        if self.ref is not None:
+            b.batched.add(name)
+
     # ---- names ----------------------------------------------------------------------------------------
     def name(self, b, g, name):
         """Name a finished adjoint d<name> when it is a fresh temporary; it has the shape of <name>."""
@@ -309,7 +324,3 @@ class _Sweep:
 def _base(name):
     """The user's name behind an SSA version: h_2 -> h (auto temporaries keep theirs)."""
     return name if AUTO.match(name) else re.sub(r"(_\d+)+$", "", name) or name
-
-
-def _zero(b, like):
-    return Const(0.0) if b.shape(like) == SCALAR else zeros_like(like)

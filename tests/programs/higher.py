@@ -192,6 +192,14 @@ def tanh_recurrence(x, A):
     return np.sum(h * h)
 
 
+def tanh_recurrence_state(x, A):
+    """The same recurrence returning its final state (times x): a Jacobian through a loop."""
+    h = x
+    for t in range(3):
+        h = np.tanh(A @ h)
+    return h * x
+
+
 def gram_of_reshape(x):
     y = x.reshape((2, 3))
     return np.sum(y.T @ y)
