@@ -98,17 +98,18 @@ def transpose(a, axes=None):
 
 
 def join(*keys, axis=0, stack=False):
-    """Shape of np.concatenate (np.stack when stack) of arrays with these keys; sizes known only when equal
-    (or all literal along the joined axis)."""
+    """Shape of np.concatenate (np.stack when stack) of arrays with these keys; sizes known only when equal,
+    along the joined axis a sum (the symbol "n+m" when not all literal)."""
     if not keys or not all(known(k) for k in keys) or len({len(k) for k in keys}) != 1 or not (stack or keys[0]):
         return None
     dims = [col[0] if len(set(col)) == 1 else None for col in zip(*keys)]
     if stack:
         dims.insert(axis % (len(dims) + 1), _size(len(keys)))
     else:
-        col = [k[axis % len(dims)] for k in keys]
-        literal = all(d == 1 or isinstance(d, str) and d.isdigit() for d in col)
-        dims[axis % len(dims)] = _size(sum(int(d) for d in col)) if literal else None
+        a = axis % len(dims)
+        col = [k[a] for k in keys]
+        literal = all(str(d).isdigit() for d in col)
+        dims[a] = None if None in col else _size(sum(map(int, col))) if literal else "+".join(map(str, col))
     return tuple(dims)
 
 
