@@ -135,6 +135,11 @@ def test_logistic_regression_hessian_code_is_one_matrix_product_without_loops():
     assert "np.eye" not in text, text
     assert count(body, ast.MatMult) <= 2, text
     assert [n.name for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef)] == ["logistic_nll_hessian"]
+    # the D x N batch of tangents (X.T) meets exactly one elementwise product: s * (work done once on N values)
+    (batch,) = [a.targets[0].id for a in ast.walk(body) if isinstance(a, ast.Assign) and ast.unparse(a.value) == "X.T"]
+    elementwise = [n for n in ast.walk(body) if isinstance(n, ast.BinOp) and not isinstance(n.op, ast.MatMult)
+                   and batch in (ast.unparse(n.left), ast.unparse(n.right))]
+    assert len(elementwise) == 1 and isinstance(elementwise[0].op, ast.Mult), text
 
 
 def test_one_compiled_hessian_serves_every_batch_size():

@@ -142,7 +142,7 @@ def rewrite(b, p, args, attrs):
 
 def _factor_batched(b, name, args):
     """Keep batched values in the form s * u (s batched, u not): then the per-direction work is one
-    product, and all the rest is done once on u. (s*u)*c = s*(u*c); s*u + s*v = s*(u + v)."""
+    product, and all the rest is done once on u. (s*u)*c = s*(u*c); s*u + s*v = s*(u + v); s + s*u = s*(1 + u)."""
     def split(v):
         op = b.defs.get(v.name) if isinstance(v, Var) and v.name in b.batched else None
         if op is not None and op.prim == "neg" and isinstance(op.args[0], Var) and op.args[0].name in b.batched:
@@ -165,8 +165,11 @@ def _factor_batched(b, name, args):
         return b.emit("mul", (px[0], b.emit(name, (px[1], y))))
     if name == "mul" and py and plain(x):
         return b.emit("mul", (py[0], b.emit("mul", (x, py[1]))))
-    if name in ("add", "sub") and px and py and px[0] == py[0]:
-        return b.emit("mul", (px[0], b.emit(name, (px[1], py[1]))))
+    if name in ("add", "sub") and (px or py):  # s itself is s * 1: s + s*u = s*(1 + u)
+        fx = px or (None if plain(x) else (x, Const(1.0)))
+        fy = py or (None if plain(y) else (y, Const(1.0)))
+        if fx and fy and fx[0] == fy[0]:
+            return b.emit("mul", (fx[0], b.emit(name, (fx[1], fy[1]))))
     return None
 
 
