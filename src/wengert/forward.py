@@ -5,7 +5,7 @@ import re
 
 from .errors import WengertError
 from .primitives import PRIMS, zeros_like
-from .shapes import SCALAR
+from .shapes import SCALAR, known
 from .simplify import dead_code, rename
 from .trace import Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names
 
@@ -98,9 +98,12 @@ class _Sweep:
                 b.add(Op(outs, "pop", (companion,)))
                 for o, t in zip(op.outs, outs):
                     tangents[o] = Var(t)
-                    b.shapes[t] = b.shape(Var(o))
-                    if self.refs[k] is not None:
+                    key = b.shape(Var(o))
+                    if self.refs[k] is not None:  # a batch of tangents: the batch axis comes first
                         b.batched.add(t)
+                        batch = b.shape(self.refs[k])
+                        key = batch[:1] + key if known(batch) and batch and known(key) else t
+                    b.shapes[t] = key
 
     def tangent(self, op, b, k, tangents):
         if len(op.outs) != 1 or op.outs[0] not in self.actives[k]:

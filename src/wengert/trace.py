@@ -305,7 +305,8 @@ class Builder:
         p = PRIMS[op.prim]
         key = p.shape_of([self.shape(a) for a in op.args], op.kw)
         if len(op.outs) == 1:
-            self.shapes[op.outs[0]] = op.outs[0] if key is None else key
+            known_before = self.shapes.get(op.outs[0], op.outs[0])  # e.g. a popped value: what was pushed
+            self.shapes[op.outs[0]] = known_before if key is None else key
             if not p.effect:
                 self.memo.setdefault((op.prim, op.args, op.attrs), op.out)
 
