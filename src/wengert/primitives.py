@@ -695,6 +695,20 @@ defprim("push", _push_src, effect=True, sympy=lambda stack, *values: stack.appen
 defprim("pop", "{0}.pop()", effect=True, statement_value=True, sympy=lambda stack: stack.pop())
 
 
+# ---- what a loop collects to sum outer products after it (accumulate.py) -----------------------------------
+
+helper('''
+def _rows(vectors):
+    """Equally long vectors as the rows of a matrix, in their own array library (np.stack dispatches to Dask)."""
+    if all(isinstance(v, np.ndarray) for v in vectors):
+        return np.array(vectors)  # NumPy's fast path
+    return np.stack(vectors)
+''')
+defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
+defprim("arange", lambda *bounds: f"np.arange({', '.join(bounds)})", nondiff=True,
+        sympy=lambda *bounds: np.arange(*map(int, bounds)))
+defprim("take_rows", "np.take({0}, {1}, axis=0)", sympy=lambda x, i: np.take(_obj(x), i, axis=0))
+
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
 # A batched value holds n values of the primal shape stacked along a new first axis. Each rule
