@@ -3,8 +3,9 @@
 A reverse sweep gives a weight matrix read in a loop body the adjoint update
 ``dW = dW + np.outer(u, v)`` on every pass: two passes over the whole matrix per step.
 When nothing else in the loop reads dW, the loop collects u and v instead, one row per
-pass, and after it ``dW = dW + np.array(u_rows).T @ np.array(v_rows)``: the same sum as
-one matrix product (BLAS-3), guarded for loops that ran no pass.
+pass, and after it ``dW = dW + _rows(u_rows).T @ _rows(v_rows)``: the same sum as one
+matrix product (BLAS-3), guarded for loops that ran no pass. A vector that is xs[t] for
+t in range(n) is not collected: its rows are xs[:n].
 """
 
 import collections
@@ -104,14 +105,11 @@ def _gather(loop, keys, names):
         return made[key]
 
     def rows(v):
-        """v's value in every pass, as the rows of a matrix."""
+        """v's value in every pass, as the rows of a matrix (x[i] for i in range(n): those of x[:n])."""
         if v in lists:
             return emit("rows", Var(lists[v]))
-        start, stop, step = loop.bounds
-        order = emit("arange", stop) if (start, step) == (Const(0), Const(1)) else emit("arange", *loop.bounds)
-        if loop.backwards:
-            order = emit("index", order, spec=(("slice", None, None, -1),))
-        return emit("take_rows", row_of[v], order)
+        taken = emit("index", row_of[v], loop.bounds[1], spec=(("slice", None, ("arg", 1), None),))
+        return emit("index", taken, spec=(("slice", None, None, -1),)) if loop.backwards else taken
 
     results = []
     for k, (outers, _) in terms.items():
@@ -127,9 +125,10 @@ def _gather(loop, keys, names):
 
 
 def _row_at_index(op, loop, inside):
-    """Is op ``x[i]`` for the index i of a range loop and an x the loop does not change (so the values it
-    takes, pass by pass, are the rows np.take(x, np.arange(*bounds), axis=0), reversed when it runs backwards)?"""
+    """Is op x[i] for the index i of a loop over range(n) and an x the loop does not change? Then, once
+    the loop ran (so x[i] worked for every i < n), the values it took are the rows of x[:n]."""
     return op is not None and op.prim == "index" and loop.cond is None and loop.index is not None \
+        and loop.bounds[0] == Const(0) and loop.bounds[2] == Const(1) \
         and op.kw.get("spec") == (("arg", 1),) and op.args[1] == Var(loop.index) \
         and isinstance(op.args[0], Var) and op.args[0].name not in inside
 

@@ -705,9 +705,6 @@ def _rows(vectors):
     return np.stack(vectors)
 ''')
 defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
-defprim("arange", lambda *bounds: f"np.arange({', '.join(bounds)})", nondiff=True,
-        sympy=lambda *bounds: np.arange(*map(int, bounds)))
-defprim("take_rows", "np.take({0}, {1}, axis=0)", sympy=lambda x, i: np.take(_obj(x), i, axis=0))
 
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
