@@ -305,8 +305,10 @@ class Builder:
         p = PRIMS[op.prim]
         key = p.shape_of([self.shape(a) for a in op.args], op.kw)
         if len(op.outs) == 1:
-            known_before = self.shapes.get(op.outs[0], op.outs[0])  # e.g. a popped value: what was pushed
-            self.shapes[op.outs[0]] = known_before if key is None else key
+            if key is not None or p.shape is not None:
+                self.shapes[op.outs[0]] = op.outs[0] if key is None else key
+            else:  # no rule (pop, helpers): keep what the op's creator recorded
+                self.shapes.setdefault(op.outs[0], op.outs[0])
             if not p.effect:
                 self.memo.setdefault((op.prim, op.args, op.attrs), op.out)
 
