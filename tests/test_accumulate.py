@@ -1,8 +1,8 @@
-"""Sums of outer products in loops, gathered into one matrix product after the loop (accumulate.py).
+"""Sums of outer products in reverse sweeps, gathered into one matrix product after the loop (accumulate.py).
 
 For 0, 1 and several passes, with break, continue, while, nested loops and a negative step: gradients
 against finite differences, and equal (up to summation order) to the code without gathering; then the
-shape of the gathered source, and what must stay in the loop."""
+shape of the gathered source, and what must stay in the loop (forward loops keep their sums)."""
 
 import ast
 
@@ -74,12 +74,31 @@ def test_gathering_changes_only_the_order_of_summation(name, T):
         np.testing.assert_allclose(g, p, rtol=1e-12, atol=1e-14)
 
 
+def loops(text):
+    """(forward loops, reverse loops) of a generated source: for ... in reversed(...) are reverse sweeps."""
+    fors = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For)]
+    backwards = [isinstance(n.iter, ast.Call) and getattr(n.iter.func, "id", None) == "reversed" for n in fors]
+    return [n for n, b in zip(fors, backwards) if not b], [n for n, b in zip(fors, backwards) if b]
+
+
 @pytest.mark.parametrize("name", GATHERED)
-def test_gathered_source_has_no_outer_products_left(name):
+def test_gathered_reverse_sweeps_have_no_outer_products_left(name):
     f = getattr(C, name)
     texts = {T: wengert.source(wengert.grad(f, wrt=every_parameter(f)), *data(name, T)) for T in (1, 7)}
     assert texts[1] == texts[7]  # still a loop, not unrolled
-    assert "np.outer(" not in texts[1] and "_rows(" in texts[1], texts[1]
+    assert loops(texts[1])[1] and "_rows(" in texts[1], texts[1]
+    for loop in loops(texts[1])[1]:
+        assert "np.outer(" not in ast.unparse(loop), texts[1]
+
+
+def test_forward_loops_keep_their_sums():
+    """A primal or tangent loop may run in constant memory: it is not made to collect rows."""
+    args = data("sum_of_outer_products", 5)
+    jvp = wengert.source(wengert.jvp(C.sum_of_outer_products, wrt="A"), *args, np.ones_like(args[0]))
+    assert "np.outer(" in jvp and "_rows(" not in jvp, jvp
+    grad = wengert.source(wengert.grad(C.sum_of_outer_products, wrt="A"), *args)
+    (forward_loop,), _ = loops(grad)
+    assert "np.outer(" in ast.unparse(forward_loop), grad
 
 
 @pytest.mark.parametrize("name", KEPT)

@@ -1,11 +1,11 @@
-"""Loop-carried sums of outer products become one matrix product after the loop.
+"""Sums of outer products in a reverse sweep become one matrix product after the loop.
 
 A reverse sweep gives a weight matrix read in a loop body the adjoint update
 ``dW = dW + np.outer(u, v)`` on every pass: two passes over the whole matrix per step.
 When nothing else in the loop reads dW, the loop collects u and v instead, one row per
 pass, and after it ``dW = dW + _rows(u_rows).T @ _rows(v_rows)``: the same sum as one
 matrix product (BLAS-3), guarded for loops that ran no pass. A vector that is xs[t] for
-t in range(n) is not collected: its rows are xs[:n].
+t in reversed(range(n)) is not collected: its rows are xs[:n][::-1].
 """
 
 import collections
@@ -20,7 +20,7 @@ AUTO = re.compile(r"v\d+$")
 
 
 def gather_outer_sums(trace):
-    """trace with every loop's sums of outer products (dW = dW + outer(u, v)) done after the loop."""
+    """trace with the sums of outer products (dW = dW + outer(u, v)) of its reverse sweeps done after them."""
     names = Names(set(trace.params) | defined_names(trace.ops))
     ops = _block(trace.ops, trace.shapes, names)
     if ops == trace.ops:
@@ -75,7 +75,11 @@ def _outer_terms(loop, k, defs, uses, keys):
 
 
 def _gather(loop, keys, names):
-    """[loop] itself, or: new row lists, the loop filling them, and an if adding the products after it."""
+    """[loop] itself, or: new row lists, the loop filling them, and an if adding the products after it.
+    Only a reverse sweep: it holds a stack of per-pass values anyway, while rows would make a forward
+    loop that runs in constant memory (a primal, a tangent sweep) grow with its trip count."""
+    if not loop.backwards:
+        return [loop]
     defs = {n: op for op in loop.body.ops if isinstance(op, Op) for n in op.outs}
     uses = _uses(loop)
     terms = {k: t for k in range(len(loop.carried)) if (t := _outer_terms(loop, k, defs, uses, keys))}
@@ -105,11 +109,11 @@ def _gather(loop, keys, names):
         return made[key]
 
     def rows(v):
-        """v's value in every pass, as the rows of a matrix (x[i] for i in range(n): those of x[:n])."""
+        """v's value in every pass, as the rows of a matrix (x[i] for i in reversed(range(n)): x[:n][::-1])."""
         if v in lists:
             return emit("rows", Var(lists[v]))
         taken = emit("index", row_of[v], loop.bounds[1], spec=(("slice", None, ("arg", 1), None),))
-        return emit("index", taken, spec=(("slice", None, None, -1),)) if loop.backwards else taken
+        return emit("index", taken, spec=(("slice", None, None, -1),))
 
     results = []
     for k, (outers, _) in terms.items():

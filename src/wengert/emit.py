@@ -144,7 +144,8 @@ class _Emitter:
         start = next((k + 1 for k, o in enumerate(block.ops) if isinstance(r, Var) and r.name in o.outs
                       and self.alias.get(r.name) == out), len(block.ops))
         later = set().union(*(free_vars(o) for o in block.ops[start:])) if start < len(block.ops) else set()
-        return name in later or any(isinstance(v, Var) and v.name == name for j, v in enumerate(block.results) if j != i)
+        others = [v for j, v in enumerate(block.results) if j != i]
+        return name in later or any(isinstance(v, Var) and v.name == name for v in others)
 
     # ---- emission --------------------------------------------------------------------------------------
     def function(self, name, doc, returns):

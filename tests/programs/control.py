@@ -342,7 +342,7 @@ def power_iteration(A, b0, n):
 
 
 
-# ---- sums of outer products in loops (accumulate.py gathers them into one matrix product) --------------
+# ---- sums of outer products in loops (accumulate.py gathers reverse sweeps' into one matrix product) ----
 
 def rnn_until_saturated(Wh, Wx, h0, xs):
     """break: the reverse sweep runs as many passes as the forward one did."""
@@ -400,7 +400,7 @@ def rnn_sharing_one_matrix(W, h0, xs):
 
 
 def sum_of_outer_products(A, xs):
-    """The primal itself accumulates outer products (its forward sweep is gathered too)."""
+    """The primal itself sums outer products: its loop keeps that sum, the reverse sweep gathers dA's."""
     C = np.zeros_like(A)
     for t in range(xs.shape[0]):
         x = np.tanh(A @ xs[t])
