@@ -100,7 +100,7 @@ def _gather(loop, keys, names):
                     loop.bounds, loop.index, loop.cond, loop.backwards)
     after, made = [], {}
 
-    def emit(prim, *args, **attrs):
+    def once(prim, *args, **attrs):
         """One op per distinct statement after the loop (a vector's rows are stacked once)."""
         key = (prim, args, tuple(attrs.items()))
         if key not in made:
@@ -111,16 +111,16 @@ def _gather(loop, keys, names):
     def rows(v):
         """v's value in every pass, as the rows of a matrix (x[i] for i in reversed(range(n)): x[:n][::-1])."""
         if v in lists:
-            return emit("rows", Var(lists[v]))
-        taken = emit("index", row_of[v], loop.bounds[1], spec=(("slice", None, ("arg", 1), None),))
-        return emit("index", taken, spec=(("slice", None, None, -1),))
+            return once("rows", Var(lists[v]))
+        taken = once("index", row_of[v], loop.bounds[1], spec=(("slice", None, ("arg", 1), None),))
+        return once("index", taken, spec=(("slice", None, None, -1),))
 
     results = []
     for k, (outers, _) in terms.items():
         total = loop.init[k]
         for o in outers:
             u, v = (a.name for a in o.args)
-            total = emit("add", total, emit("matmul", emit("transpose", rows(u)), rows(v)))
+            total = once("add", total, once("matmul", once("transpose", rows(u)), rows(v)))
         results.append(total)
     outs = tuple(loop.outs[k] for k in terms)
     guard = If(outs, Var(next(iter(lists.values()))), Block(tuple(after), tuple(results)),
@@ -131,9 +131,8 @@ def _gather(loop, keys, names):
 def _row_at_index(op, loop, inside):
     """Is op x[i] for the index i of a loop over range(n) and an x the loop does not change? Then, once
     the loop ran (so x[i] worked for every i < n), the values it took are the rows of x[:n]."""
-    return op is not None and op.prim == "index" and loop.cond is None and loop.index is not None \
-        and loop.bounds[0] == Const(0) and loop.bounds[2] == Const(1) \
-        and op.kw.get("spec") == (("arg", 1),) and op.args[1] == Var(loop.index) \
+    return op is not None and op.prim == "index" and op.kw.get("spec") == (("arg", 1),) \
+        and op.args[1] == Var(loop.index) and loop.bounds[::2] == (Const(0), Const(1)) \
         and isinstance(op.args[0], Var) and op.args[0].name not in inside
 
 
