@@ -134,8 +134,9 @@ def main():
     versions = [f"{name} {version(name)}" for name in ("autograd", "torch", "jax") if name not in missing]
     print(f"Elman RNN benchmark: h = tanh(Wh @ h + Wx @ x_t), loss = sum(h_T^2); gradient w.r.t. Wh, Wx; "
           f"H = {H}, D = {D}, float64")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {', '.join(versions) or 'no other AD'}; "
-          f"{os.cpu_count()} cores. Median of interleaved rounds; indicative only.")
+          f"{os.cpu_count()} cores, BLAS threads: {blas_threads}. Median of interleaved rounds; indicative only.")
     print("Goals: grad <= 3x primal; stack = one hidden state (H floats) per step (with the rows gathered for the "
           "weight gradients, about 4.5 in all); source length independent of T.\n")
 
