@@ -184,6 +184,18 @@ def test_broadcast_tangent_is_not_shipped_as_data():
     np.testing.assert_allclose(value.compute(scheduler="threads"), shifted_sines(X_local, b), rtol=1e-12)
 
 
+def test_rnn_gradient_gathers_dask_rows_lazily():
+    """The reverse loop's rows (Dask and NumPy states mixed: h0 is NumPy) are stacked by Dask, not computed."""
+    rng = np.random.default_rng(3)
+    Wh, Wx, h0, xs = 0.5 * rng.normal(size=(4, 4)), 0.5 * rng.normal(size=(4, 3)), rng.normal(size=4), \
+        rng.normal(size=(5, 3))
+    rnn = load_file(ROOT / "tests" / "programs" / "control.py").elman_rnn
+    grad = wengert.grad(rnn, wrt=("Wh", "Wx"))
+    got = lazily(grad, da.from_array(Wh, chunks=2), da.from_array(Wx, chunks=2), h0, by_rows(xs, 2))
+    assert all(isinstance(g, da.Array) for g in got)
+    for g, e in zip(dask.compute(*got, scheduler="threads"), grad(Wh, Wx, h0, xs)):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
 def test_numpy_arguments_still_give_numpy_results():
     args, _ = dask_args(PROGRAMS[2][1], seed=3)
     for g in wengert.grad(column_slices, wrt=("X", "w"))(*args):

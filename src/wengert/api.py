@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from . import shapes
+from .accumulate import gather_outer_sums
 from .compile import compile_function
 from .emit import emit_function, emit_module
 from .errors import WengertError
@@ -224,7 +225,7 @@ def generate_function(primal, kind, wrt=None, mode="reverse"):
         if any(shaped.shapes.get(w, w) != shapes.SCALAR for w in names):
             return name, _forward_by_elements(shaped, kind, names, single, name, doc)
     trace, returns = derive(primal, kind, wrt, mode)
-    return name, emit_function(trace, name, doc, returns)
+    return name, emit_function(gather_outer_sums(trace), name, doc, returns)
 
 
 def _forward_by_elements(primal, kind, names, single, name, doc):

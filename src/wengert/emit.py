@@ -93,6 +93,7 @@ class _Emitter:
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
                             self.alias[r.name] = out
                     self._coalesce(block.ops, block.results, live | _reads_after(ops, k, results))
+                self._coalesce_kept(op, defined_here, live | _reads_after(ops, k, results))
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -121,6 +122,30 @@ class _Emitter:
                 if op.cond is not None:
                     self._coalesce(op.cond.ops, op.cond.results, after | inside)
                 self._coalesce(body.ops, body.results, after | inside)
+
+    def _coalesce_kept(self, op, defined_here, after):
+        """A temporary that a branch yields unchanged takes the if's output name (``if c: y = y + d``, no else),
+        unless it is read after the if or by another branch once that branch has assigned the output."""
+        taken = set(self.alias.values())
+        for i, out in enumerate(op.outs):
+            for block in op.blocks:
+                r = block.results[i]
+                if not (isinstance(r, Var) and AUTO.match(r.name) and r.name in defined_here) or r.name in after \
+                        or r.name in self.alias or r.name in taken or out in self.alias:
+                    continue
+                if all(not self._read_once_assigned(b, i, out, r.name) for b in op.blocks if b is not block):
+                    self.alias[r.name] = out
+                    taken.add(out)
+                    break
+
+    def _read_once_assigned(self, block, i, out, name):
+        """Does block read name after it assigns out (its i-th result, assigned early when it is an alias)?"""
+        r = block.results[i]
+        start = next((k + 1 for k, o in enumerate(block.ops) if isinstance(r, Var) and r.name in o.outs
+                      and self.alias.get(r.name) == out), len(block.ops))
+        later = set().union(*(free_vars(o) for o in block.ops[start:])) if start < len(block.ops) else set()
+        others = [v for j, v in enumerate(block.results) if j != i]
+        return name in later or any(isinstance(v, Var) and v.name == name for v in others)
 
     # ---- emission --------------------------------------------------------------------------------------
     def function(self, name, doc, returns):

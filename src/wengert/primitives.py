@@ -693,6 +693,17 @@ defprim("push", _push_src, effect=True, sympy=lambda stack, *values: stack.appen
 defprim("pop", "{0}.pop()", effect=True, statement_value=True, sympy=lambda stack: stack.pop())
 
 
+# ---- what a loop collects to sum outer products after it (accumulate.py) -----------------------------------
+
+helper('''
+def _rows(vectors):
+    """Equally long vectors as the rows of a matrix, in their own array library (np.stack dispatches to Dask)."""
+    if set(map(type, vectors)) == {np.ndarray}:
+        return np.array(vectors)  # NumPy's fast path
+    return np.stack(vectors)
+''')
+defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
+
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
 # A batched value holds n values of the primal shape stacked along a new first axis. Each rule

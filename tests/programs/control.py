@@ -341,6 +341,83 @@ def power_iteration(A, b0, n):
     return v @ (A @ v)
 
 
+
+# ---- sums of outer products in loops (accumulate.py gathers reverse sweeps' into one matrix product) ----
+
+def rnn_until_saturated(Wh, Wx, h0, xs):
+    """break: the reverse sweep runs as many passes as the forward one did."""
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+        if np.max(np.abs(h)) > 0.8:
+            break
+    return np.sum(h * h)
+
+
+def rnn_skipping_negative_inputs(Wh, Wx, h0, xs):
+    """continue: the weights' adjoints are updated in a branch."""
+    h = h0
+    for t in range(xs.shape[0]):
+        if xs[t, 0] < 0:
+            continue
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def rnn_while(Wh, Wx, h0, xs):
+    h = h0
+    t = 0
+    while t < xs.shape[0]:
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+        t = t + 1
+    return np.sum(h * h)
+
+
+def rnn_over_sequences(Wh, Wx, h0, xss):
+    """Nested loops: the inner one reads the rows of a matrix the outer one picks."""
+    h = h0
+    for i in range(xss.shape[0]):
+        xs = xss[i]
+        for t in range(xs.shape[0]):
+            h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def rnn_backwards_in_time(Wh, Wx, h0, xs):
+    """A range with a negative step."""
+    h = h0
+    for t in range(xs.shape[0] - 1, -1, -1):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def rnn_sharing_one_matrix(W, h0, xs):
+    """W is read twice per step: its adjoint gains two outer products per pass."""
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + W @ xs[t])
+    return np.sum(h * h)
+
+
+def sum_of_outer_products(A, xs):
+    """The primal itself sums outer products: its loop keeps that sum, the reverse sweep gathers dA's."""
+    C = np.zeros_like(A)
+    for t in range(xs.shape[0]):
+        x = np.tanh(A @ xs[t])
+        C = C + np.outer(x, x)
+    return np.sum(C * C)
+
+
+def sum_of_outer_products_read_in_the_loop(A, xs):
+    """C is read in the loop (before each update): its sum must stay in the loop."""
+    C = np.zeros_like(A)
+    s = 0.0
+    for t in range(xs.shape[0]):
+        x = np.tanh(A @ xs[t])
+        s = s + np.sum(C * A)
+        C = C + np.outer(x, x)
+    return s + np.sum(C)
+
 # ---- helper functions --------------------------------------------------------------------------------
 
 def polynomial(x, n):
