@@ -22,8 +22,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/scalar.py
 	$(PY) benchmarks/mlp.py
-	$(PY) benchmarks/rnn.py
-	$(PY) benchmarks/hessian.py
+	$(PY) benchmarks/rnn.py --threads 1
+	$(PY) benchmarks/hessian.py --threads 1
 	$(PY) benchmarks/compile.py
 
 # 10,000 random programs (every derivative agrees) and parser mutants (compiled or a located WengertError).

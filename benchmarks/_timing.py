@@ -6,9 +6,22 @@ timeit loop sized to about `target` seconds, and the result is the median time p
 call. `once` times a fresh, uncached operation. `table` lays out plain text columns.
 """
 
+import os
 import statistics
 import time
 import timeit
+
+
+def blas_threads(argv):
+    """Apply `--threads N` from argv to BLAS (call before NumPy is imported: BLAS reads it at load time)."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--threads" and i + 1 < len(argv) else \
+            arg.partition("=")[2] if arg.startswith("--threads=") else None
+        if value:
+            for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[variable] = value
+            return value
+    return None
 
 
 def loop_size(timer, target):

@@ -16,27 +16,15 @@ import sys
 from importlib.metadata import version
 
 
-def _threads_option(argv):
-    """The value of --threads N, read before NumPy is imported (BLAS reads its thread count at load time)."""
-    for i, arg in enumerate(argv):
-        if arg == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.partition("=")[2]
-    return None
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _timing import blas_threads, format_time, per_call, table  # noqa: E402
 
-
-THREADS = _threads_option(sys.argv[1:])
-if THREADS:
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = THREADS
+THREADS = blas_threads(sys.argv[1:])
 
 import numpy as np  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 import wengert  # noqa: E402
-from _timing import format_time, per_call, table  # noqa: E402
 
 SIZES = ((1000, 100), (5000, 500))
 CLOSED = "closed form (NumPy)"

@@ -7,7 +7,7 @@ exactly that, plus list and array headers; the reverse sweep keeps the popped st
 per step as rows for the weight gradients and stacks both into matrices for one product after the loop,
 about three times as much again); and the length of the printed gradient source, which must not depend
 on T (the loop stays a loop). autograd, PyTorch and JAX (lax.scan) when installed.
-Run: make bench (or python benchmarks/rnn.py [--steps 10,100,1000,10000] [--rounds 5]).
+Run: make bench (or python benchmarks/rnn.py [--steps 10,100,1000,10000] [--rounds 5] [--threads 1]).
 """
 
 import argparse
@@ -18,13 +18,16 @@ import sys
 import tracemalloc
 from importlib.metadata import version
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from _timing import blas_threads, format_time, once, per_call, table  # noqa: E402
+
+THREADS = blas_threads(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+
 import wengert  # noqa: E402
 from wengert.compile import _cache as compiled_sources  # noqa: E402
-from _timing import format_time, once, per_call, table  # noqa: E402
 
 H, D = 64, 32
 STEPS = (10, 100, 1000, 10000)
@@ -126,6 +129,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", default=",".join(map(str, STEPS)))
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds (default: by T)")
+    ap.add_argument("--threads", default=None, help="BLAS threads; on a busy machine 1 avoids oversubscription "
+                    "(the product after the loop is the only call large enough to be split)")
     opts = ap.parse_args()
     steps = [int(s) for s in opts.steps.split(",")]
 
@@ -134,9 +139,9 @@ def main():
     versions = [f"{name} {version(name)}" for name in ("autograd", "torch", "jax") if name not in missing]
     print(f"Elman RNN benchmark: h = tanh(Wh @ h + Wx @ x_t), loss = sum(h_T^2); gradient w.r.t. Wh, Wx; "
           f"H = {H}, D = {D}, float64")
-    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
+    threads = THREADS or os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {', '.join(versions) or 'no other AD'}; "
-          f"{os.cpu_count()} cores, BLAS threads: {blas_threads}. Median of interleaved rounds; indicative only.")
+          f"{os.cpu_count()} cores, BLAS threads: {threads}. Median of interleaved rounds; indicative only.")
     print("Goals: grad <= 3x primal; stack = one hidden state (H floats) per step (with the rows gathered for the "
           "weight gradients, about 4.5 in all); source length independent of T.\n")
 
