@@ -274,6 +274,9 @@ def signature(a):
     return tuple(1 if d == 1 else "n" for d in shape)
 
 
+FAST_ENTRIES = 64  # exact argument shapes remembered per derivative (the signature cache has no limit)
+
+
 def _derived(f, kind, wrt, mode):
     module, node = module_of(f)
     primal = parse(module, node)
@@ -293,7 +296,8 @@ def _derived(f, kind, wrt, mode):
         fn.__wengert_specialize__ = lambda *args: fn
         return fn
 
-    cache = {}
+    cache = {}  # broadcast signature -> the version compiled for it
+    fast = {}  # (type, shape, dtype) of every argument -> (that version, promote integer results?)
     lock = threading.Lock()
 
     def specialize(*args):
@@ -305,11 +309,32 @@ def _derived(f, kind, wrt, mode):
                 cache[key] = fn
         return fn
 
+    def lookup(args):
+        """What a call with args runs, by the broadcast signature; remembered by exact shapes when it can be."""
+        fn = cache.get(tuple(map(signature, args))) or specialize(*args)
+        # Integer arguments compute in integers (range(n) needs them), but a derivative is a float: NumPy
+        # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
+        entry = fn, any(map(_integral, args))
+        try:
+            key = tuple([(type(a), a.shape, a.dtype) for a in args])
+            hash(key)
+        except (AttributeError, TypeError):  # Python numbers, lists: only the signature path
+            return entry
+        if all(d == d for _, shape, _ in key for d in shape):  # no NaN sizes (Dask's unknown chunks)
+            if len(fast) >= FAST_ENTRIES:
+                fast.clear()
+            fast[key] = entry
+        return entry
+
     @functools.wraps(f)
     def dispatch(*args):
-        fn = cache.get(tuple(map(signature, args)))
-        if fn is None:
-            fn = specialize(*args)
+        # Per call, only a dict lookup by the arguments' exact types, shapes and dtypes: these fix the
+        # broadcast signature and whether results are promoted. (The signature itself costs more to compute
+        # than a small gradient takes to run.)
+        try:
+            fn, promote = fast[tuple([(type(a), a.shape, a.dtype) for a in args])]
+        except (AttributeError, KeyError, TypeError):
+            fn, promote = lookup(args)
         try:
             result = fn(*args)
         except TypeError as error:
@@ -317,9 +342,7 @@ def _derived(f, kind, wrt, mode):
             if mixed is None:
                 raise
             raise mixed from error
-        # Integer arguments compute in integers (range(n) needs them), but a derivative is a float: NumPy
-        # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
-        return _promoted(result) if any(map(_integral, args)) else result
+        return _promoted(result) if promote else result
 
     dispatch.__wengert_specialize__ = specialize
     dispatch.__wengert_cache__ = cache
