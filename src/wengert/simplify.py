@@ -105,7 +105,7 @@ def rewrite(b, p, args, attrs):
         elif name == "div":
             if _is(c, 1) and same_a:
                 return a
-            if defined_as(a, "neg"):
+            if defined_as(a, "neg") and not _scalar_over_array(key, a, c):
                 return b.emit("neg", (b.emit("div", (defs[a.name].args[0], c)),))
         elif name == "pow":
             if _is(c, 1) and same_a:
@@ -138,6 +138,12 @@ def rewrite(b, p, args, attrs):
         if shapes.same(key(t), key(ref)):
             return t
     return None
+
+
+def _scalar_over_array(key, a, c):
+    """Is a / c a known scalar over a value not known to be one? Then (-a) / c keeps its negation on the
+    scalar: pulled out, -(a / c) would negate the whole array."""
+    return key(a) == shapes.SCALAR and key(c) != shapes.SCALAR
 
 
 def _factor_batched(b, name, args):
