@@ -316,44 +316,83 @@ def _derived(f, kind, wrt, mode):
         # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
         entry = fn, any(map(_integral, args))
         try:
-            key = tuple([(type(a), a.shape, a.dtype) for a in args])
+            key = tuple(x for a in args for x in (type(a), a.shape, a.dtype))
             hash(key)
         except (AttributeError, TypeError):  # Python numbers, lists: only the signature path
             return entry
-        if all(d == d for _, shape, _ in key for d in shape):  # no NaN sizes (Dask's unknown chunks)
+        if all(d == d for a in args for d in a.shape):  # no NaN sizes (Dask's unknown chunks)
             if len(fast) >= FAST_ENTRIES:
                 fast.clear()
             fast[key] = entry
         return entry
 
-    @functools.wraps(f)
-    def dispatch(*args):
-        # Per call, only a dict lookup by the arguments' exact types, shapes and dtypes: these fix the
-        # broadcast signature and whether results are promoted. (The signature itself costs more to compute
-        # than a small gradient takes to run.)
-        try:
-            fn, promote = fast[tuple([(type(a), a.shape, a.dtype) for a in args])]
-        except (AttributeError, KeyError, TypeError):
-            fn, promote = lookup(args)
-        try:
-            result = fn(*args)
-        except TypeError as error:
-            mixed = _mixed_arrays_error(fn, args, error, module, node)
-            if mixed is None:
-                raise
-            raise mixed from error
-        return _promoted(result) if promote else result
+    def report(fn, args, error):
+        return _mixed_arrays_error(fn, args, error, module, node)
 
-    dispatch.__wengert_specialize__ = specialize
-    dispatch.__wengert_cache__ = cache
     try:
-        dispatch.__wengert_source__ = build(None).__wengert_source__
+        generic = build(None)
     except WengertError:
         if kind not in ("hessian", "jacobian", "hvp"):
             raise
-        dispatch.__wengert_source__ = None  # vector mode needs ranks: generated per call signature only
+        generic = None  # vector mode needs ranks: generated per call signature only
+    code = generic.__code__ if generic is not None else None
+    params = code.co_varnames[:code.co_argcount] if code is not None else ()
+    dispatch = _dispatcher(f"{primal.name}_{kind}", params, fast, lookup, report)
+    functools.update_wrapper(dispatch, f)
     del dispatch.__wrapped__  # the generated code, not f, is what runs
+    dispatch.__wengert_specialize__ = specialize
+    dispatch.__wengert_cache__ = cache
+    dispatch.__wengert_source__ = generic.__wengert_source__ if generic is not None else None
     return dispatch
+
+
+DISPATCH = """
+def {make}({fast}, {lookup}, {report}, {promoted}, {type}, {AttributeError}, {KeyError}, {TypeError}):
+    def {name}({params}):
+        try:
+            {fn}, {promote} = {fast}[{key}]
+        except ({AttributeError}, {KeyError}, {TypeError}):
+            {fn}, {promote} = {lookup}({args})
+        try:
+            {result} = {fn}({params})
+        except {TypeError} as {error}:
+            {mixed} = {report}({fn}, {args}, {error})
+            if {mixed} is None:
+                raise
+            raise {mixed} from {error}
+        return {promoted}({result}) if {promote} else {result}
+    return {name}
+"""
+
+
+def _dispatcher(name, params, fast, lookup, report):
+    """The function a derivative's callers call: per call, one dict lookup keyed by the type, shape and
+    dtype of each argument (these fix the broadcast signature and whether results are promoted), written
+    out for this parameter list so that nothing else runs before the compiled version. lookup(args) gives
+    (version, promote?) on a miss; report(fn, args, error) a clearer error for a TypeError, or None."""
+    if not params:  # the parameter list is known only from a generic version
+        def dispatch(*args):
+            try:
+                fn, promote = fast[tuple(x for a in args for x in (type(a), a.shape, a.dtype))]
+            except (AttributeError, KeyError, TypeError):
+                fn, promote = lookup(args)
+            try:
+                result = fn(*args)
+            except TypeError as error:
+                mixed = report(fn, args, error)
+                if mixed is None:
+                    raise
+                raise mixed from error
+            return _promoted(result) if promote else result
+        return dispatch
+    local = Names(set(params))  # the function's own names must not shadow a parameter (say, one called type)
+    names = {n: local.fresh(n) for n in ("make", "fast", "lookup", "report", "promoted", "type", "AttributeError",
+                                         "KeyError", "TypeError", "fn", "promote", "result", "error", "mixed")}
+    names["name"] = local.fresh(name)
+    key = ", ".join(f"{names['type']}({p}), {p}.shape, {p}.dtype" for p in params)
+    text = DISPATCH.format(params=", ".join(params), key=key, args=f"({', '.join(params)},)", **names)
+    make = compile_function(text.lstrip(), names["make"])
+    return make(fast, lookup, report, _promoted, type, AttributeError, KeyError, TypeError)
 
 
 def _integral(a):
