@@ -91,7 +91,7 @@ def rewrite(b, p, args, attrs):
                 if _is(y, 0) and key(x) == shapes.SCALAR:
                     return Const(0.0)
                 recip = defined_as(y, "div")
-                if recip is not None and _is(recip.args[0], 1):
+                if recip is not None and _is(recip.args[0], 1) and x != y:  # (1/c) * (1/c) stays a square
                     return b.emit("div", (x, recip.args[1]))
             for k, x in ((a, c), (c, a)):
                 inner = defined_as(x, "mul")
@@ -105,6 +105,11 @@ def rewrite(b, p, args, attrs):
         elif name == "div":
             if _is(c, 1) and same_a:
                 return a
+            recip = defined_as(a, "div")
+            if recip is not None and _is(recip.args[0], 1) and recip.args[1] == c:
+                # (1 / c) / c = (1 / c) ** 2, as the adjoint of 1 / c has it: then c itself need not be kept
+                # for the backward pass, and a product is cheaper than a quotient.
+                return b.emit("mul", (a, a))
             if defined_as(a, "neg") and not _scalar_over_array(key, a, c):
                 return b.emit("neg", (b.emit("div", (defs[a.name].args[0], c)),))
         elif name == "pow":
