@@ -179,6 +179,7 @@ class Trace:
     shapes: dict = field(default_factory=dict)
     filename: str = "<unknown>"
     lineno: dict = field(default_factory=dict)  # var name -> source line it came from
+    release: frozenset = frozenset()  # arrays to free once read for the last time (see reverse.py)
 
     def defs(self):
         return {name: op for op in self.ops for name in op.outs}
