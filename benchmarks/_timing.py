@@ -1,9 +1,11 @@
 """Timing helpers shared by the benchmarks.
 
-`per_call` times several callables in interleaved rounds (A, B, C, A, B, C, ...), so a
-slow spell of a busy machine hits every candidate alike; each measurement is a
-timeit loop sized to about `target` seconds, and the result is the median time per
-call. `once` times a fresh, uncached operation. `table` lays out plain text columns.
+`per_call` times several callables in interleaved rounds (A, B, C, B, C, A, C, A, B, ...: each
+round starts one further on), so a slow spell of a busy machine hits every candidate alike and
+none always runs right after the same neighbour; each measurement is a timeit loop sized to about
+`target` seconds, and the result is the median time per call (`samples` gives all of them,
+`paired_ratios` the median of the rounds' ratios to a baseline). `once` times a fresh, uncached
+operation. `table` lays out plain text columns.
 """
 
 import os
@@ -36,6 +38,17 @@ def loop_size(timer, target):
 
 def per_call(candidates, rounds=15, target=0.02):
     """Median seconds per call of each entry of `candidates` (name -> (fn, args)), called as fn(*args)."""
+    return {label: statistics.median(s) for label, s in samples(candidates, rounds, target).items()}
+
+
+def paired_ratios(samples, baseline):
+    """Median over rounds of each candidate's time / the baseline's time in the same round: steadier than
+    a ratio of medians when the machine's speed drifts between rounds (other jobs, clock changes)."""
+    return {label: statistics.median(t / b for t, b in zip(s, samples[baseline])) for label, s in samples.items()}
+
+
+def samples(candidates, rounds=15, target=0.02):
+    """Seconds per call of each entry of `candidates` in each of `rounds` interleaved rounds."""
     timers, numbers, samples = {}, {}, {}
     for label, (fn, args) in candidates.items():
         fn(*args)  # warm up: JIT compilation, caches, lazy imports
@@ -44,21 +57,25 @@ def per_call(candidates, rounds=15, target=0.02):
         timers[label] = timeit.Timer(stmt, globals={"fn": fn, **dict(zip(names, args))})
         numbers[label] = loop_size(timers[label], target)
         samples[label] = []
-    for _ in range(rounds):
-        for label, timer in timers.items():
-            samples[label].append(timer.timeit(numbers[label]) / numbers[label])
-    return {label: statistics.median(s) for label, s in samples.items()}
+    labels = list(timers)
+    for r in range(rounds):
+        # Each round starts one candidate further on: every candidate follows every other equally often
+        # (what runs just before, e.g. a multi-threaded PyTorch call, leaves caches and cores in its state).
+        for label in labels[r % len(labels):] + labels[:r % len(labels)]:
+            samples[label].append(timers[label].timeit(numbers[label]) / numbers[label])
+    return samples
 
 
-def once(fn, setup=None, repeat=20):
-    """Median seconds of fn() run once after each setup() (for work that must not be cached)."""
+def once(fn, setup=None, repeat=20, clock=time.perf_counter):
+    """Median seconds of fn() run once after each setup() (for work that must not be cached).
+    clock=time.process_time gives CPU time: on a busy machine the steadier figure for one-thread work."""
     times = []
     for _ in range(repeat):
         if setup is not None:
             setup()
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 

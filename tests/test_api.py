@@ -285,3 +285,68 @@ def test_parameter_not_reaching_the_output_has_zero_gradient(mode):
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_constant_function_has_zero_gradient(mode):
     assert wengert.value_and_grad(constant, mode=mode)(1.3) == (5.0, 0.0)
+
+
+# ---- the dispatcher: remembered by exact argument types, shapes and dtypes ------------------------------------
+
+DOT_AND_SUM = "import numpy as np\n\n\ndef f(a, b):\n    return np.sum(a * b)\n"
+
+
+def test_dispatch_tells_dtypes_of_one_shape_apart(load_source):
+    """Float and integer arrays of the same shape share a compiled version, but only integer arguments
+    promote the result (d(a * b)/da = b, an integer array for an integer b)."""
+    np = pytest.importorskip("numpy")
+    df = wengert.grad(load_source(DOT_AND_SUM).f)
+    floats, ints = np.arange(6.0).reshape(2, 3), np.arange(6).reshape(2, 3)
+    for _ in range(2):  # the second round runs from the remembered entries
+        for a, b in ((floats, floats), (floats, ints), (ints, ints), (ints, floats)):
+            da, db = df(a, b)
+            assert da.dtype == db.dtype == np.float64, (a.dtype, b.dtype)
+            np.testing.assert_array_equal(da, b)
+            np.testing.assert_array_equal(db, a)
+    assert len(df.__wengert_cache__) == 1
+
+
+def test_dispatch_tells_broadcast_signatures_of_one_rank_apart(load_source):
+    np = pytest.importorskip("numpy")
+    df = wengert.grad(load_source(DOT_AND_SUM).f)
+    a = np.arange(6.0).reshape(2, 3)
+
+    def reduced(x, shape):  # x summed over the axes that broadcasting to it added or stretched
+        x = np.sum(x, axis=tuple(range(np.ndim(x) - len(shape))))
+        return np.sum(x, axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+
+    for _ in range(2):  # the second round runs from the remembered entries
+        for b in (np.ones((2, 3)), np.ones((1, 3)), np.ones((2, 1)), np.ones(3), 2.0, np.float64(2.0)):
+            da, db = df(a, b)
+            assert np.shape(da) == np.shape(a) and np.shape(db) == np.shape(b)
+            np.testing.assert_array_equal(db, reduced(a, np.shape(b)))
+
+
+def test_parameters_named_like_the_dispatchers_own_names(load_source):
+    np = pytest.importorskip("numpy")
+    module = load_source("import numpy as np\n\n\ndef f(type, fast, fn, TypeError):\n"
+                         "    return np.sum(type * fast * fn * TypeError)\n")
+    df = wengert.grad(module.f)
+    args = [np.full(3, v) for v in (1.0, 2.0, 3.0, 5.0)]
+    for _ in range(2):
+        grads = df(*args)
+        for k, g in enumerate(grads):
+            np.testing.assert_allclose(g, np.prod([a for i, a in enumerate(args) if i != k], axis=0))
+
+
+def test_dispatcher_takes_the_functions_parameters(load_source):
+    np = pytest.importorskip("numpy")
+    df = wengert.grad(load_source(DOT_AND_SUM).f)
+    a, b = np.ones(3), np.arange(3.0)
+    np.testing.assert_array_equal(df(a, b=b)[0], b)
+    with pytest.raises(TypeError, match="b"):
+        df(a)
+
+
+def test_source_of_an_array_derivative_is_the_version_for_unknown_shapes(load_source):
+    """Emitted on request (decorating only derives it, for its errors), the same text every time."""
+    df = wengert.grad(load_source(DOT_AND_SUM).f)
+    text = wengert.source(df)
+    assert "def f_grad(a, b):" in text and "_unbroadcast" in text
+    assert wengert.source(df) == text

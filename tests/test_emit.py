@@ -206,3 +206,28 @@ def test_cotangent_name_avoids_a_user_name():
     value, (dg, dx) = fn(2.0, 0.5, 3.0)
     assert_close((value, dg, dx), (2.0 * math.sin(0.5), 3.0 * math.sin(0.5), 3.0 * 2.0 * math.cos(0.5)), rel=1e-12)
 
+
+def test_a_freed_array_is_not_read_again():
+    """Arrays of the forward pass that the backward pass does not need are freed (del) after their last use,
+    in the version specialized to array shapes; never one read later or returned."""
+    import numpy as np
+    import wengert
+    from conftest import load_file
+
+    mlp = load_file(ROOT / "examples" / "mlp.py")
+    rng = np.random.default_rng(0)
+    texts = [wengert.source(wengert.grad(mlp.cost, wrt=("W", "V")), rng.normal(size=(5, 3)), np.eye(2)[[0, 1, 1, 0, 1]],
+                            rng.normal(size=(4, 2)), rng.normal(size=(3, 4))),
+             wengert.source(wengert.value_and_grad(mlp.cost, wrt="V"), rng.normal(size=(5, 3)),
+                            np.eye(2)[[0, 1, 1, 0, 1]], rng.normal(size=(4, 2)), rng.normal(size=(3, 4)))]
+    deleted = 0
+    for text in texts:
+        fn = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef))
+        for i, stmt in enumerate(fn.body):
+            if isinstance(stmt, ast.Delete):
+                gone = {t.id for t in stmt.targets}
+                deleted += len(gone)
+                later = {n.id for s in fn.body[i + 1:] for n in ast.walk(s) if isinstance(n, ast.Name)}
+                assert not gone & later, text
+    assert deleted >= 2
+

@@ -107,6 +107,18 @@ def test_slide_version_broadcasts_to_n_by_n():
     assert re.search(r"np\.sum\([^\n]*axis=0\)", text) and re.search(r"np\.sum\([^\n]*axis=1, keepdims=True\)", text)
 
 
+def test_gradient_needs_no_more_memory_than_the_hand_written_one():
+    """Forward values the backward pass does not read (Q = X V) are freed after their last use, and
+    1 / (1 + exp(-Q)) needs no copy of its denominator: the peak is the hand-written one's (about four
+    N x M arrays), not six."""
+    args = data(2000, 20, 64, 5)
+    grad = wengert.grad(mlp.cost, wrt=("W", "V"))
+    grad(*args)  # compile first
+    assert peak_bytes(grad, *args) <= 1.05 * peak_bytes(mlp.gradients, *args)
+    text = wengert.source(grad, *args)
+    assert "del Q" in text, text
+
+
 def test_slide_version_differs_from_a_row_wise_cost_on_what_it_computes():
     """The slide's expression is a mean over i, j of s_i - l_j: with a per-example weight it would differ."""
     X, Y, W, V = data(6, 2, 3, 3, seed=5)

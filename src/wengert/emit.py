@@ -52,6 +52,7 @@ class _Emitter:
         self.reads = {}  # folded temporary -> the names its expression reads
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
+        self.assigned = {}  # names given a variable so far (not folded into an expression) -> their order
 
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
@@ -191,7 +192,9 @@ class _Emitter:
 
     def block(self, ops, block_id):
         stmts = []
-        for op in ops:
+        release = self._release_points(ops) if block_id == "top" else {}
+        pending = set()
+        for k, op in enumerate(ops):
             if isinstance(op, (If, Loop)):
                 stmts += self.flush({self.peek(n) for n in defined_names([op]) | set(op.outs)})
             if isinstance(op, If):
@@ -201,7 +204,35 @@ class _Emitter:
                 stmts += self.loop(op)
             else:
                 stmts += self.op(op, block_id)
+            if release:
+                pending |= release.get(k, set())
+                stmts += self._release(pending)
         return stmts
+
+    def _release_points(self, ops):
+        """index of the statement that reads it last -> names of trace.release (arrays to free after it)."""
+        last = {}
+        for k, op in enumerate(ops):
+            for n in free_vars(op):
+                last[n] = k
+        points = {}
+        for n in self.trace.release:
+            if n in last and n not in self.alias and n not in self.alias_targets:
+                points.setdefault(last[n], set()).add(n)
+        return points
+
+    def _release(self, pending):
+        """`del` for the pending names that have a variable and no folded expression still to read them."""
+        waiting = set().union(*(self.reads[t] for t in self.inlined)) if self.inlined else set()
+        ready = sorted((n for n in pending if n in self.assigned and self.peek(n) not in waiting), key=self.assigned.get)
+        pending.difference_update(ready)
+        pending.difference_update(n for n in list(pending) if n not in self.assigned and n not in self.inlined)
+        if not ready:
+            return []
+        targets = [self.name(n) for n in ready]
+        for t in targets:
+            t.ctx = ast.Del()
+        return [ast.Delete(targets, lineno=0)]
 
     def op(self, op, block_id):
         p = PRIMS[op.prim]
@@ -220,6 +251,7 @@ class _Emitter:
             self.reads[out] = {n.id for n in _name_nodes(node)}
             return []
         targets = [self.name(n, store=True) for n in op.outs]
+        self.assigned.update((n, len(self.assigned)) for n in op.outs)
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return self.flush({t.id for t in targets}) + [ast.Assign([target], node, lineno=0)]
 

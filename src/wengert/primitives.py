@@ -225,7 +225,7 @@ def _python_scalar(v):
 
 def _unreduce_src(g, x, axis=None, keepdims=False):
     if axis is not None and not keepdims:
-        g = f"np.expand_dims({g}, {axis!r})"
+        g = _expand_dims_src(g, axis)
     return f"np.broadcast_arrays({g}, {x})[0]"  # dispatches on x too: a Dask x gives a Dask result chunked like x
 
 
@@ -235,7 +235,25 @@ defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False:
         diff_args=(0,))
 
 
-defprim("expand_dims", "np.expand_dims({0}, {axis})",
+def _expand_dims_src(g, axis):
+    """np.expand_dims(g, axis) as indexing, g[:, None] (a view, without np.expand_dims's Python-level axis
+    checks: a few microseconds per call on small arrays); Dask and other array libraries index alike.
+    The index always keeps one axis of g with ":", so it is valid exactly when np.expand_dims is, and g is
+    an array there (a Python float has no [None]); otherwise, and for mixed-sign axes, np.expand_dims."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if axes and all(type(a) is int for a in axes) and len(set(axes)) == len(axes):
+        if all(a >= 0 for a in axes):
+            items = ["None" if i in axes else ":" for i in range(max(axes) + 1)]
+        elif all(a < 0 for a in axes):
+            items = ["..."] + ["None" if i in axes else ":" for i in range(min(axes), 0)]
+        else:
+            items = []
+        if ":" in items:
+            return f"{g}[{', '.join(items)}]"
+    return f"np.expand_dims({g}, {axis!r})"
+
+
+defprim("expand_dims", lambda g, axis: _expand_dims_src(g, axis),
         sympy=lambda g, axis: np.expand_dims(_obj(g), axis),
         shape=lambda g, axis: _expanded(g, axis),
         tangent=lambda ts, y, g, axis: apply("expand_dims", ts[0], axis=axis),

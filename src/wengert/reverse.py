@@ -62,7 +62,23 @@ def reverse(primal, wrt, seed=None, with_value=False, finish=None):
     params = primal.params + ((seed_param,) if seed_param else ())
     shapes = {sweep.renames.get(k, k): v for k, v in b.shapes.items()}
     lineno = {**{sweep.renames.get(k, k): v for k, v in b.lines.items()}, **primal.lineno}
-    return Trace(primal.name, params, ops, outputs, shapes, primal.filename, lineno, primal.line)
+    return Trace(primal.name, params, ops, outputs, shapes, primal.filename, lineno, primal.line,
+                 _forward_only(ops, outputs, shapes, defined_names(primal.ops)))
+
+
+def _forward_only(ops, outputs, shapes, primal_names):
+    """Arrays computed by the forward sweep (top level) that the adjoint sweep does not read: the emitter
+    frees them after their last use. A variable holds its array until the function returns, through the
+    adjoint sweep and its large temporaries, where hand-written code nests the expression and lets NumPy
+    free (or reuse) it at once."""
+    def forward(op):
+        return not isinstance(op, (If, Loop)) and set(op.outs) <= primal_names
+
+    read_later = {n for op in ops if not forward(op) for n in free_vars(op)}
+    read_later |= {v.name for v in outputs if isinstance(v, Var)}
+    arrays = {n for op in ops if forward(op) for n in op.outs
+              if isinstance(shapes.get(n), tuple) and len(shapes[n]) >= 1 and shapes[n][0] not in ("const", "shapeof")}
+    return frozenset(arrays - read_later)
 
 
 class _Frame:

@@ -91,7 +91,7 @@ def rewrite(b, p, args, attrs):
                 if _is(y, 0) and key(x) == shapes.SCALAR:
                     return Const(0.0)
                 recip = defined_as(y, "div")
-                if recip is not None and _is(recip.args[0], 1):
+                if recip is not None and _is(recip.args[0], 1) and x != y:  # (1/c) * (1/c) stays a square
                     return b.emit("div", (x, recip.args[1]))
             for k, x in ((a, c), (c, a)):
                 inner = defined_as(x, "mul")
@@ -105,7 +105,12 @@ def rewrite(b, p, args, attrs):
         elif name == "div":
             if _is(c, 1) and same_a:
                 return a
-            if defined_as(a, "neg"):
+            recip = defined_as(a, "div")
+            if recip is not None and _is(recip.args[0], 1) and recip.args[1] == c:
+                # (1 / c) / c = (1 / c) ** 2, as the adjoint of 1 / c has it: then c itself need not be kept
+                # for the backward pass, and a product is cheaper than a quotient.
+                return b.emit("mul", (a, a))
+            if defined_as(a, "neg") and not _scalar_over_array(key, a, c):
                 return b.emit("neg", (b.emit("div", (defs[a.name].args[0], c)),))
         elif name == "pow":
             if _is(c, 1) and same_a:
@@ -127,8 +132,11 @@ def rewrite(b, p, args, attrs):
             lead, units = axes
             return b.emit("sum_axes", (g,), {"lead": lead, "units": units}) if lead or units else g
     elif name == "size":
-        if key(args[0]) == shapes.SCALAR:
+        k = key(args[0])
+        if k == shapes.SCALAR or k == (1,):
             return Const(1)
+        if shapes.known(k) and len(k) == 1:  # len(x): a quarter of math.prod(np.shape(x))'s cost, lazy on Dask too
+            return b.emit("len", (args[0],))
     elif name == "scatter":
         g, x = args[:2]
         if len(args) == 2 and _only_reshapes(dict(attrs)["spec"], key(x)):
@@ -138,6 +146,12 @@ def rewrite(b, p, args, attrs):
         if shapes.same(key(t), key(ref)):
             return t
     return None
+
+
+def _scalar_over_array(key, a, c):
+    """Is a / c a known scalar over a value not known to be one? Then (-a) / c keeps its negation on the
+    scalar: pulled out, -(a / c) would negate the whole array."""
+    return key(a) == shapes.SCALAR and key(c) != shapes.SCALAR
 
 
 def _factor_batched(b, name, args):

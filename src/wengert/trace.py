@@ -180,6 +180,7 @@ class Trace:
     filename: str = "<unknown>"
     lineno: dict = field(default_factory=dict)  # var name -> source line it came from
     line: int = 0                                # the line of its def
+    release: frozenset = frozenset()             # arrays to free once read for the last time (see reverse.py)
 
     def defs(self):
         return {name: op for op in self.ops for name in op.outs}
