@@ -95,6 +95,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="iris,medium,large")
     ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--no-others", action="store_true",
+                    help="time only the hand-written gradient, wengert's and the cost (no autograd, JAX, PyTorch: "
+                         "steadier on a busy machine, where PyTorch's spinning threads slow what runs next)")
     opts = ap.parse_args()
     print("MLP gradient benchmark (lecture cost, w.r.t. W and V), float64")
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores. "
@@ -109,8 +112,9 @@ def main():
         assert np.allclose(dW, hW) and np.allclose(dV, hV), "wengert disagrees with the hand-written gradient"
         candidates = {"hand-written": (gradients, (X, Y, W, V)), "wengert": (grad, (X, Y, W, V)),
                       "cost (f)": (cost, (X, Y, W, V))}
-        extra, missing = optional(X, Y, W, V)
-        candidates.update(extra)
+        if not opts.no_others:
+            extra, missing = optional(X, Y, W, V)
+            candidates.update(extra)
         # Rounds of a few milliseconds at Iris size: a busy spell of the machine then lasts several rounds
         # of every candidate alike, where 20 ms rounds let it land on one candidate's whole measurement.
         rounds = opts.rounds or (101 if N <= 1_000 else 15 if N <= 10_000 else 5)
