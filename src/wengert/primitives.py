@@ -143,8 +143,18 @@ add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lam
 sub = elementwise("sub", "{0} - {1}", lambda a, b: a - b, lambda y, a, b: 1, lambda y, a, b: -1)
 mul = elementwise("mul", "{0} * {1}", lambda a, b: a * b, lambda y, a, b: b, lambda y, a, b: a)
 div = elementwise("div", "{0} / {1}", lambda a, b: a / b, lambda y, a, b: 1 / b, lambda y, a, b: -y / b)
-pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b,
-                   lambda y, a, b: b * a ** (b - 1), lambda y, a, b: log(a) * y)
+
+
+def _pow_base(y, a, b):
+    """d(a ** b)/da = b * a ** (b - 1). The exponent b - 1 is a float unless it is a literal integer >= 0:
+    NumPy refuses an integer array to a negative integer power (a ** 0 with integer a and b would make
+    the derivative raise where the primal did not), and a float exponent gives the float result anyway."""
+    if isinstance(b, Const) and type(b.value) is int and b.value >= 1:
+        return b * a ** (b - 1)
+    return b * a ** (b - 1.0)
+
+
+pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b, _pow_base, lambda y, a, b: log(a) * y)
 neg = unary("neg", lambda a: -a, lambda y, x: -1, numpy="-{0}")
 sin = unary("sin", sympy.sin, lambda y, x: cos(x), math="math.sin({0})")
 cos = unary("cos", sympy.cos, lambda y, x: -sin(x), math="math.cos({0})")
@@ -893,7 +903,8 @@ defprim("batch_like", "np.broadcast_to({0}, np.shape({1})[:1] + np.shape({0}))",
 defprim("zeros_batch", "np.zeros(np.shape({1})[:1] + np.shape({0}))", nondiff=True,
         shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
 defprim("as_batch", "{0}", shape=lambda x: ("batch",) + x[1:] if shapes.known(x) else None)  # x's rows, as a batch
-defprim("basis", "np.reshape(np.eye(np.size({0})), (np.size({0}),) + np.shape({0}))", nondiff=True,
+defprim("basis", "np.reshape(np.eye(np.size({0}), dtype=np.result_type({0}, 1.0)), (np.size({0}),) + np.shape({0}))",
+        nondiff=True,  # unit directions in x's float type: float32 stays float32, integers become float64
         shape=lambda x: ("batch",) + x if shapes.known(x) else None)
 
 
