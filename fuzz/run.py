@@ -78,6 +78,7 @@ def run(task, seeds, jobs, label):
             counts[result[0]] += 1
             if result[-1] and result[0] not in ("skipped",):
                 details.append(result[-1])
+                print(f"  {label}: FAILED {result[-1]}", flush=True)  # at once: a long run's log is useful early
             if len(result) == 3 and result[1]:
                 extra += 1
             if k % 500 == 0:

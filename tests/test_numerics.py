@@ -97,6 +97,22 @@ def scalar_sqrt(x):
     return math.sqrt(x) + x
 
 
+def power(x, y):
+    return np.sum(x ** y)
+
+
+def zeroth_power(x):
+    return np.sum(x ** 0 + x)
+
+
+def cubes(x):
+    return np.sum(x ** 3)
+
+
+def doubled(x):
+    return np.tanh(x) * 2.0
+
+
 # ---- infinities and NaN, with NumPy's warnings ---------------------------------------------------------
 
 def test_log_of_zero_is_minus_infinity_with_numpys_warning():
@@ -186,6 +202,23 @@ def test_integer_scalars_give_float_gradients(fn):
         assert grads == wengert.grad(fn, mode=mode)(2.0, 3.0)
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_integer_array_to_an_integer_power_including_zero(mode):
+    """d(x ** y)/dx = y * x ** (y - 1): with integer x and y == 0 NumPy refuses the integer power -1, so the
+    derivative raised where the primal did not."""
+    x, y = np.array([1, 2, 3]), np.array([0, 1, 2])
+    assert power(x, y) == 12
+    dx, dy = wengert.grad(power, wrt=(0, 1), mode=mode)(x, y)
+    fx, fy = wengert.grad(power, wrt=(0, 1), mode=mode)(x.astype(float), y.astype(float))
+    assert dx.dtype == dy.dtype == np.float64
+    np.testing.assert_array_equal(dx, [0.0, 1.0, 6.0])
+    np.testing.assert_allclose(dx, fx)
+    np.testing.assert_allclose(dy, fy)
+    np.testing.assert_array_equal(wengert.grad(zeroth_power, mode=mode)(x), [1.0, 1.0, 1.0])
+    value, along = wengert.jvp(power)(x, y, np.ones(3), np.ones(3))
+    assert along == pytest.approx(np.sum(fx) + np.sum(fy))
+
+
 def test_a_bool_array_is_promoted_like_an_integer_one():
     dx, dy = wengert.grad(polynomial)(np.array([True, False]), np.array([1, 2]))
     assert dx.dtype == dy.dtype == np.float64
@@ -221,3 +254,15 @@ def test_the_printed_module_keeps_float32():
     namespace = {}
     exec(wengert.source(wengert.grad(average), np.ones(3, np.float32)), namespace)
     assert namespace["average_grad"](np.ones(3, np.float32)).dtype == np.float32
+
+
+def test_float32_hessians_and_jacobians_stay_float32():
+    """Their unit directions are made in the argument's float type, not float64."""
+    x = np.array([0.5, 1.0, 2.0], np.float32)
+    assert wengert.hessian(cubes)(x).dtype == np.float32
+    np.testing.assert_allclose(wengert.hessian(cubes)(x), np.diag(6.0 * x), rtol=1e-6)
+    for mode in ("reverse", "forward"):
+        jacobian = wengert.jacobian(doubled, mode=mode)(x)
+        assert jacobian.dtype == np.float32, mode
+        np.testing.assert_allclose(jacobian, np.diag(2.0 / np.cosh(x) ** 2), rtol=1e-5)
+    assert wengert.hessian(cubes)(np.array([1, 2])).dtype == np.float64  # integers: float64, as NumPy would

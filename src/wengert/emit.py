@@ -246,7 +246,7 @@ class _Emitter:
         if (len(op.outs) == 1 and AUTO.match(out) and self.uses.get(out, 0) == 1 and out not in self.alias
                 and out not in self.alias_targets
                 and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
-                and _size(node) <= MAX_INLINE_SIZE):
+                and _at_most(node, MAX_INLINE_SIZE)):
             self.inlined[out] = node
             self.reads[out] = {n.id for n in _name_nodes(node)}
             return []
@@ -297,13 +297,12 @@ class _Emitter:
 def emit_module(functions, header=None):
     """A standalone module: imports, inline helpers, then the functions' sources."""
     text = "\n\n".join(functions)
+    calls = re.compile(r"\b(" + "|".join(map(re.escape, HELPERS)) + r")\(")  # one pass finds them all
     helpers, pending = set(), [text]
     while pending:
-        chunk = pending.pop()
-        for name, src in HELPERS.items():
-            if name not in helpers and re.search(rf"\b{name}\(", chunk):
-                helpers.add(name)
-                pending.append(src)
+        for name in set(calls.findall(pending.pop())) - helpers:
+            helpers.add(name)
+            pending.append(HELPERS[name])
     helpers = [HELPERS[name] for name in sorted(helpers)]
     imports = []
     if "math." in text:
@@ -387,5 +386,19 @@ def const_ast(value):
     return ast.Constant(value)
 
 
-def _size(node):
-    return sum(1 for _ in ast.walk(node))
+def _at_most(tree, limit):
+    """Does tree have at most `limit` nodes (counted as ast.walk counts them)? Stops counting past the limit:
+    a statement's expression can be large, and walking all of it for every op made emission slow."""
+    count, stack = 0, [tree]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return False
+        for f in node._fields:
+            value = getattr(node, f, None)
+            if type(value) is list:
+                stack.extend(x for x in value if isinstance(x, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return True

@@ -143,8 +143,18 @@ add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lam
 sub = elementwise("sub", "{0} - {1}", lambda a, b: a - b, lambda y, a, b: 1, lambda y, a, b: -1)
 mul = elementwise("mul", "{0} * {1}", lambda a, b: a * b, lambda y, a, b: b, lambda y, a, b: a)
 div = elementwise("div", "{0} / {1}", lambda a, b: a / b, lambda y, a, b: 1 / b, lambda y, a, b: -y / b)
-pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b,
-                   lambda y, a, b: b * a ** (b - 1), lambda y, a, b: log(a) * y)
+
+
+def _pow_base(y, a, b):
+    """d(a ** b)/da = b * a ** (b - 1). The exponent b - 1 is a float unless it is a literal integer >= 0:
+    NumPy refuses an integer array to a negative integer power (a ** 0 with integer a and b would make
+    the derivative raise where the primal did not), and a float exponent gives the float result anyway."""
+    if isinstance(b, Const) and type(b.value) is int and b.value >= 1:
+        return b * a ** (b - 1)
+    return b * a ** (b - 1.0)
+
+
+pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b, _pow_base, lambda y, a, b: log(a) * y)
 neg = unary("neg", lambda a: -a, lambda y, x: -1, numpy="-{0}")
 sin = unary("sin", sympy.sin, lambda y, x: cos(x), math="math.sin({0})")
 cos = unary("cos", sympy.cos, lambda y, x: -sin(x), math="math.cos({0})")
@@ -182,7 +192,21 @@ def nondiff(name, numpy, sympy_fn=None, shape=None, math=None):
                    shape=shape, nondiff=True)
 
 
-sign = nondiff("sign", "np.sign({0})", sympy.sign, shapes.broadcast)
+class Sign(sympy.Function):
+    """The meaning of np.sign: sympy.sign's value, with derivative 0 like the rules (it is constant away from 0).
+    sympy.sign's own derivative stays an unevaluated Derivative when SymPy cannot prove the argument real, as
+    for (1.5 + sin(t)) ** t: then no point could be checked."""
+
+    @classmethod
+    def eval(cls, x):
+        value = sympy.sign(x)
+        return value if value.is_number else None  # -sign(y) for sign(-y) would bring sympy.sign back
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+sign = nondiff("sign", "np.sign({0})", Sign, shapes.broadcast)
 less = nondiff("less", "{0} < {1}", lambda a, b: a < b, shapes.broadcast)
 less_equal = nondiff("less_equal", "{0} <= {1}", lambda a, b: a <= b, shapes.broadcast)
 greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)
@@ -229,7 +253,15 @@ def _unreduce_src(g, x, axis=None, keepdims=False):
     return f"np.broadcast_arrays({g}, {x})[0]"  # dispatches on x too: a Dask x gives a Dask result chunked like x
 
 
+def _sym_unreduce(g, x, axis=None, keepdims=False):
+    g = _obj(g)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return _scalar_or_array(np.array(np.broadcast_to(g, np.shape(x)), dtype=object))
+
+
 defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False: x, shape_args=(1,),
+        sympy=_sym_unreduce,
         tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else unreduce(ts[0], x, **kw),
         adjoint=lambda h, y, g, x, **kw: (apply("sum", h, axis=kw.get("axis"), keepdims=kw.get("keepdims")), None),
         diff_args=(0,))
@@ -313,9 +345,45 @@ sum_ = reduction("sum", _sym_reduce(lambda a, b: a + b),
                  lambda g, y, x, axis=None, keepdims=False: (unreduce(g, x, axis, keepdims),))
 mean = reduction("mean", lambda x, axis=None, keepdims=False: _sym_mean(x, axis, keepdims),
                  lambda g, y, x, axis=None, keepdims=False: (unreduce(g * (size(y) / size(x)), x, axis, keepdims),))
-max_ = reduction("max", _sym_reduce(sympy.Max), lambda g, y, x, axis=None, keepdims=False:
+
+
+class _Extremum(sympy.Function):
+    """The meaning of np.max / np.min: SymPy's Max / Min, but with the derivative of the rules, which split the
+    cotangent equally among the k tied arguments. SymPy's own give every tied argument Heaviside(0) = 1/2:
+    the same for two ties, but 3/2 in all for three. (Subclassing Max instead breaks its evaluation.)"""
+
+    extremum = None  # sympy.Max or sympy.Min
+    sign = 1         # +1: the largest argument attains it; -1: the smallest
+
+    @classmethod
+    def eval(cls, *args):
+        if any(isinstance(a, cls) for a in args):  # nested pairwise reductions: one extremum of all
+            return cls(*(b for a in args for b in (a.args if isinstance(a, cls) else (a,))))
+        value = cls.extremum(*args)
+        if not isinstance(value, cls.extremum):  # decided (numbers, a single or dominating argument)
+            return value
+        if len(value.args) < len(args):  # dominated arguments dropped
+            return cls(*value.args)
+        return None
+
+    def fdiff(self, argindex=1):
+        args = self.args
+        hits = [sympy.Heaviside(self.sign * (a - self.extremum(*args[:i], *args[i + 1:])), 1)  # 1 if a attains it
+                for i, a in enumerate(args)]
+        return hits[argindex - 1] / sympy.Add(*hits)
+
+
+class SplitMax(_Extremum):
+    extremum, sign = sympy.Max, 1
+
+
+class SplitMin(_Extremum):
+    extremum, sign = sympy.Min, -1
+
+
+max_ = reduction("max", _sym_reduce(SplitMax), lambda g, y, x, axis=None, keepdims=False:
                  (unreduce(g, x, axis, keepdims) * _tie_weights(y, x, axis, keepdims),))
-min_ = reduction("min", _sym_reduce(sympy.Min), lambda g, y, x, axis=None, keepdims=False:
+min_ = reduction("min", _sym_reduce(SplitMin), lambda g, y, x, axis=None, keepdims=False:
                  (unreduce(g, x, axis, keepdims) * _tie_weights(y, x, axis, keepdims),))
 
 # ---- broadcasting bookkeeping (emitted by the rules above) --------------------------------------
@@ -915,7 +983,8 @@ defprim("batch_like", "np.broadcast_to({0}, np.shape({1})[:1] + np.shape({0}))",
 defprim("zeros_batch", "np.zeros(np.shape({1})[:1] + np.shape({0}))", nondiff=True,
         shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
 defprim("as_batch", "{0}", shape=lambda x: ("batch",) + x[1:] if shapes.known(x) else None)  # x's rows, as a batch
-defprim("basis", "np.reshape(np.eye(np.size({0})), (np.size({0}),) + np.shape({0}))", nondiff=True,
+defprim("basis", "np.reshape(np.eye(np.size({0}), dtype=np.result_type({0}, 1.0)), (np.size({0}),) + np.shape({0}))",
+        nondiff=True,  # unit directions in x's float type: float32 stays float32, integers become float64
         shape=lambda x: ("batch",) + x if shapes.known(x) else None)
 
 
