@@ -367,12 +367,19 @@ def _name_nodes(tree):
         node = queue.popleft()
         if type(node) is ast.Name:
             yield node
-        for f in node._fields:
-            value = getattr(node, f, None)
-            if type(value) is list:
-                queue.extend(x for x in value if isinstance(x, ast.AST))
-            elif isinstance(value, ast.AST):
-                queue.append(value)
+        queue.extend(_children(node))
+
+
+def _children(node):
+    """The AST nodes directly below node (ast.iter_child_nodes, without its generator overhead)."""
+    children = []
+    for f in node._fields:
+        value = getattr(node, f, None)
+        if type(value) is list:
+            children.extend(x for x in value if isinstance(x, ast.AST))
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
 
 
 def const_ast(value):
@@ -395,10 +402,5 @@ def _at_most(tree, limit):
         count += 1
         if count > limit:
             return False
-        for f in node._fields:
-            value = getattr(node, f, None)
-            if type(value) is list:
-                stack.extend(x for x in value if isinstance(x, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
+        stack.extend(_children(node))
     return True
