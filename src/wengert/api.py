@@ -326,7 +326,7 @@ def _derived(f, kind, wrt, mode):
         # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
         entry = fn, any(map(_integral, args))
         try:
-            key = tuple(x for a in args for x in (type(a), a.shape, a.dtype))
+            key = _exact_key(args)
             hash(key)
         except (AttributeError, TypeError):  # Python numbers, lists: only the signature path
             return entry
@@ -362,14 +362,14 @@ def _derived(f, kind, wrt, mode):
 
 
 DISPATCH = """
-def {make}({fast}, {lookup}, {report}, {promoted}, {type}, {AttributeError}, {KeyError}, {TypeError}):
+def {make}({fast}, {lookup}, {report}, {promoted}, {exact_key}, {type}, {AttributeError}, {KeyError}, {TypeError}):
     def {name}({params}):
         try:
             {fn}, {promote} = {fast}[{key}]
         except ({AttributeError}, {KeyError}, {TypeError}):
             {fn}, {promote} = {lookup}({args})
         try:
-            {result} = {fn}({params})
+            {result} = {fn}({call})
         except {TypeError} as {error}:
             {mixed} = {report}({fn}, {args}, {error})
             if {mixed} is None:
@@ -380,34 +380,32 @@ def {make}({fast}, {lookup}, {report}, {promoted}, {type}, {AttributeError}, {Ke
 """
 
 
+def _exact_key(args):
+    """The type, shape and dtype of every argument: what a dispatcher's fast path looks up."""
+    return tuple(x for a in args for x in (type(a), a.shape, a.dtype))
+
+
 def _dispatcher(name, params, fast, lookup, report):
-    """The function a derivative's callers call: per call, one dict lookup keyed by the type, shape and
-    dtype of each argument (these fix the broadcast signature and whether results are promoted), written
-    out for this parameter list so that nothing else runs before the compiled version. lookup(args) gives
-    (version, promote?) on a miss; report(fn, args, error) a clearer error for a TypeError, or None."""
-    if not params:  # the parameter list is known only from a generic version
-        def dispatch(*args):
-            try:
-                fn, promote = fast[tuple(x for a in args for x in (type(a), a.shape, a.dtype))]
-            except (AttributeError, KeyError, TypeError):
-                fn, promote = lookup(args)
-            try:
-                result = fn(*args)
-            except TypeError as error:
-                mixed = report(fn, args, error)
-                if mixed is None:
-                    raise
-                raise mixed from error
-            return _promoted(result) if promote else result
-        return dispatch
+    """The function a derivative's callers call: per call, one dict lookup keyed by _exact_key of the
+    arguments (these fix the broadcast signature and whether results are promoted), written out for this
+    parameter list so that nothing else runs before the compiled version; *args when the parameter list is
+    unknown. lookup(args) gives (version, promote?) on a miss; report(fn, args, error) a clearer error for a
+    TypeError, or None."""
     local = Names(set(params))  # the function's own names must not shadow a parameter (say, one called type)
-    names = {n: local.fresh(n) for n in ("make", "fast", "lookup", "report", "promoted", "type", "AttributeError",
-                                         "KeyError", "TypeError", "fn", "promote", "result", "error", "mixed")}
+    names = {n: local.fresh(n) for n in ("make", "fast", "lookup", "report", "promoted", "exact_key", "type",
+                                         "AttributeError", "KeyError", "TypeError", "fn", "promote", "result",
+                                         "error", "mixed", "args")}
     names["name"] = local.fresh(name)
-    key = ", ".join(f"{names['type']}({p}), {p}.shape, {p}.dtype" for p in params)
-    text = DISPATCH.format(params=", ".join(params), key=key, args=f"({', '.join(params)},)", **names)
+    if params:  # _exact_key written out: no generator per call
+        key = ", ".join(f"{names['type']}({p}), {p}.shape, {p}.dtype" for p in params)
+        signature = call = ", ".join(params)
+        names["args"] = f"({call},)"
+    else:
+        key = f"{names['exact_key']}({names['args']})"
+        signature = call = f"*{names['args']}"
+    text = DISPATCH.format(params=signature, call=call, key=key, **names)
     make = compile_function(text.lstrip(), names["make"])
-    return make(fast, lookup, report, _promoted, type, AttributeError, KeyError, TypeError)
+    return make(fast, lookup, report, _promoted, _exact_key, type, AttributeError, KeyError, TypeError)
 
 
 def _integral(a):
