@@ -10,13 +10,10 @@ t in reversed(range(n)) is not collected: its rows are xs[:n][::-1].
 
 import collections
 import dataclasses
-import re
 
 from . import shapes
 from .simplify import dead_code
-from .trace import Block, Const, If, Loop, Names, Op, Var, defined_names, walk
-
-AUTO = re.compile(r"v\d+$")
+from .trace import AUTO, Block, Const, If, Loop, Names, Op, Var, defined_names, user_name, walk
 
 
 def gather_outer_sums(trace):
@@ -138,5 +135,5 @@ def _row_at_index(op, loop, inside):
 
 def _list_name(v):
     """dv6 -> dv6_rows, h_3 -> h_rows, v4 -> rows."""
-    base = re.sub(r"(_\d+)+$", "", v)  # h_3 -> h: the user's name behind an SSA version
+    base = user_name(v)
     return "rows" if AUTO.match(base) else base + "_rows"

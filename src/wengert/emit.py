@@ -16,9 +16,8 @@ import astor
 
 from .compile import python_ast
 from .primitives import HELPERS, PRIMS
-from .trace import STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
+from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
-AUTO = re.compile(r"v\d+$")
 MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
 
 

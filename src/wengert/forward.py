@@ -1,15 +1,12 @@
 """Forward mode: Trace -> tangent Trace. Each statement is followed by its tangent, for every
 seed direction at once; loops and branches carry their tangents alongside the primal values."""
 
-import re
 
 from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names, placed
-
-AUTO = re.compile(r"v\d+$")
+from .trace import AUTO, Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names, placed
 
 
 def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):

@@ -23,13 +23,12 @@ from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .primitives import PRIMS, Lazy
 from .table import _Sheet, check_point, pretty
-from .trace import Builder, Const, Names, Var, activity
+from .trace import AUTO, Builder, Const, Names, Var, activity
 
 MODES = ("reverse", "forward")
 FORMATS = ("svg", "png")
 WHOLE_FLOAT = re.compile(r"(?<![\w.])(\d+)\.0\b")
 LEFT_TO_RIGHT_DEPTH = 6  # deeper graphs are drawn top to bottom, to fit a page
-AUTO = re.compile(r"v\d+$")
 WRAPPERS = ("unbroadcast", "broadcast_like")  # broadcasting bookkeeping around an elementwise partial
 
 

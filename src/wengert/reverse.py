@@ -7,16 +7,14 @@ and pops inside the branch, so the stack stays in step. Branches outside loops n
 stack: their values are still there when the adjoint branch runs.
 """
 
-import re
 
 from .errors import WengertError
 from .primitives import PRIMS, Lazy, zeros_like
-from .shapes import SCALAR
+from .shapes import SCALAR, known
 from .simplify import dead_code, rename
-from .trace import (Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names,
-                    free_vars, placed, walk)
+from .trace import (AUTO, Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names,
+                    free_vars, placed, user_name, walk)
 
-AUTO = re.compile(r"v\d+$")
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 
 
@@ -76,8 +74,7 @@ def _forward_only(ops, outputs, shapes, primal_names):
 
     read_later = {n for op in ops if not forward(op) for n in free_vars(op)}
     read_later |= {v.name for v in outputs if isinstance(v, Var)}
-    arrays = {n for op in ops if forward(op) for n in op.outs
-              if isinstance(shapes.get(n), tuple) and len(shapes[n]) >= 1 and shapes[n][0] not in ("const", "shapeof")}
+    arrays = {n for op in ops if forward(op) for n in op.outs if known(shapes.get(n)) and shapes[n] != SCALAR}
     return frozenset(arrays - read_later)
 
 
@@ -266,11 +263,11 @@ class _Sweep:
                 else:
                     how[n] = "push"
         pushed = [n for n in order if how.get(n) == "push"]
-        mapping = {n: self.names.fresh(_base(n) + ("_next" if how[n] == "next" else "")) for n in order if n in how}
+        mapping = {n: self.names.fresh(user_name(n) + ("_next" if how[n] == "next" else "")) for n in order if n in how}
         for n, m in mapping.items():
             c.shapes[m] = c.shapes.get(n, m)
         if index is not None:
-            mapping[index] = self.names.fresh(_base(index))
+            mapping[index] = self.names.fresh(user_name(index))
         prefix = [Op((mapping[n],), defs[n].prim, defs[n].args, defs[n].attrs) for n in order if how.get(n) == "recompute"]
         ops, results = rename(prefix + list(ops), tuple(results), mapping)
         extra = [(mapping[n], Var(outs[next_of[n]]), Var(mapping[phis[next_of[n]]])) for n in order if how.get(n) == "next"]
@@ -336,7 +333,3 @@ class _Sweep:
             self.renames[g.name] = self.names.fresh("d" + name)
         b.assume(g.name, Var(name))
 
-
-def _base(name):
-    """The user's name behind an SSA version: h_2 -> h (auto temporaries keep theirs)."""
-    return name if AUTO.match(name) else re.sub(r"(_\d+)+$", "", name) or name

@@ -7,6 +7,7 @@ what makes the derivative of a Trace again a Trace.
 
 from dataclasses import dataclass, field
 import itertools
+import re
 import threading
 
 from .shapes import SCALAR, known
@@ -184,6 +185,14 @@ class Trace:
 
     def defs(self):
         return {name: op for op in self.ops for name in op.outs}
+
+
+AUTO = re.compile(r"v\d+$")  # the names Names.fresh() makes up: v1, v2, ...
+
+
+def user_name(name):
+    """The user's name behind an SSA version (h_2 -> h, as Names.fresh("h") numbers them); v-names stay."""
+    return name if AUTO.match(name) else re.sub(r"(_\d+)+$", "", name) or name
 
 
 class Names:
