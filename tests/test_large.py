@@ -103,3 +103,24 @@ def test_the_recursion_limit_is_restored():
     before = sys.getrecursionlimit()
     derivative("import math\n\n\ndef f(x, y):\n    return " + chain(DEPTH) + "\n")
     assert sys.getrecursionlimit() == before
+
+
+def test_garbage_collection_pauses_while_compiling_and_comes_back_as_it_was():
+    import gc
+
+    from wengert.compile import compiling
+
+    assert gc.isenabled()
+    with compiling():
+        with compiling():  # nested (or another thread): the outermost one restores
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    derivative(straight_line(20))
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned collection off keeps it off
+    try:
+        derivative(straight_line(21))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import shapes
 from .accumulate import gather_outer_sums
-from .compile import compile_function
+from .compile import compile_function, compiling
 from .emit import emit_function, emit_module
 from .errors import WengertError
 from .forward import forward
@@ -233,8 +233,13 @@ def prepare_function(primal, kind, wrt=None, mode="reverse"):
         if any(shaped.shapes.get(w, w) != shapes.SCALAR for w in names):
             text = _forward_by_elements(shaped, kind, names, single, name, doc)
             return name, tuple(primal.params), lambda: text
-    trace, returns = derive(primal, kind, wrt, mode)
-    return name, tuple(trace.params), lambda: emit_function(gather_outer_sums(trace), name, doc, returns)
+    with compiling():
+        trace, returns = derive(primal, kind, wrt, mode)
+
+    def emit():
+        with compiling():
+            return emit_function(gather_outer_sums(trace), name, doc, returns)
+    return name, tuple(trace.params), emit
 
 
 def _forward_by_elements(primal, kind, names, single, name, doc):

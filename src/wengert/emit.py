@@ -48,7 +48,7 @@ class _Emitter:
         taken = {n for n in taken if not AUTO.match(n)}
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
-        self.reads = {}  # folded temporary -> the names its expression reads
+        self.reads, self.sizes = {}, {}  # folded temporary -> the names its expression reads, its size
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
         self.assigned = {}  # names given a variable so far (not folded into an expression) -> their order
@@ -74,6 +74,8 @@ class _Emitter:
             self.use_blocks.setdefault(v.name, set()).add(block)
 
     def final(self, n):
+        if n not in self.alias:
+            return n
         seen = set()
         while n in self.alias and n not in seen:
             seen.add(n)
@@ -169,6 +171,15 @@ class _Emitter:
             n = self.numbering[n]
         return ast.Name(n, ast.Store() if store else ast.Load())
 
+    def operand(self, v):
+        """(node, its size as ast.walk counts it, the names it reads) for an operand of an op."""
+        if isinstance(v, Var) and v.name in self.inlined:
+            return self.inlined.pop(v.name), self.sizes[v.name], self.reads[v.name]
+        node = self.value(v)
+        if type(node) is ast.Name:
+            return node, 2, {node.id}  # the Name and its context
+        return node, _size(node), {n.id for n in _name_nodes(node)}
+
     def value(self, v):
         if isinstance(v, Var):
             node = self.inlined.pop(v.name, None)
@@ -237,17 +248,24 @@ class _Emitter:
         p = PRIMS[op.prim]
         kw = op.kw
         lib = kw.pop("lib", "np")
-        holes = [f"__a{i}" for i in range(len(op.args))]
-        node = _instantiate(_template(p.source(holes, kw, lib)), {h: self.value(a) for h, a in zip(holes, op.args)})
+        holes = HOLES[:len(op.args)]
+        template, own_size, own_names, hole_uses = _template(p.source(holes, kw, lib))
+        fill, size, reads = {}, own_size, set(own_names)
+        for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
+            fill[h], n, names = self.operand(a)
+            if hole_uses[h]:
+                size += n * hole_uses[h]
+                reads |= names
+        node = _instantiate(template, fill)
         if p.effect and not p.statement_value:
             return [ast.Expr(node)]
         out = op.outs[0]
         if (len(op.outs) == 1 and AUTO.match(out) and self.uses.get(out, 0) == 1 and out not in self.alias
                 and out not in self.alias_targets
                 and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
-                and _at_most(node, MAX_INLINE_SIZE)):
+                and size <= MAX_INLINE_SIZE):
             self.inlined[out] = node
-            self.reads[out] = {n.id for n in _name_nodes(node)}
+            self.reads[out], self.sizes[out] = reads, size
             return []
         targets = [self.name(n, store=True) for n in op.outs]
         self.assigned.update((n, len(self.assigned)) for n in op.outs)
@@ -342,21 +360,35 @@ def _pack(spec, outs):
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
 
 
+HOLES = tuple(f"__a{i}" for i in range(64))
+
+
 @functools.lru_cache(maxsize=4096)
 def _template(source):
-    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text."""
-    return python_ast(source, mode="eval").body
+    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text: (tree, its size
+    without the holes, the names it reads itself, hole -> how often it occurs)."""
+    tree = python_ast(source, mode="eval").body
+    names = [n.id for n in _name_nodes(tree)]
+    uses = collections.Counter(n for n in names if n.startswith("__a"))
+    own = [n for n in names if not n.startswith("__a")]
+    return tree, _size(tree) - 2 * sum(uses.values()), frozenset(own), uses
 
 
 def _instantiate(node, fill):
-    """A fresh copy of a template tree with each hole Name replaced by fill[hole]."""
-    if type(node) is ast.Name:
-        return fill[node.id] if node.id in fill else ast.Name(node.id, node.ctx)
-    if isinstance(node, ast.AST):
-        return type(node)(**{f: _instantiate(getattr(node, f), fill) for f in node._fields if hasattr(node, f)})
-    if type(node) is list:
+    """A fresh copy of a template tree with each hole Name replaced by fill[hole]. Operators and contexts
+    (nodes without fields) are shared, as Python's own parser shares them."""
+    kind = type(node)
+    if kind is ast.Name:
+        return fill.get(node.id) or ast.Name(node.id, node.ctx)
+    if kind is list:
         return [_instantiate(x, fill) for x in node]
-    return node
+    if not isinstance(node, ast.AST) or not node._fields:
+        return node
+    copy = kind.__new__(kind)
+    for f in node._fields:
+        value = getattr(node, f, None)
+        setattr(copy, f, value if value is None or type(value) in (str, int, float) else _instantiate(value, fill))
+    return copy
 
 
 def _name_nodes(tree):
@@ -392,14 +424,10 @@ def const_ast(value):
     return ast.Constant(value)
 
 
-def _at_most(tree, limit):
-    """Does tree have at most `limit` nodes (counted as ast.walk counts them)? Stops counting past the limit:
-    a statement's expression can be large, and walking all of it for every op made emission slow."""
+def _size(tree):
+    """Number of nodes in tree, as ast.walk counts them."""
     count, stack = 0, [tree]
     while stack:
-        node = stack.pop()
         count += 1
-        if count > limit:
-            return False
-        stack.extend(_children(node))
-    return True
+        stack.extend(_children(stack.pop()))
+    return count

@@ -13,7 +13,7 @@ import os
 import string
 
 from . import shapes
-from .compile import deep_recursion, python_ast
+from .compile import compiling, python_ast
 from .errors import WengertError
 from .primitives import PRIMS
 from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, Value
@@ -161,7 +161,7 @@ def module_of(fn):
 def parse(module, node):
     """Trace of the function `node` (an ast.FunctionDef) of `module`."""
     parser = Parser(module)
-    with deep_recursion():
+    with compiling():
         try:
             return parser.function(node)
         except RecursionError:

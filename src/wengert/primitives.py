@@ -52,8 +52,11 @@ class Prim:
                            GENERATED, 0, 0, "", "use hvp or jvp/vjp one direction at a time")
 
     def shape_of(self, keys, attrs):
-        attrs = {k: v for k, v in attrs.items() if k != "lib"}
-        return self.shape(*keys, **attrs) if self.shape else None
+        if not self.shape:
+            return None
+        if "lib" in attrs:
+            attrs = {k: v for k, v in attrs.items() if k != "lib"}
+        return self.shape(*keys, **attrs)
 
     def source(self, args, attrs, lib="np"):
         template = self.math if lib == "math" and self.math else self.numpy

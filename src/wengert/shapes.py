@@ -23,6 +23,8 @@ def same(a, b):
 
 def broadcast(*keys):
     """Elementwise result shape key, or None when it cannot be decided statically."""
+    if all(k == SCALAR for k in keys):  # the common case in scalar code
+        return SCALAR
     keys = [k for k in keys if k != SCALAR and not (isinstance(k, tuple) and k[:1] in (("const",), ("shapeof",)))]
     if not keys:
         return SCALAR

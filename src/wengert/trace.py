@@ -256,10 +256,10 @@ class Builder:
         _active.builders.pop()
 
     def shape(self, value):
-        if isinstance(value, Const):
-            v = value.value
-            return SCALAR if isinstance(v, (int, float, bool)) else ("const", v)
-        return self.shapes.get(value.name, value.name)
+        if type(value) is Var:
+            return self.shapes.get(value.name, value.name)
+        v = value.value
+        return SCALAR if isinstance(v, (int, float, bool)) else ("const", v)
 
     def assume(self, name, like):
         """Give name, when its shape is unknown, the shape of the value like; a batch of such values
@@ -274,11 +274,9 @@ class Builder:
     def emit(self, prim, args, attrs=None, name=None):
         """Append prim(*args, **attrs), or find it already built or simpler; values with a leading batch
         axis (vector mode) go through the primitive's batching rule."""
-        from .primitives import PRIMS
-
         args = tuple(lift(a) for a in args)
         if self.batched and any(isinstance(a, Var) and a.name in self.batched for a in args):
-            return PRIMS[prim].batch_rule(self, args, dict(attrs or {}))
+            return _primitives.PRIMS[prim].batch_rule(self, args, dict(attrs or {}))
         return self.emit_plain(prim, args, attrs, name)
 
     def emit_batched(self, prim, args, attrs=None):
@@ -290,15 +288,12 @@ class Builder:
         return out
 
     def emit_plain(self, prim, args, attrs=None, name=None):
-        from .primitives import PRIMS
-        from .simplify import rewrite, fold
-
-        p = PRIMS[prim]
+        p = _primitives.PRIMS[prim]
         attrs = dict(attrs or {})
         if p.math and "lib" not in attrs and self.lib == "math" and all(self.shape(a) == SCALAR for a in args):
             attrs["lib"] = "math"
         attrs = tuple(sorted((k, v) for k, v in attrs.items() if v is not None))
-        shortcut = fold(p, args, attrs) or rewrite(self, p, args, attrs)
+        shortcut = _simplify.fold(p, args, attrs) or _simplify.rewrite(self, p, args, attrs)
         if shortcut is not None:
             return shortcut
         key = (prim, args, attrs)
@@ -317,8 +312,6 @@ class Builder:
 
     def add(self, op):
         """Append an already-formed statement (e.g. a copied primal op) and infer its shapes."""
-        from .primitives import PRIMS
-
         self.ops.append(op)
         if self.line:
             for name in op.outs:
@@ -328,7 +321,7 @@ class Builder:
             return
         for name in op.outs:
             self.defs[name] = op
-        p = PRIMS[op.prim]
+        p = _primitives.PRIMS[op.prim]
         key = p.shape_of([self.shape(a) for a in op.args], op.kw)
         if len(op.outs) == 1:
             if key is not None or p.shape is not None:
@@ -394,7 +387,7 @@ def _reads(values, names):
 
 def _varied(ops, varied, inert=()):
     """Forward dataflow: add every name that depends on a varied one (loops to a fixpoint)."""
-    from .primitives import PRIMS
+    PRIMS = _primitives.PRIMS
 
     for op in ops:
         if isinstance(op, If):
@@ -420,7 +413,7 @@ def _varied(ops, varied, inert=()):
 
 def _useful(ops, useful):
     """Backward dataflow: add every name an output depends on through differentiable ops."""
-    from .primitives import PRIMS
+    PRIMS = _primitives.PRIMS
 
     for op in reversed(ops):
         if isinstance(op, If):
@@ -451,8 +444,6 @@ def key(x):
 
 def rank(x):
     """Number of dimensions when known statically, else None."""
-    from .shapes import known
-
     k = key(x)
     return len(k) if known(k) else None
 
@@ -465,3 +456,6 @@ def primal_rank(x):
     """Rank of a value without its batch axis, when known."""
     r = rank(x)
     return None if r is None else r - 1 if is_batched(x) else r
+
+
+from . import primitives as _primitives, simplify as _simplify  # noqa: E402  (both import this module)
