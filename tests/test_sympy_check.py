@@ -437,3 +437,12 @@ def test_disagreeing_only_on_kinks_is_still_a_failure(monkeypatch):
     ok, note = sympy_check._agree_at_points(sympy.Heaviside(x - y), sympy.Heaviside(x - y, 1), sympy.Max(x, y),
                                             5, None)
     assert not ok and "found only 0 of 5" in note and "kinks" in note
+
+
+def test_a_large_difference_is_shown_without_simplify():
+    """A failed component prints its difference; simplify of a large one took hours (fuzz seed 5171)."""
+    x = sympy.symbols("x0:80")
+    large = sum(sympy.cos(a * b) * sympy.Max(a, b) for a, b in zip(x, x[1:]))
+    assert sympy.count_ops(large) > sympy_check.SIMPLIFY_MAX_OPS
+    assert "not simplified" in str(sympy_check._difference(large, sympy.Integer(0)))
+
