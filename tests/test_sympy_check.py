@@ -446,3 +446,14 @@ def test_a_large_difference_is_shown_without_simplify():
     assert sympy.count_ops(large) > sympy_check.SIMPLIFY_MAX_OPS
     assert "not simplified" in str(sympy_check._difference(large, sympy.Integer(0)))
 
+
+def f_tie_weights_of_a_product(a):
+    t = a * 3.0
+    return np.sum(np.sin(t * np.max(t)))
+
+
+def test_tie_masks_are_decided_exactly():
+    """np.max's derivative divides by the number of elements equal to the maximum, Eq(a_i, Max(3 a) / 3) in SymPy:
+    in Floats no element was equal, and wengert's derivative looked undefined at every point (fuzz seed 5171)."""
+    report = wengert.check(f_tie_weights_of_a_product, at=(np.array([1.092, 0.744, -0.685]),), method="points")
+    assert report.ok, str(report)
