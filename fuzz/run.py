@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 SYMPY_SIZE = 5      # statements: the SymPy check runs on programs at most this long
 MUTANT_SECONDS = 60  # a mutant that takes longer than this to compile counts as a hang
+PROGRAM_SECONDS = 600  # a program whose checks take longer fails as a hang (one stuck seed kept a run from ending)
 _directory = None
 
 
@@ -44,7 +45,8 @@ def check_program(seed):
         compiled._cache.clear()
     program = strategies.random_program(random.Random(seed))
     try:
-        agreed = strategies.check_program(program, seed, _directory, sympy=program.size <= SYMPY_SIZE)
+        with strategies.deadline(PROGRAM_SECONDS):
+            agreed = strategies.check_program(program, seed, _directory, sympy=program.size <= SYMPY_SIZE)
     except strategies.Skip as e:
         return "skipped", False, str(e)
     except BaseException as e:  # noqa: BLE001  any failure is the finding

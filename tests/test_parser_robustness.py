@@ -69,6 +69,7 @@ REJECTED = [
     ("w = x[x > 0]", "x > 0", ["basic indexing"]),
     ("w = x.copy()", "x.copy()", ["copy"]),
     ("w = np.sum(x, axis=1.5)", "np.sum(x, axis=1.5)", ["axis"]),
+    ("w = np.sum(x, axis=10000000000000000000000000000000)", "np.sum(x, axis=1", ["axis", "out of range"]),  # hung
     ("w = np.clip(x)", "np.clip(x)", ["np.clip", "3"]),
     ("w = np.sum(x, 0, True, 1)", "np.sum(x, 0, True, 1)", ["np.sum", "at most"]),
     ("w = np.sum(x, 0, True)", "np.sum(x, 0, True)", ["np.sum", "at most 2", "keepdims"]),  # NumPy: dtype

@@ -10,6 +10,7 @@ import wengert
 from wengert import CheckFailed, WengertError
 from wengert.parse import module_of, parse
 from wengert.primitives import PRIMS, cos
+from wengert import sympy_check
 from wengert.sympy_check import (check_numeric, check_primal, evaluate, exact, finite_differences,
                                  symbols_for)
 
@@ -97,6 +98,10 @@ def f_three_way_tie(a, x):
 def f_sign_of_a_power(x):
     t = (1.5 + np.sin(x)) ** x  # positive, but SymPy cannot prove it real
     return np.sum(np.sign(t) * t)
+
+
+def f_max_of_a_min(x, u):
+    return np.maximum(np.minimum(u, x), x) + 0.5 * u  # max(min(u, x), x) is x, smooth; its pieces tie at u = x
 
 
 def f_array_elementwise(x, w):
@@ -410,4 +415,45 @@ def test_a_three_way_tie_splits_the_derivative_in_thirds():
 def test_sign_of_an_expression_sympy_cannot_prove_real():
     """sympy.sign's derivative stayed an unevaluated Derivative, so no point could be checked (fuzz seed 3563)."""
     report = wengert.check(f_sign_of_a_power, at=(np.array([-0.119, 0.146, 0.393]),), method="points")
+    assert report.ok, str(report)
+
+
+def test_a_point_on_a_kink_of_the_pieces_gives_no_verdict(monkeypatch):
+    """At u = x both np.minimum and np.maximum tie: the rules split each tie and give d/dx 1/2 + 1/2 * 1/2,
+    while the composite is x, with derivative 1 (fuzz seeds 6024, 6403: points on a grid of 24ths tie).
+    Such a point gives no verdict; the check draws another."""
+    def tie_first(rng, attempt):
+        return sympy.Rational(20 if attempt == 0 else rng.randint(12, 72), 24)
+
+    monkeypatch.setattr(sympy_check, "_random_rational", tie_first)
+    report = wengert.check(f_max_of_a_min, at=(0.3, -0.4), method="points")
+    assert report.ok, str(report)
+
+
+def test_disagreeing_only_on_kinks_is_still_a_failure(monkeypatch):
+    """Kinks give no verdict either way: when every point drawn is one, the check fails and says so."""
+    x, y = sympy.symbols("x y")
+    monkeypatch.setattr(sympy_check, "_random_rational", lambda rng, attempt: sympy.Rational(1, 2))
+    ok, note = sympy_check._agree_at_points(sympy.Heaviside(x - y), sympy.Heaviside(x - y, 1), sympy.Max(x, y),
+                                            5, None)
+    assert not ok and "found only 0 of 5" in note and "kinks" in note
+
+
+def test_a_large_difference_is_shown_without_simplify():
+    """A failed component prints its difference; simplify of a large one took hours (fuzz seed 5171)."""
+    x = sympy.symbols("x0:80")
+    large = sum(sympy.cos(a * b) * sympy.Max(a, b) for a, b in zip(x, x[1:]))
+    assert sympy.count_ops(large) > sympy_check.SIMPLIFY_MAX_OPS
+    assert "not simplified" in str(sympy_check._difference(large, sympy.Integer(0)))
+
+
+def f_tie_weights_of_a_product(a):
+    t = a * 3.0
+    return np.sum(np.sin(t * np.max(t)))
+
+
+def test_tie_masks_are_decided_exactly():
+    """np.max's derivative divides by the number of elements equal to the maximum, Eq(a_i, Max(3 a) / 3) in SymPy:
+    in Floats no element was equal, and wengert's derivative looked undefined at every point (fuzz seed 5171)."""
+    report = wengert.check(f_tie_weights_of_a_product, at=(np.array([1.092, 0.744, -0.685]),), method="points")
     assert report.ok, str(report)

@@ -45,6 +45,7 @@ KEYWORD_ONLY = {"keepdims"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
+MAX_DIMS = 64  # NumPy 2: no array has more axes
 
 
 class Module:
@@ -700,6 +701,10 @@ class Parser:
                 kind = "True or False" if name == "keepdims" else "an integer, a tuple of integers or None"
                 raise self.m.error(e, f"{name}={value!r} is not supported: {name} must be {kind}",
                                    f"write e.g. {name}={'True' if name == 'keepdims' else '0'}")
+            if name in ("axis", "axes") and value is not None and any(abs(v) >= MAX_DIMS for v in items):
+                # no array has such an axis; emission would spell out an index that long (make fuzz, mutant 2161)
+                raise self.m.error(e, f"{name}={value!r} is out of range: a NumPy array has at most {MAX_DIMS} "
+                                   "dimensions", f"write an axis between -ndim and ndim - 1, e.g. {name}=0")
 
     def method(self, e, name, obj, env):
         if name in ("sum", "mean", "max", "min"):
