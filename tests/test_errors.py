@@ -126,6 +126,8 @@ CASES = [
      "a, b", ["unpack"], "f"),
     ("helper with wrong arity", "def g(a, b):\n    return a * b\n\ndef f(x):\n    return g(x)\n",
      "g(x)", ["2 positional"], "f"),
+    ("indexed None", "def f(x):\n    return x * None[0]\n", "None[0]", ["None", "not an array"], "f"),
+    ("indexed number", "def f(x):\n    y = 2.5\n    return x * y[1]\n", "y[1]", ["2.5", "not an array"], "f"),
 ]
 
 

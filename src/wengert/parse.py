@@ -599,11 +599,15 @@ class Parser:
                                        f"{len(base)} items)", "index within the tuple")
                 return base[index.value]
             raise self.m.error(e, "a tuple can only be indexed by a literal integer", "write t[0], t[1], ...")
+        value = self.as_value(base, e.value)
+        if isinstance(value, Const) and (value.value is None or isinstance(value.value, (bool, int, float))):
+            raise self.m.error(e, f"{value.value!r} cannot be indexed: it is not an array",
+                               "index an array (a parameter or a variable holding one)")
         items = index.elts if isinstance(index, ast.Tuple) else [index]
         spec, dynamic = [], []
         for item in items:
             spec.append(self.index_item(item, env, dynamic))
-        return self.b.emit("index", (self.as_value(base, e.value),) + tuple(dynamic), {"spec": tuple(spec)})
+        return self.b.emit("index", (value,) + tuple(dynamic), {"spec": tuple(spec)})
 
     def index_item(self, item, env, dynamic):
         def bound(x):
