@@ -266,6 +266,14 @@ def test_joining(fn, sa, sb):
     assert np.shape(ga) == sa and np.shape(gb) == sb
 
 
+def test_stacking_more_operands_than_any_primitive_has(load_source):
+    """np.stack of 70 items: one op with 70 operands, each a hole of the emitted template."""
+    items = ", ".join(f"x[{i}]" for i in range(70))
+    module = load_source(f"import numpy as np\n\n\ndef f(x):\n    return np.sum(np.stack([{items}]) ** 2)\n")
+    x = make((70,), seed=55)
+    np.testing.assert_allclose(wengert.grad(module.f)(x), 2 * x, rtol=1e-14)
+
+
 # ---- non-differentiable values flowing through -------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn, shapes", [

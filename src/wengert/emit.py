@@ -248,7 +248,7 @@ class _Emitter:
         p = PRIMS[op.prim]
         kw = op.kw
         lib = kw.pop("lib", "np")
-        holes = HOLES[:len(op.args)]
+        holes = _holes(len(op.args))
         template, own_size, own_names, hole_uses = _template(p.source(holes, kw, lib))
         fill, size, reads = {}, own_size, set(own_names)
         for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
@@ -360,7 +360,10 @@ def _pack(spec, outs):
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
 
 
-HOLES = tuple(f"__a{i}" for i in range(64))
+@functools.lru_cache(maxsize=None)
+def _holes(n):
+    """The hole names of a template with n operands: __a0, __a1, ..."""
+    return tuple(f"__a{i}" for i in range(n))
 
 
 @functools.lru_cache(maxsize=4096)
