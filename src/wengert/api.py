@@ -231,7 +231,8 @@ def prepare_function(primal, kind, wrt=None, mode="reverse"):
     if mode == "forward" and kind in ("grad", "value_and_grad"):
         shaped = infer_scalars(primal, scalar_output=True)
         if any(shaped.shapes.get(w, w) != shapes.SCALAR for w in names):
-            text = _forward_by_elements(shaped, kind, names, single, name, doc)
+            with compiling():
+                text = _forward_by_elements(shaped, kind, names, single, name, doc)
             return name, tuple(primal.params), lambda: text
     with compiling():
         trace, returns = derive(primal, kind, wrt, mode)

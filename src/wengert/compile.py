@@ -19,51 +19,58 @@ DEEP_RECURSION_LIMIT = 40_000 if sys.version_info >= (3, 11) else 8_000
 # recursion limit while it runs, so raising or restoring the limit and calling Python's parser or
 # compiler all take this one lock.
 _lock = threading.RLock()
-_recursion_users = [0, None]  # compilations running, the limit to restore when the last one ends
-_collection_users = [0, False]  # the same for garbage collection: users, was it enabled
 
 
-@contextlib.contextmanager
-def collection_paused():
-    """No cyclic garbage collection inside: the compiler makes millions of small objects and few cycles, and
-    collecting took 40% of a 10,000-statement compile, more the larger the program. The last thread to
-    finish turns collection back on, if it was on."""
-    with _lock:
-        if _collection_users[0] == 0:
-            _collection_users[1] = gc.isenabled()
-            gc.disable()
-        _collection_users[0] += 1
-    try:
-        yield
-    finally:
+class _Shared:
+    """A process-wide setting held while any thread needs it: the first to enter calls change() (which returns
+    how to undo it), the last to leave undoes it."""
+
+    def __init__(self, change):
+        self.change, self.users, self.undo = change, 0, None
+
+    @contextlib.contextmanager
+    def held(self):
         with _lock:
-            _collection_users[0] -= 1
-            if _collection_users[0] == 0 and _collection_users[1]:
-                gc.enable()
+            if self.users == 0:
+                self.undo = self.change()
+            self.users += 1
+        try:
+            yield
+        finally:
+            with _lock:
+                self.users -= 1
+                if self.users == 0:
+                    self.undo()
+
+
+def _raise_recursion_limit():
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, DEEP_RECURSION_LIMIT))
+    return lambda: sys.setrecursionlimit(before)
+
+
+def _pause_collection():
+    """The compiler makes millions of small objects and few cycles: collecting took 40% of a
+    10,000-statement compile, more the larger the program."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    return gc.enable if was_enabled else (lambda: None)
+
+
+_deep_recursion, _no_collection = _Shared(_raise_recursion_limit), _Shared(_pause_collection)
 
 
 @contextlib.contextmanager
 def compiling():
-    """While wengert derives and emits: a higher recursion limit (the last thread to finish restores it),
-    and no garbage collection. Not around Python's parser: deep recursion there overflows the C stack."""
-    with _lock:
-        if _recursion_users[0] == 0:
-            _recursion_users[1] = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(_recursion_users[1], DEEP_RECURSION_LIMIT))
-        _recursion_users[0] += 1
-    try:
-        with collection_paused():
-            yield
-    finally:
-        with _lock:
-            _recursion_users[0] -= 1
-            if _recursion_users[0] == 0:
-                sys.setrecursionlimit(_recursion_users[1])
+    """While wengert derives and emits: a higher recursion limit and no cyclic garbage collection. Not around
+    Python's parser: deep recursion there overflows the C stack."""
+    with _deep_recursion.held(), _no_collection.held():
+        yield
 
 
 def python_ast(source, filename="<unknown>", mode="exec"):
     """ast.parse, safe while other threads compile."""
-    with _lock, collection_paused():
+    with _lock, _no_collection.held():
         return ast.parse(source, filename, mode)
 
 

@@ -1,7 +1,6 @@
 """Forward mode: Trace -> tangent Trace. Each statement is followed by its tangent, for every
 seed direction at once; loops and branches carry their tangents alongside the primal values."""
 
-
 from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR

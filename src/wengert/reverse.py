@@ -7,7 +7,6 @@ and pops inside the branch, so the stack stays in step. Branches outside loops n
 stack: their values are still there when the adjoint branch runs.
 """
 
-
 from .errors import WengertError
 from .primitives import PRIMS, Lazy, zeros_like
 from .shapes import SCALAR, known
