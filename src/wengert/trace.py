@@ -37,22 +37,35 @@ class Value:
         return apply("transpose", self)
 
 
-@dataclass(frozen=True, eq=True)
 class Var(Value):
-    name: str
+    """A named value. Vars, Consts and Ops are immutable by convention: plain slotted classes, since the
+    compiler makes hundreds of thousands of them and a frozen dataclass costs three times as much."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __eq__(self, other):
+        return type(other) is Var and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
 
     def __repr__(self):
         return self.name
 
 
-@dataclass(frozen=True, eq=False)
 class Const(Value):
     """A literal: a number, a tuple of them, None, or an index description."""
 
-    value: object
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
     def __eq__(self, other):
-        return isinstance(other, Const) and type(self.value) is type(other.value) and self.value == other.value
+        return type(other) is Const and type(self.value) is type(other.value) and self.value == other.value
 
     def __hash__(self):
         return hash((type(self.value).__name__, self.value))
@@ -61,14 +74,25 @@ class Const(Value):
         return repr(self.value)
 
 
-@dataclass(frozen=True)
 class Op:
     """``outs = prim(*args, **attrs)``; attrs are static, hashable parameters such as axis."""
 
-    outs: tuple
-    prim: str
-    args: tuple
-    attrs: tuple = ()
+    __slots__ = ("outs", "prim", "args", "attrs")
+
+    def __init__(self, outs, prim, args, attrs=()):
+        self.outs, self.prim, self.args, self.attrs = outs, prim, args, attrs
+
+    def _key(self):
+        return self.outs, self.prim, self.args, self.attrs
+
+    def __eq__(self, other):
+        return type(other) is Op and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"Op(outs={self.outs!r}, prim={self.prim!r}, args={self.args!r}, attrs={self.attrs!r})"
 
     @property
     def out(self):
