@@ -68,12 +68,12 @@ def _forward_only(ops, outputs, shapes, primal_names):
     frees them after their last use. A variable holds its array until the function returns, through the
     adjoint sweep and its large temporaries, where hand-written code nests the expression and lets NumPy
     free (or reuse) it at once."""
-    def forward(op):
-        return not isinstance(op, (If, Loop)) and set(op.outs) <= primal_names
-
-    read_later = {n for op in ops if not forward(op) for n in free_vars(op)}
-    read_later |= {v.name for v in outputs if isinstance(v, Var)}
-    arrays = {n for op in ops if forward(op) for n in op.outs if known(shapes.get(n)) and shapes[n] != SCALAR}
+    read_later, arrays = {v.name for v in outputs if isinstance(v, Var)}, set()
+    for op in ops:
+        if isinstance(op, (If, Loop)) or not primal_names.issuperset(op.outs):
+            read_later |= free_vars(op)
+        else:
+            arrays.update(n for n in op.outs if known(shapes.get(n)) and shapes[n] != SCALAR)
     return frozenset(arrays - read_later)
 
 

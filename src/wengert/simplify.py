@@ -258,7 +258,10 @@ def dead_code(ops, outputs, shape_keys=None, params=()):
     An argument read only for its shape does not keep its value alive when another
     value of the same shape is at hand (a parameter, or one that is live anyway).
     A stack that is popped at all keeps every push and pop, so they stay paired."""
-    classes, stacks = _shape_classes(ops, shape_keys or {}), set()
+    from .primitives import PRIMS
+
+    reads_shapes = any(isinstance(o, Op) and PRIMS[o.prim].shape_args for o in ops)
+    classes, stacks = _shape_classes(ops, shape_keys or {}) if reads_shapes else {}, set()
     while True:
         kept = _live_block(list(ops), {v.name for v in outputs if isinstance(v, Var)} | stacks, classes, set(params))
         popped = {o.args[0].name for o in walk(kept) if isinstance(o, Op) and o.prim == "pop"}
@@ -368,7 +371,9 @@ def rename(ops, outputs, mapping):
         return mapping.get(n, n)
 
     def sub(v):
-        return Var(name(v.name)) if isinstance(v, Var) else v
+        if type(v) is not Var or v.name not in mapping:
+            return v
+        return Var(mapping[v.name])
 
     def block(b):
         return Block(tuple(stmt(o) for o in b.ops), tuple(sub(v) for v in b.results))
@@ -381,6 +386,7 @@ def rename(ops, outputs, mapping):
             return Loop(outs, tuple(name(n) for n in op.carried), tuple(sub(v) for v in op.init), block(op.body),
                         tuple(sub(v) for v in op.bounds), op.index and name(op.index),
                         op.cond and block(op.cond), op.backwards)
-        return Op(outs, op.prim, tuple(sub(a) for a in op.args), op.attrs)
+        args = tuple(sub(a) for a in op.args)
+        return op if outs == op.outs and args == op.args else Op(outs, op.prim, args, op.attrs)
 
     return [stmt(op) for op in ops], tuple(sub(v) for v in outputs)
