@@ -25,7 +25,8 @@ def _is(v, number):
 
 def fold(p, args, attrs):
     """Evaluate ops on numeric literals at compile time."""
-    if not args or not all(_number(a) for a in args) or (p.nondiff and p.name not in _FOLDABLE_NONDIFF):
+    if not args or not _number(args[0]) or not all(_number(a) for a in args) \
+            or (p.nondiff and p.name not in _FOLDABLE_NONDIFF):
         return None
     kw = dict(attrs)
     # Parenthesized, so a negative base folds as (-0.75) ** 2, not -(0.75 ** 2).
@@ -64,59 +65,60 @@ def rewrite(b, p, args, attrs):
             return factored
     if name in ("add", "sub", "mul", "div", "pow"):
         a, c = args
-        same_a = key(c) == shapes.SCALAR or key(c) == key(a)
-        same_c = key(a) == shapes.SCALAR or key(a) == key(c)
+        ka, kc = key(a), key(c)
+        same_a = kc == shapes.SCALAR or kc == ka
+        same_c = ka == shapes.SCALAR or ka == kc
+        da, dc = defs.get(a.name) if type(a) is Var else None, defs.get(c.name) if type(c) is Var else None
+        pa, pc = da and da.prim, dc and dc.prim  # how each operand was computed, if it was
+        va, vc = a.value if _number(a) else None, c.value if _number(c) else None  # its value, if a number
         if name == "add":
-            if _is(c, 0) and same_a:
+            if vc == 0 and same_a:
                 return a
-            if _is(a, 0) and same_c:
+            if va == 0 and same_c:
                 return c
-            if defined_as(c, "neg"):
-                return b.emit("sub", (a, defs[c.name].args[0]))
-            if defined_as(a, "neg"):
-                return b.emit("sub", (c, defs[a.name].args[0]))
+            if pc == "neg":
+                return b.emit("sub", (a, dc.args[0]))
+            if pa == "neg":
+                return b.emit("sub", (c, da.args[0]))
         elif name == "sub":
-            if _is(c, 0) and same_a:
+            if vc == 0 and same_a:
                 return a
-            if _is(a, 0) and same_c:
+            if va == 0 and same_c:
                 return b.emit("neg", (c,))
-            if defined_as(c, "neg"):
-                return b.emit("add", (a, defs[c.name].args[0]))
+            if pc == "neg":
+                return b.emit("add", (a, dc.args[0]))
         elif name == "mul":
-            for x, y, same in ((a, c, same_a), (c, a, same_c)):
-                if _is(y, 1) and same:
+            for x, y, vy, dy, same in ((a, c, vc, dc, same_a), (c, a, va, da, same_c)):
+                if vy == 1 and same:
                     return x
-                if _is(y, -1) and same:
+                if vy == -1 and same:
                     return b.emit("neg", (x,))
-                if _is(y, 0) and key(x) == shapes.SCALAR:
+                if vy == 0 and key(x) == shapes.SCALAR:
                     return Const(0.0)
-                recip = defined_as(y, "div")
-                if recip is not None and _is(recip.args[0], 1) and x != y:  # (1/c) * (1/c) stays a square
-                    return b.emit("div", (x, recip.args[1]))
-            for k, x in ((a, c), (c, a)):
-                inner = defined_as(x, "mul")
-                if _number(k) and inner is not None and _number(inner.args[0]):
-                    return b.emit("mul", (Const(k.value * inner.args[0].value), inner.args[1]))
-            na, nc = defined_as(a, "neg"), defined_as(c, "neg")
-            if na and nc:
-                return b.emit("mul", (na.args[0], nc.args[0]))
-            if (na or nc) and not (b.batched & {v.name for v in args if isinstance(v, Var)}):
-                return b.emit("neg", (b.emit("mul", ((na.args[0] if na else a), (nc.args[0] if nc else c))),))
+                if dy is not None and dy.prim == "div" and _is(dy.args[0], 1) and x != y:  # (1/c) * (1/c) stays
+                    return b.emit("div", (x, dy.args[1]))                                 # a square
+            for vk, dx in ((va, dc), (vc, da)):
+                if vk is not None and dx is not None and dx.prim == "mul" and _number(dx.args[0]):
+                    return b.emit("mul", (Const(vk * dx.args[0].value), dx.args[1]))
+            if pa == "neg" and pc == "neg":
+                return b.emit("mul", (da.args[0], dc.args[0]))
+            if (pa == "neg" or pc == "neg") and not (b.batched & {v.name for v in args if isinstance(v, Var)}):
+                return b.emit("neg", (b.emit("mul", ((da.args[0] if pa == "neg" else a),
+                                                     (dc.args[0] if pc == "neg" else c))),))
         elif name == "div":
-            if _is(c, 1) and same_a:
+            if vc == 1 and same_a:
                 return a
-            recip = defined_as(a, "div")
-            if recip is not None and _is(recip.args[0], 1) and recip.args[1] == c:
+            if pa == "div" and _is(da.args[0], 1) and da.args[1] == c:
                 # (1 / c) / c = (1 / c) ** 2, as the adjoint of 1 / c has it: then c itself need not be kept
                 # for the backward pass, and a product is cheaper than a quotient.
                 return b.emit("mul", (a, a))
-            if defined_as(a, "neg") and not _scalar_over_array(key, a, c):
-                return b.emit("neg", (b.emit("div", (defs[a.name].args[0], c)),))
+            if pa == "neg" and not _scalar_over_array(key, a, c):
+                return b.emit("neg", (b.emit("div", (da.args[0], c)),))
         elif name == "pow":
-            if _is(c, 1) and same_a:
+            if vc == 1 and same_a:
                 return a
-            if _is(c, 2):
-                return b.emit("mul", (a, a)) if key(a) == shapes.SCALAR else None
+            if vc == 2:
+                return b.emit("mul", (a, a)) if ka == shapes.SCALAR else None
     elif name == "neg":
         inner = defined_as(args[0], "neg")
         if inner is not None:
@@ -211,11 +213,12 @@ def _scalar_behind(b, v):
 def _scalar_operand(b, args):
     """In a broadcasting binary op whose other operand already has the result's shape,
     a broadcast scalar operand can be the scalar itself."""
-    out = shapes.broadcast(*(b.shape(a) for a in args))
+    keys = [b.shape(a) for a in args]
+    out = shapes.broadcast(*keys)
     if out is None or out == shapes.SCALAR:
         return None
     for i, v in enumerate(args):
-        if shapes.same(b.shape(args[1 - i]), out):
+        if shapes.same(keys[1 - i], out):
             s = _scalar_behind(b, v)
             if s is not None:
                 return (s, args[1]) if i == 0 else (args[0], s)

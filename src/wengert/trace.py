@@ -320,9 +320,10 @@ class Builder:
         shortcut = _simplify.fold(p, args, attrs) or _simplify.rewrite(self, p, args, attrs)
         if shortcut is not None:
             return shortcut
-        key = (prim, args, attrs)
-        if key in self.memo and name is None and not p.effect:
-            return self.memo[key]
+        if name is None and not p.effect:
+            built = self.memo.get((prim, args, attrs))
+            if built is not None:
+                return built
         out = Var(self.names.fresh(name))
         self.add(Op((out.name,), prim, args, attrs))
         return out
