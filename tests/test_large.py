@@ -124,3 +124,22 @@ def test_garbage_collection_pauses_while_compiling_and_comes_back_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class CountingSet(set):
+    """A set that counts membership tests."""
+
+    def __contains__(self, item):
+        self.tests = getattr(self, "tests", 0) + 1
+        return super().__contains__(item)
+
+
+def test_fresh_names_for_one_variable_assigned_many_times_take_linear_work():
+    """h = ... h ... ten thousand times gives h, h_1, ..., h_9999: each name must not be found by
+    trying every suffix before it again (that made such a function compile in quadratic time)."""
+    from wengert.trace import Names
+    names = Names()
+    names.taken = CountingSet(names.taken)
+    made = [names.fresh("h") for _ in range(STATEMENTS)]
+    assert made[:3] == ["h", "h_1", "h_2"] and made[-1] == f"h_{STATEMENTS - 1}"
+    assert names.taken.tests <= 2 * STATEMENTS

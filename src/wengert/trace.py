@@ -225,17 +225,20 @@ class Names:
     def __init__(self, taken=()):
         self.taken = set(taken)
         self.counter = itertools.count(1)
+        self.suffix = {}  # hint -> the suffix to try next: those below it are taken (names are never freed)
 
     def fresh(self, hint=None):
+        """v1, v2, ... or hint, hint_1, hint_2, ...: the first one not taken."""
         if hint is None:
             while True:
                 name = f"v{next(self.counter)}"
                 if name not in self.taken:
                     break
         else:
-            name, k = hint, 1
+            name, k = hint, self.suffix.get(hint, 1)
             while name in self.taken:
                 name, k = f"{hint}_{k}", k + 1
+            self.suffix[hint] = k
         self.taken.add(name)
         return name
 
