@@ -28,10 +28,27 @@ def emit_function(trace, name, doc=None, returns=None):
     return _Emitter(trace).function(name, doc, returns)
 
 
-def _reads_after(ops, k, results):
-    """Names read by the statements after ops[k] and by the block's results."""
-    after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
-    return after | {v.name for v in results if isinstance(v, Var)}
+def _last_reads(ops, results=()):
+    """name -> position of the last statement of ops that reads it (len(ops) for the block's results)."""
+    last = {}
+    for i, op in enumerate(ops):
+        for n in free_vars(op):
+            last[n] = i
+    for v in results:
+        if isinstance(v, Var):
+            last[v.name] = len(ops)
+    return last
+
+
+class _ReadAfter:
+    """The names read after statement k of a block (see _last_reads), or read by code around it (outer):
+    a membership test, where a set built at every branch and loop made a long function quadratic."""
+
+    def __init__(self, last, k, *outer):
+        self.last, self.k, self.outer = last, k, outer
+
+    def __contains__(self, name):
+        return self.last.get(name, -1) > self.k or any(name in o for o in self.outer)
 
 
 class _Emitter:
@@ -42,7 +59,7 @@ class _Emitter:
         self.trace = trace
         self.uses, self.use_blocks = {}, {}
         self._count(trace.ops, trace.outputs, "top")
-        self.alias = {}
+        self.alias, self.targets = {}, collections.Counter()  # targets: how many names share each variable
         self._coalesce(trace.ops, trace.outputs)
         taken = {self.final(n) for n in defined_names(trace.ops) | set(trace.params)}
         taken = {n for n in taken if not AUTO.match(n)}
@@ -82,10 +99,20 @@ class _Emitter:
             n = self.alias[n]
         return n
 
+    def _alias(self, name, to):
+        """Let name share to's variable."""
+        if name in self.alias:
+            self.targets[self.alias[name]] -= 1
+        self.alias[name] = to
+        self.targets[to] += 1
+
     def _coalesce(self, ops, results, live=frozenset()):
         """Let loop state and branch results live in one variable instead of copies.
         live: names read after this block (by the enclosing blocks, or by an enclosing loop's next pass)."""
+        if not any(isinstance(op, STRUCTURED) for op in ops):
+            return
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
+        last = _last_reads(ops, results)
         for k, op in enumerate(ops):
             if isinstance(op, If):
                 for block in op.blocks:
@@ -93,23 +120,23 @@ class _Emitter:
                     for out, r in zip(op.outs, block.results):
                         if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
-                            self.alias[r.name] = out
-                    self._coalesce(block.ops, block.results, live | _reads_after(ops, k, results))
-                self._coalesce_kept(op, defined_here, live | _reads_after(ops, k, results))
+                            self._alias(r.name, out)
+                    self._coalesce(block.ops, block.results, _ReadAfter(last, k, live))
+                self._coalesce_kept(op, defined_here, _ReadAfter(last, k, live))
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
+                body_last = _last_reads(body.ops)
                 for j, (p, r) in enumerate(zip(op.carried, body.results)):
                     if not (isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2):
                         continue
                     i, o = local[r.name]
-                    later = set().union(*(free_vars(x) for x in body.ops[i + 1:])) if i + 1 < len(body.ops) else set()
                     others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
-                    if p not in later and p not in others and len(o.outs) == 1 and r.name not in self.alias:
-                        self.alias[r.name] = p
+                    if body_last.get(p, -1) <= i and p not in others and len(o.outs) == 1 and r.name not in self.alias:
+                        self._alias(r.name, p)
                 for out, p in zip(op.outs, op.carried):
-                    self.alias[out] = p
-                after = _reads_after(ops, k, results) | live
+                    self._alias(out, p)
+                after = _ReadAfter(last, k, live)
                 claimed = set()
                 inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
                 inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
@@ -118,26 +145,24 @@ class _Emitter:
                             and init.name not in self.alias and init.name not in inside:
                         claimed.add(init.name)
                         if AUTO.match(init.name) and init.name in defined_here and not AUTO.match(p):
-                            self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
+                            self._alias(init.name, p)  # a fresh temporary takes the loop variable's name
                         else:
-                            self.alias[p] = init.name
+                            self._alias(p, init.name)
                 if op.cond is not None:
-                    self._coalesce(op.cond.ops, op.cond.results, after | inside)
-                self._coalesce(body.ops, body.results, after | inside)
+                    self._coalesce(op.cond.ops, op.cond.results, _ReadAfter(last, k, live, inside))
+                self._coalesce(body.ops, body.results, _ReadAfter(last, k, live, inside))
 
     def _coalesce_kept(self, op, defined_here, after):
         """A temporary that a branch yields unchanged takes the if's output name (``if c: y = y + d``, no else),
         unless it is read after the if or by another branch once that branch has assigned the output."""
-        taken = set(self.alias.values())
         for i, out in enumerate(op.outs):
             for block in op.blocks:
                 r = block.results[i]
                 if not (isinstance(r, Var) and AUTO.match(r.name) and r.name in defined_here) or r.name in after \
-                        or r.name in self.alias or r.name in taken or out in self.alias:
+                        or r.name in self.alias or self.targets[r.name] or out in self.alias:
                     continue
                 if all(not self._read_once_assigned(b, i, out, r.name) for b in op.blocks if b is not block):
-                    self.alias[r.name] = out
-                    taken.add(out)
+                    self._alias(r.name, out)
                     break
 
     def _read_once_assigned(self, block, i, out, name):
