@@ -1,6 +1,7 @@
 """Compile-time benchmark: how long wengert takes to turn a straight-line function of 100, 1,000 and
 10,000 statements into its gradient function (parse, reverse mode, simplify, emit, Python's compile),
-and an expression nested 2,000 levels deep. Goal: linear in the program size, <= 1 s at 10,000
+the same numbers of statements spread over if/else branches and over short loops, and an expression
+nested 2,000 levels deep. Goal: linear in the program size, <= 1 s at 10,000
 statements. CPU time is printed next to wall time: on a busy machine it is the steadier figure.
 
 The "floor" column is what the tools under wengert take for the same program on their own: Python's
@@ -42,6 +43,26 @@ def straight_line(n):
     lines = ["import math", "", "", "def f(x, y):", "    v0 = x * y"]
     lines += ["    " + STEPS[i % len(STEPS)].format(i=i, j=i - 1) for i in range(1, n)]
     return "\n".join(lines + [f"    return v{n - 1}"]) + "\n"
+
+
+def branches(n):
+    """f(x, y) with n statements, two to each branch of n / 4 if/else statements in a row."""
+    lines = ["import math", "", "", "def f(x, y):", "    h = x * y"]
+    for i in range(n // 4):
+        lines += [f"    if h > {i % 7 * 0.1}:", "        h = 0.5 * h + 0.25 * math.sin(h + x)",
+                  "    else:", "        h = h - 0.1 * math.tanh(h * y)"]
+    return "\n".join(lines + ["    return h"]) + "\n"
+
+
+def loops(n):
+    """f(x, y) with n statements: n / 3 loops of three passes over one statement, then one more statement."""
+    lines = ["import math", "", "", "def f(x, y):", "    h = x * y"]
+    for _ in range(n // 3):
+        lines += ["    for i in range(3):", "        h = 0.5 * h + 0.25 * math.sin(h + x)", "    h = h * y"]
+    return "\n".join(lines + ["    return h"]) + "\n"
+
+
+PROGRAMS = {"": straight_line, " in branches": branches, " in loops": loops}
 
 
 def nested(depth):
@@ -87,21 +108,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"Compile time of the reverse-mode gradient (Python {platform.python_version()}, {platform.machine()}); "
           f"goal: {GOAL}")
-    rows, per_statement = [], []
-    cases = [(f"{int(n):,} statements", straight_line(int(n)), int(n)) for n in args.sizes.split(",")]
-    cases.append(("expression 2,000 deep", nested(2000), None))
-    for label, source, n in cases:
+    rows, per_statement = [], {}
+    sizes = [int(n) for n in args.sizes.split(",")]
+    cases = [(kind, f"{n:,} statements{kind}", make(n), n) for kind, make in PROGRAMS.items() for n in sizes]
+    cases.append(("", "expression 2,000 deep", nested(2000), None))
+    for kind, label, source, n in cases:
         runs = [compile_once(source) for _ in range(args.repeat)]
         wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
         per = f"{cpu / n * 1e6:.0f} µs" if n else ""
         if n:
-            per_statement.append(cpu / n)
+            per_statement.setdefault(kind, []).append(cpu / n)
         lowest = statistics.median(floor(source) for _ in range(args.repeat))
         rows.append((label, f"{wall:.3f} s", f"{cpu:.3f} s", per, f"{lowest:.3f} s"))
     print(table(("program", "wall", "cpu", "cpu/statement", "floor (parser + astor + compiler)"), rows))
-    if len(per_statement) > 1:
-        print(f"cpu per statement, largest / smallest program: {max(per_statement) / min(per_statement):.2f} "
-              f"(1.00 = linear)")
+    if len(sizes) > 1:
+        print("cpu per statement, largest / smallest program (1.00 = linear): " + ", ".join(
+            f"{(kind.strip() or 'straight line')} {max(per) / min(per):.2f}" for kind, per in per_statement.items()))
 
 
 if __name__ == "__main__":
