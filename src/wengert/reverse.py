@@ -25,8 +25,7 @@ def reverse(primal, wrt, seed=None, with_value=False, finish=None):
     seed_param = seed if isinstance(seed, str) else None
     names = Names(primal_names | ({seed_param} if seed_param else set()))
     b = Builder(names, primal.shapes)
-    for op in primal.ops:
-        b.add(op)
+    b.adopt(primal.ops)
     sweep = _Sweep(primal, names, activity(primal, wrt), primal_names)
     (y,) = primal.outputs
     adj = {}

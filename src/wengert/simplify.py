@@ -277,33 +277,39 @@ def _live_block(ops, live, same=None, params=()):
     """Statements of ops needed for the names in live; adds what they read to live."""
     from .primitives import PRIMS
 
-    where = {n: i for i, op in enumerate(ops) for n in op.outs}
+    where = {n: i for i, op in enumerate(ops) for n in op.outs} if same else None
     kept = []
     for i in range(len(ops) - 1, -1, -1):
         op = ops[i]
-        if isinstance(op, If):
-            op = _live_if(op, live)
-        elif isinstance(op, Loop):
-            op = _live_loop(op, live)
-        else:
-            p = PRIMS[op.prim]
-            needed = p.effect and op.args and op.args[0].name in live  # a push or pop on a live stack
-            if not needed and not any(n in live for n in op.outs):
-                continue
-            args = list(op.args)
-            for k in p.shape_args if same else ():
-                a = args[k] if k < len(args) else None
-                if isinstance(a, Var) and a.name not in live and a.name in same:
-                    stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
-                                   key=lambda v: (where.get(v, -1), v), default=None)
-                    if stand_in is not None:
-                        args[k] = Var(stand_in)
-            op = Op(op.outs, op.prim, tuple(args), op.attrs)
-        if op is None:
+        if isinstance(op, (If, Loop)):
+            op = _live_if(op, live) if isinstance(op, If) else _live_loop(op, live)
+            if op is not None:
+                kept.append(op)
+                live.update(free_vars(op))
             continue
+        p = PRIMS[op.prim]
+        needed = p.effect and op.args and op.args[0].name in live  # a push or pop on a live stack
+        if not needed and not any(n in live for n in op.outs):
+            continue
+        if same and p.shape_args:
+            op = _stand_ins(op, p, i, live, same, where, params)
         kept.append(op)
-        live.update(free_vars(op))
+        live.update(a.name for a in op.args if type(a) is Var)
     return kept[::-1]
+
+
+def _stand_ins(op, p, i, live, same, where, params):
+    """op with each argument it reads only for its shape, when that value is not live anyway, replaced by a
+    value of the same shape that is (the earliest one)."""
+    args = list(op.args)
+    for k in p.shape_args:
+        a = args[k] if k < len(args) else None
+        if isinstance(a, Var) and a.name not in live and a.name in same:
+            stand_in = min((v for v in same[a.name] if v in params or v in live and where.get(v, i) < i),
+                           key=lambda v: (where.get(v, -1), v), default=None)
+            if stand_in is not None:
+                args[k] = Var(stand_in)
+    return Op(op.outs, op.prim, tuple(args), op.attrs) if tuple(args) != op.args else op
 
 
 def _live_if(op, live):

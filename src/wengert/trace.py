@@ -359,6 +359,23 @@ class Builder:
             if not p.effect:
                 self.memo.setdefault((op.prim, op.args, op.attrs), op.out)
 
+    def adopt(self, ops):
+        """add() for the statements of a trace whose shapes this Builder was given: they follow from the
+        same rules, so they are not worked out again (unless one is missing, e.g. in a hand-built trace)."""
+        if any(n not in self.shapes for op in ops for n in op.outs):
+            for op in ops:
+                self.add(op)
+            return
+        for op in ops:
+            self.ops.append(op)
+            if isinstance(op, STRUCTURED):  # as add() does, record what its blocks define (their memo stays theirs)
+                self.defs.update((n, o) for o in walk([op]) if not isinstance(o, STRUCTURED) for n in o.outs)
+                continue
+            for name in op.outs:
+                self.defs[name] = op
+            if len(op.outs) == 1 and not _primitives.PRIMS[op.prim].effect:
+                self.memo.setdefault((op.prim, op.args, op.attrs), Var(op.outs[0]))
+
     def _infer_block(self, block):
         c = self.child()
         for o in block.ops:
