@@ -200,9 +200,7 @@ class Parser:
     def function(self, node):
         self.check_signature(node)
         params = tuple(a.arg for a in node.args.args)
-        user_names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | set(params)
         self.names = Names(set(params) | {"np", "math", "_unbroadcast"})
-        self.names.reserved = user_names
         self.b = Builder(self.names)
         for a in node.args.args:
             if _is_float_annotation(a.annotation):
