@@ -10,6 +10,7 @@ import collections
 import contextlib
 import inspect
 import math
+import operator
 import os
 import string
 
@@ -842,7 +843,7 @@ def infer_scalars(trace, scalar_output=False):
         if isinstance(op, (If, Loop)):
             continue
         p = PRIMS[op.prim]
-        if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
+        if ("lib", "math") in op.attrs or (op.outs[0] in scalar and p.shape is shapes.broadcast):
             scalar.update(a.name for a in op.args if isinstance(a, Var))
     keys = {p: trace.shapes[p] for p in trace.params if p in trace.shapes}
     keys.update({p: shapes.SCALAR for p in trace.params if p in scalar and not shapes.known(keys.get(p))})
@@ -850,12 +851,26 @@ def infer_scalars(trace, scalar_output=False):
 
 
 def with_shapes(trace, param_keys):
-    """The same trace with shape knowledge re-derived from the given parameter shape keys."""
-    b = Builder(Names(), param_keys)
-    for op in trace.ops:
-        b.add(op)
-    return Trace(trace.name, trace.params, list(trace.ops), trace.outputs, b.shapes, trace.filename, trace.lineno,
-                 trace.line)
+    """The same trace with shape knowledge re-derived from the given parameter shape keys. The shapes follow
+    from the ops and the keys alone, so a trace with_shapes made from these very ops and keys keeps its own
+    (a gradient calls infer_scalars on the already inferred trace of parse)."""
+    ops = tuple(trace.ops)
+    keys, made_from, shapes = getattr(trace, "_derivation", (None, None, None))
+    if keys is None or list(keys) != list(param_keys) or not _identical(keys.values(), param_keys.values()) \
+            or not _identical(made_from, ops):
+        b = Builder(Names(), param_keys)
+        for op in ops:
+            b.add(op)
+        keys, shapes = dict(param_keys), b.shapes
+    shaped = Trace(trace.name, trace.params, list(ops), trace.outputs, dict(shapes), trace.filename, trace.lineno,
+                   trace.line)
+    shaped._derivation = keys, ops, shapes  # private copies: the trace's own shapes may be changed
+    return shaped
+
+
+def _identical(a, b):
+    a, b = list(a), list(b)
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
