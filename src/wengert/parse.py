@@ -679,8 +679,8 @@ class Parser:
         else:
             args = [self.value(a, env) for a in e.args[:n_values]]
         fewest, most = _arity(prim)
-        callee = ast.unparse(e.func)
         if not fewest <= len(args) <= most:
+            callee = ast.unparse(e.func)
             takes = f"{fewest}" if fewest == most else f"{fewest} or more"
             what = "arrays in its sequence" if prim in SEQUENCE_ARGS else "value argument" + "s" * (most != 1)
             example = "(a, b)" if prim in SEQUENCE_ARGS else ", ".join("xyz"[:min(fewest, 3)])
@@ -689,8 +689,9 @@ class Parser:
         positional = [n for n in names if n not in KEYWORD_ONLY]  # NumPy's third positional is dtype or out
         if len(e.args) > n_values + len(positional):
             keyword = "; pass keepdims=... by keyword" if "keepdims" in names else ""
-            raise self.m.error(e, f"{callee} takes at most {n_values + len(positional)} positional arguments here "
-                               f"(got {len(e.args)}){keyword}", f"supported keywords: {', '.join(names) or 'none'}")
+            raise self.m.error(e, f"{ast.unparse(e.func)} takes at most {n_values + len(positional)} positional "
+                               f"arguments here (got {len(e.args)}){keyword}",
+                               f"supported keywords: {', '.join(names) or 'none'}")
         attrs = {}
         for name, a in zip(positional, e.args[n_values:]):
             attrs[name] = self.literal(a)
