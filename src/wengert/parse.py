@@ -123,17 +123,19 @@ class Module:
         return WengertError(message, self.filename, line, getattr(node, "col_offset", 0), _line(self.lines, line), hint)
 
 
-def _statements(tree, parents):
-    """The statements and except/case clauses of tree in ast.walk order, each one's parent recorded in parents.
-    Defs and imports are statements; skipping the expressions (most of the nodes) reads a file 3x faster."""
+def _statements(tree, parents=None):
+    """tree and each statement and except/case clause in it, in ast.walk order; parents, if given, gets each one's
+    parent. Defs, imports and assignments are statements: skipping the expressions (most of the nodes) is several
+    times faster than ast.walk."""
     todo = collections.deque([tree])
     while todo:
         node = todo.popleft()
         yield node
         for child in ast.iter_child_nodes(node):
             if isinstance(child, BLOCK_ITEMS):
-                parents[child] = node
                 todo.append(child)
+                if parents is not None:
+                    parents[child] = node
 
 
 BLOCK_ITEMS = (ast.stmt, ast.excepthandler) + ((ast.match_case,) if hasattr(ast, "match_case") else ())
@@ -932,7 +934,7 @@ def _assigned(stmts):
     """Names assigned by the statements, nested blocks included, in order of first assignment."""
     names = {}
     for s in stmts:
-        for node in ast.walk(s):
+        for node in _statements(s):
             targets = []
             if isinstance(node, ast.Assign):
                 targets = node.targets
