@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from wengert.parse import Module, parse
+from wengert.parse import Module, parse, with_shapes
+from wengert.trace import Trace
 
 from conftest import ROOT, assert_close, generated, numeric_gradient, primal_of, run_module_text
 
@@ -49,6 +50,19 @@ def test_reassigned_name_gets_a_fresh_name():
     assert len(set(outs)) == len(outs) == 2
     assert trace.ops[1].args[0].name == outs[0]
 
+
+def test_with_shapes_keeps_what_it_derived_from_the_same_ops_and_keys():
+    trace = primal_of(HEADER + "def f(x, a):\n    y = a * x\n    for i in range(3):\n        y = y * a\n"
+                      "    return np.sum(y)\n", "f")
+    keys = {"x": ("n",), "a": ()}
+    shaped = with_shapes(trace, keys)
+    derived = dict(shaped.shapes)
+    assert with_shapes(Trace(trace.name, trace.params, list(trace.ops), trace.outputs), keys).shapes == derived
+    shaped.shapes.clear()  # the trace's own dict; what with_shapes kept is its copy
+    assert with_shapes(shaped, keys).shapes == derived
+    assert with_shapes(shaped, {"x": (), "a": ()}).shapes != derived
+    shaped.ops.pop()
+    assert with_shapes(shaped, keys).shapes != derived
 
 # ---- statements -----------------------------------------------------------------------------------
 

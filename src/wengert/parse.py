@@ -6,9 +6,11 @@ every intermediate gets optimized together. Recursion is rejected.
 """
 
 import ast
+import collections
 import contextlib
 import inspect
 import math
+import operator
 import os
 import string
 
@@ -72,11 +74,10 @@ class Module:
             longest = max(range(len(self.lines)), key=lambda i: len(self.lines[i]), default=0) + 1  # likely the culprit
             raise WengertError("the source is nested too deeply for Python's parser", filename, longest, 0,
                                _line(self.lines, longest), "split deeply nested expressions into assignments") from None
-        self.aliases, self.constants, self.parents = {}, {}, {}
+        self.aliases, self.constants = {}, {}
+        self.parents = {}  # statement (or except/case clause) -> the node whose block holds it
         self.functions = {}  # name -> its FunctionDefs in ast.walk order (looked up once per call site)
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
+        for node in _statements(self.tree, self.parents):
             if isinstance(node, ast.FunctionDef):
                 self.functions.setdefault(node.name, []).append(node)
             if isinstance(node, ast.Import):
@@ -120,6 +121,24 @@ class Module:
     def error(self, node, message, hint=""):
         line = getattr(node, "lineno", 0)
         return WengertError(message, self.filename, line, getattr(node, "col_offset", 0), _line(self.lines, line), hint)
+
+
+def _statements(tree, parents=None):
+    """tree and each statement and except/case clause in it, in ast.walk order; parents, if given, gets each one's
+    parent. Defs, imports and assignments are statements: skipping the expressions (most of the nodes) is several
+    times faster than ast.walk."""
+    todo = collections.deque([tree])
+    while todo:
+        node = todo.popleft()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, BLOCK_ITEMS):
+                todo.append(child)
+                if parents is not None:
+                    parents[child] = node
+
+
+BLOCK_ITEMS = (ast.stmt, ast.excepthandler) + ((ast.match_case,) if hasattr(ast, "match_case") else ())
 
 
 def _number_literal(node):
@@ -184,9 +203,7 @@ class Parser:
     def function(self, node):
         self.check_signature(node)
         params = tuple(a.arg for a in node.args.args)
-        user_names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | set(params)
         self.names = Names(set(params) | {"np", "math", "_unbroadcast"})
-        self.names.reserved = user_names
         self.b = Builder(self.names)
         for a in node.args.args:
             if _is_float_annotation(a.annotation):
@@ -664,8 +681,8 @@ class Parser:
         else:
             args = [self.value(a, env) for a in e.args[:n_values]]
         fewest, most = _arity(prim)
-        callee = ast.unparse(e.func)
         if not fewest <= len(args) <= most:
+            callee = ast.unparse(e.func)
             takes = f"{fewest}" if fewest == most else f"{fewest} or more"
             what = "arrays in its sequence" if prim in SEQUENCE_ARGS else "value argument" + "s" * (most != 1)
             example = "(a, b)" if prim in SEQUENCE_ARGS else ", ".join("xyz"[:min(fewest, 3)])
@@ -674,8 +691,9 @@ class Parser:
         positional = [n for n in names if n not in KEYWORD_ONLY]  # NumPy's third positional is dtype or out
         if len(e.args) > n_values + len(positional):
             keyword = "; pass keepdims=... by keyword" if "keepdims" in names else ""
-            raise self.m.error(e, f"{callee} takes at most {n_values + len(positional)} positional arguments here "
-                               f"(got {len(e.args)}){keyword}", f"supported keywords: {', '.join(names) or 'none'}")
+            raise self.m.error(e, f"{ast.unparse(e.func)} takes at most {n_values + len(positional)} positional "
+                               f"arguments here (got {len(e.args)}){keyword}",
+                               f"supported keywords: {', '.join(names) or 'none'}")
         attrs = {}
         for name, a in zip(positional, e.args[n_values:]):
             attrs[name] = self.literal(a)
@@ -828,7 +846,7 @@ def infer_scalars(trace, scalar_output=False):
         if isinstance(op, (If, Loop)):
             continue
         p = PRIMS[op.prim]
-        if op.kw.get("lib") == "math" or (op.outs[0] in scalar and p.shape is shapes.broadcast):
+        if ("lib", "math") in op.attrs or (op.outs[0] in scalar and p.shape is shapes.broadcast):
             scalar.update(a.name for a in op.args if isinstance(a, Var))
     keys = {p: trace.shapes[p] for p in trace.params if p in trace.shapes}
     keys.update({p: shapes.SCALAR for p in trace.params if p in scalar and not shapes.known(keys.get(p))})
@@ -836,12 +854,26 @@ def infer_scalars(trace, scalar_output=False):
 
 
 def with_shapes(trace, param_keys):
-    """The same trace with shape knowledge re-derived from the given parameter shape keys."""
-    b = Builder(Names(), param_keys)
-    for op in trace.ops:
-        b.add(op)
-    return Trace(trace.name, trace.params, list(trace.ops), trace.outputs, b.shapes, trace.filename, trace.lineno,
-                 trace.line)
+    """The same trace with shape knowledge re-derived from the given parameter shape keys. The shapes follow
+    from the ops and the keys alone, so a trace with_shapes made from these very ops and keys keeps its own
+    (a gradient calls infer_scalars on the already inferred trace of parse)."""
+    ops = tuple(trace.ops)
+    keys, made_from, shapes = getattr(trace, "_derivation", (None, None, None))
+    if keys is None or list(keys) != list(param_keys) or not _identical(keys.values(), param_keys.values()) \
+            or not _identical(made_from, ops):
+        b = Builder(Names(), param_keys)
+        for op in ops:
+            b.add(op)
+        keys, shapes = dict(param_keys), b.shapes
+    shaped = Trace(trace.name, trace.params, list(ops), trace.outputs, dict(shapes), trace.filename, trace.lineno,
+                   trace.line)
+    shaped._derivation = keys, ops, shapes  # private copies: the trace's own shapes may be changed
+    return shaped
+
+
+def _identical(a, b):
+    a, b = list(a), list(b)
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -902,7 +934,7 @@ def _assigned(stmts):
     """Names assigned by the statements, nested blocks included, in order of first assignment."""
     names = {}
     for s in stmts:
-        for node in ast.walk(s):
+        for node in _statements(s):
             targets = []
             if isinstance(node, ast.Assign):
                 targets = node.targets
