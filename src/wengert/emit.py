@@ -52,6 +52,7 @@ class _Emitter:
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
         self.assigned = {}  # names given a variable so far (not folded into an expression) -> their order
+        self.names, self.fixed = [], set()  # the ast.Names made by self.name; the other names the code reads
 
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
@@ -160,8 +161,21 @@ class _Emitter:
         args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in self.trace.params], vararg=None,
                              kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
         fn = ast.FunctionDef(name, args, body, [], None, lineno=0)
-        _drop_version_suffixes(fn, set(self.trace.params))
+        self._drop_version_suffixes(fn, set(self.trace.params))
         return astor.to_source(fn)
+
+    def _drop_version_suffixes(self, fn, params):
+        """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names.
+        The names made while emitting decide, unless two versions compete for one plain name (the first in the
+        tree's breadth-first order gets it) or a name not made by self.name would change: then fn is walked."""
+        renames, competed = _version_renames({n.id for n in self.names} | self.fixed, params)
+        nodes = self.names
+        if competed or not self.fixed.isdisjoint(renames):
+            nodes = list(_name_nodes(fn))
+            renames, _ = _version_renames(list(dict.fromkeys(n.id for n in nodes)), params)
+        for node in nodes:
+            if node.id in renames:
+                node.id = renames[node.id]
 
     def name(self, n, store=False):
         n = self.final(n)
@@ -169,7 +183,9 @@ class _Emitter:
             if n not in self.numbering:
                 self.numbering[n] = next(self.numbers)
             n = self.numbering[n]
-        return ast.Name(n, ast.Store() if store else ast.Load())
+        node = ast.Name(n, ast.Store() if store else ast.Load())
+        self.names.append(node)
+        return node
 
     def operand(self, v):
         """(node, its size as ast.walk counts it, the names it reads) for an operand of an op."""
@@ -184,7 +200,10 @@ class _Emitter:
         if isinstance(v, Var):
             node = self.inlined.pop(v.name, None)
             return node if node is not None else self.name(v.name)
-        return const_ast(v.value)
+        node = const_ast(v.value)
+        if type(node) is not ast.Constant:  # a tuple, a negative number, np.inf
+            self.fixed.update(n.id for n in _name_nodes(node))
+        return node
 
     def peek(self, n):
         """The emitted name of n if it has one already (no new number is allocated)."""
@@ -251,6 +270,7 @@ class _Emitter:
         holes = _holes(len(op.args))
         template, own_size, own_names, hole_uses = _template(p.source(holes, kw, lib))
         fill, size, reads = {}, own_size, set(own_names)
+        self.fixed |= own_names
         for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
             fill[h], n, names = self.operand(a)
             if hole_uses[h]:
@@ -305,8 +325,10 @@ class _Emitter:
             if len(bounds) == 2 and isinstance(op.bounds[0], Const) and op.bounds[0].value == 0:
                 bounds = bounds[1:]
             it = ast.Call(ast.Name("range", ast.Load()), bounds, [])
+            self.fixed.add("range")
             if op.backwards:
                 it = ast.Call(ast.Name("reversed", ast.Load()), [it], [])
+                self.fixed.add("reversed")
             stmts.append(ast.For(self.name(op.index, store=True), it, body or [ast.Pass()], [], lineno=0))
         return stmts
 
@@ -335,20 +357,16 @@ def emit_module(functions, header=None):
     return (header.rstrip() + "\n\n" if header else "") + body
 
 
-def _drop_version_suffixes(fn, params):
-    """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names."""
-    nodes = list(_name_nodes(fn))
-    seen = list(dict.fromkeys(n.id for n in nodes))
-    taken = set(seen) | params
-    mapping = {}
-    for n in seen:
+def _version_renames(names, params):
+    """(versioned name -> its plain name where that is free, whether two versions competed for one plain name:
+    the first in names gets it)."""
+    taken = set(names) | params
+    claims = {}
+    for n in names:
         plain = VERSION.sub("", n)
         if plain != n and n not in params and plain not in taken:
-            mapping[n] = plain
-            taken.add(plain)
-    for node in nodes:
-        if node.id in mapping:
-            node.id = mapping[node.id]
+            claims.setdefault(plain, []).append(n)
+    return {versions[0]: plain for plain, versions in claims.items()}, any(len(v) > 1 for v in claims.values())
 
 
 VERSION = re.compile(r"_\d+(?=_|$)")
