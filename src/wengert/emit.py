@@ -264,11 +264,7 @@ class _Emitter:
         return [ast.Delete(targets, lineno=0)]
 
     def op(self, op, block_id):
-        p = PRIMS[op.prim]
-        kw = op.kw
-        lib = kw.pop("lib", "np")
-        holes = _holes(len(op.args))
-        template, own_size, own_names, hole_uses = _template(p.source(holes, kw, lib))
+        p, holes, (template, own_size, own_names, hole_uses) = _op_template(op.prim, len(op.args), op.attrs, repr(op.attrs))
         fill, size, reads = {}, own_size, set(own_names)
         self.fixed |= own_names
         for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
@@ -378,10 +374,14 @@ def _pack(spec, outs):
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
 
 
-@functools.lru_cache(maxsize=None)
-def _holes(n):
-    """The hole names of a template with n operands: __a0, __a1, ..."""
-    return tuple(f"__a{i}" for i in range(n))
+@functools.lru_cache(maxsize=4096)
+def _op_template(prim, n, attrs, attrs_repr):
+    """(the Prim, hole names __a0, __a1, ..., _template) for an op with n operands; attrs_repr tells apart
+    attributes that compare equal but print differently (1, 1.0 and True)."""
+    p = PRIMS[prim]
+    kw = dict(attrs)
+    holes = tuple(f"__a{i}" for i in range(n))
+    return p, holes, _template(p.source(holes, kw, kw.pop("lib", "np")))
 
 
 @functools.lru_cache(maxsize=4096)
