@@ -264,15 +264,16 @@ class _Emitter:
         return [ast.Delete(targets, lineno=0)]
 
     def op(self, op, block_id):
-        p, holes, (template, own_size, own_names, hole_uses) = _op_template(op.prim, len(op.args), op.attrs, repr(op.attrs))
-        fill, size, reads = {}, own_size, set(own_names)
+        p, build, own_size, own_names, hole_uses = _op_template(op.prim, len(op.args), op.attrs, repr(op.attrs))
+        operands, size, reads = [], own_size, set(own_names)
         self.fixed |= own_names
-        for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
-            fill[h], n, names = self.operand(a)
-            if hole_uses[h]:
-                size += n * hole_uses[h]
+        for a, uses in zip(op.args, hole_uses):  # the operands' sizes and names are known: no walk of the new tree
+            node, n, names = self.operand(a)
+            operands.append(node)
+            if uses:
+                size += n * uses
                 reads |= names
-        node = _instantiate(template, fill)
+        node = build(operands)
         if p.effect and not p.statement_value:
             return [ast.Expr(node)]
         out = op.outs[0]
@@ -376,40 +377,43 @@ def _pack(spec, outs):
 
 @functools.lru_cache(maxsize=4096)
 def _op_template(prim, n, attrs, attrs_repr):
-    """(the Prim, hole names __a0, __a1, ..., _template) for an op with n operands; attrs_repr tells apart
+    """(the Prim, *_template, how often each operand occurs) for an op with n operands; attrs_repr tells apart
     attributes that compare equal but print differently (1, 1.0 and True)."""
     p = PRIMS[prim]
     kw = dict(attrs)
-    holes = tuple(f"__a{i}" for i in range(n))
-    return p, holes, _template(p.source(holes, kw, kw.pop("lib", "np")))
+    holes = [f"__a{i}" for i in range(n)]
+    build, size, names, uses = _template(p.source(holes, kw, kw.pop("lib", "np")))
+    return p, build, size, names, tuple(uses[h] for h in holes)
 
 
 @functools.lru_cache(maxsize=4096)
 def _template(source):
-    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text: (tree, its size
-    without the holes, the names it reads itself, hole -> how often it occurs)."""
+    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text: (_builder of its
+    tree, its size without the holes, the names it reads itself, hole -> how often it occurs)."""
     tree = python_ast(source, mode="eval").body
     names = [n.id for n in _name_nodes(tree)]
     uses = collections.Counter(n for n in names if n.startswith("__a"))
     own = [n for n in names if not n.startswith("__a")]
-    return tree, _size(tree) - 2 * sum(uses.values()), frozenset(own), uses
+    return _builder(tree), _size(tree) - 2 * sum(uses.values()), frozenset(own), uses
 
 
-def _instantiate(node, fill):
-    """A fresh copy of a template tree with each hole Name replaced by fill[hole]. Operators and contexts
-    (nodes without fields) are shared, as Python's own parser shares them."""
-    kind = type(node)
-    if kind is ast.Name:
-        return fill.get(node.id) or ast.Name(node.id, node.ctx)
-    if kind is list:
-        return [_instantiate(x, fill) for x in node]
-    if not isinstance(node, ast.AST) or not node._fields:
-        return node
-    copy = kind.__new__(kind)
-    for f in node._fields:
-        value = getattr(node, f, None)
-        setattr(copy, f, value if value is None or type(value) in (str, int, float) else _instantiate(value, fill))
-    return copy
+def _builder(tree):
+    """operands -> a fresh copy of tree with each hole __aK replaced by operands[K]: the copying written out
+    once as a Python expression, faster than walking the tree per op. Operators, contexts (nodes without
+    fields) and field values that are not nodes are shared, as Python's own parser shares them."""
+    shared = []
+
+    def code(node):
+        if type(node) is ast.Name and node.id.startswith("__a"):
+            return f"operands[{node.id[3:]}]"
+        if type(node) is list:
+            return "[" + "".join(code(x) + ", " for x in node) + "]"
+        if isinstance(node, ast.AST) and node._fields:
+            return f"ast.{type(node).__name__}(" + ", ".join(code(getattr(node, f, None)) for f in node._fields) + ")"
+        shared.append(node)
+        return f"shared[{len(shared) - 1}]"
+
+    return eval("lambda operands: " + code(tree), {"ast": ast, "shared": shared})
 
 
 def _name_nodes(tree):
