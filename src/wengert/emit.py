@@ -40,7 +40,7 @@ class _Emitter:
 
     def __init__(self, trace):
         self.trace = trace
-        self.uses, self.use_blocks = {}, {}
+        self.uses, self.use_block = {}, {}  # name -> how often it is read (results count twice); the block of its last use
         self._count(trace.ops, trace.outputs, "top")
         self.alias = {}
         self._coalesce(trace.ops, trace.outputs)
@@ -48,6 +48,7 @@ class _Emitter:
         taken = {n for n in taken if not AUTO.match(n)}
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
+        self.emitted = {}  # trace name -> the variable name it is emitted as
         self.reads, self.sizes = {}, {}  # folded temporary -> the names its expression reads, its size
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
@@ -72,7 +73,7 @@ class _Emitter:
     def _use(self, v, block, weight):
         if isinstance(v, Var):
             self.uses[v.name] = self.uses.get(v.name, 0) + weight
-            self.use_blocks.setdefault(v.name, set()).add(block)
+            self.use_block[v.name] = block
 
     def final(self, n):
         if n not in self.alias:
@@ -178,22 +179,27 @@ class _Emitter:
                 node.id = renames[node.id]
 
     def name(self, n, store=False):
-        n = self.final(n)
-        if AUTO.match(n) and n not in self.params:
-            if n not in self.numbering:
-                self.numbering[n] = next(self.numbers)
-            n = self.numbering[n]
-        node = ast.Name(n, ast.Store() if store else ast.Load())
+        emitted = self.emitted.get(n)
+        if emitted is None:
+            emitted = self.emitted[n] = self.final(n)
+            if AUTO.match(emitted) and emitted not in self.params:
+                if emitted not in self.numbering:
+                    self.numbering[emitted] = next(self.numbers)
+                emitted = self.emitted[n] = self.numbering[emitted]
+        node = ast.Name(emitted, ast.Store() if store else ast.Load())
         self.names.append(node)
         return node
 
     def operand(self, v):
         """(node, its size as ast.walk counts it, the names it reads) for an operand of an op."""
-        if isinstance(v, Var) and v.name in self.inlined:
-            return self.inlined.pop(v.name), self.sizes[v.name], self.reads[v.name]
-        node = self.value(v)
-        if type(node) is ast.Name:
+        if isinstance(v, Var):
+            if v.name in self.inlined:
+                return self.inlined.pop(v.name), self.sizes[v.name], self.reads[v.name]
+            node = self.name(v.name)
             return node, 2, {node.id}  # the Name and its context
+        node = self.value(v)
+        if type(node) is ast.Constant:
+            return node, 1, set()
         return node, _size(node), {n.id for n in _name_nodes(node)}
 
     def value(self, v):
@@ -277,9 +283,9 @@ class _Emitter:
         if p.effect and not p.statement_value:
             return [ast.Expr(node)]
         out = op.outs[0]
-        if (len(op.outs) == 1 and AUTO.match(out) and self.uses.get(out, 0) == 1 and out not in self.alias
+        if (self.uses.get(out) == 1 and len(op.outs) == 1 and AUTO.match(out) and out not in self.alias
                 and out not in self.alias_targets
-                and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
+                and self.use_block[out] == block_id and not p.statement and not p.effect
                 and size <= MAX_INLINE_SIZE):
             self.inlined[out] = node
             self.reads[out], self.sizes[out] = reads, size
