@@ -44,9 +44,7 @@ class _Emitter:
         self._count(trace.ops, trace.outputs, "top")
         self.alias = {}
         self._coalesce(trace.ops, trace.outputs)
-        taken = {self.final(n) for n in defined_names(trace.ops) | set(trace.params)}
-        taken = {n for n in taken if not AUTO.match(n)}
-        self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
+        self.numbers = (f"v{k}" for k in itertools.count(1))  # temporaries (the taken names once skipped here were never v-names)
         self.numbering, self.inlined = {}, {}
         self.emitted = {}  # trace name -> the variable name it is emitted as
         self.reads, self.sizes = {}, {}  # folded temporary -> the names its expression reads, its size
@@ -58,8 +56,7 @@ class _Emitter:
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
         for op in ops:
-            for a in op.args:
-                self._use(a, block, 1)
+            self._use(op.args, block, 1)
             if isinstance(op, Loop):
                 if op.cond is not None:
                     self._count(op.cond.ops, op.cond.results, id(op.cond), result_weight=1)
@@ -67,13 +64,13 @@ class _Emitter:
             elif isinstance(op, If):
                 for b in op.blocks:
                     self._count(b.ops, b.results, id(b))
-        for v in results:
-            self._use(v, block, result_weight)
+        self._use(results, block, result_weight)
 
-    def _use(self, v, block, weight):
-        if isinstance(v, Var):
-            self.uses[v.name] = self.uses.get(v.name, 0) + weight
-            self.use_block[v.name] = block
+    def _use(self, values, block, weight):
+        for v in values:
+            if isinstance(v, Var):
+                self.uses[v.name] = self.uses.get(v.name, 0) + weight
+                self.use_block[v.name] = block
 
     def final(self, n):
         if n not in self.alias:
@@ -87,8 +84,11 @@ class _Emitter:
     def _coalesce(self, ops, results, live=frozenset()):
         """Let loop state and branch results live in one variable instead of copies.
         live: names read after this block (by the enclosing blocks, or by an enclosing loop's next pass)."""
+        structured = [(k, op) for k, op in enumerate(ops) if isinstance(op, STRUCTURED)]
+        if not structured:
+            return
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
-        for k, op in enumerate(ops):
+        for k, op in structured:
             if isinstance(op, If):
                 for block in op.blocks:
                     local = {n: o for o in block.ops if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -246,6 +246,8 @@ class _Emitter:
 
     def _release_points(self, ops):
         """index of the statement that reads it last -> names of trace.release (arrays to free after it)."""
+        if not self.trace.release:
+            return {}
         last = {}
         for k, op in enumerate(ops):
             for n in free_vars(op):
