@@ -293,7 +293,8 @@ class _Emitter:
             self.reads[out], self.sizes[out] = reads, size
             return []
         targets = [self.name(n, store=True) for n in op.outs]
-        self.assigned.update((n, len(self.assigned)) for n in op.outs)
+        for n in op.outs:
+            self.assigned[n] = len(self.assigned)
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return self.flush({t.id for t in targets}) + [ast.Assign([target], node, lineno=0)]
 
