@@ -28,10 +28,16 @@ def emit_function(trace, name, doc=None, returns=None):
     return _Emitter(trace).function(name, doc, returns)
 
 
-def _reads_after(ops, k, results):
-    """Names read by the statements after ops[k] and by the block's results."""
-    after = set().union(*(free_vars(x) for x in ops[k + 1:])) if k + 1 < len(ops) else set()
-    return after | {v.name for v in results if isinstance(v, Var)}
+def _reads_after(ops, results, positions):
+    """k -> the names read by the statements after ops[k] and by the block's results, for each k in positions
+    (in one backward pass: a pass per position made blocks with many ifs and loops quadratic)."""
+    reads = {v.name for v in results if isinstance(v, Var)}
+    after = {}
+    for k in range(len(ops) - 1, -1, -1):
+        if k in positions:
+            after[k] = set(reads)
+        reads |= free_vars(ops[k])
+    return after
 
 
 class _Emitter:
@@ -88,7 +94,9 @@ class _Emitter:
         if not structured:
             return
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
+        reads_after = _reads_after(ops, results, {k for k, _ in structured})
         for k, op in structured:
+            after = reads_after[k] | live
             if isinstance(op, If):
                 for block in op.blocks:
                     local = {n: o for o in block.ops if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -96,8 +104,8 @@ class _Emitter:
                         if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
                             self.alias[r.name] = out
-                    self._coalesce(block.ops, block.results, live | _reads_after(ops, k, results))
-                self._coalesce_kept(op, defined_here, live | _reads_after(ops, k, results))
+                    self._coalesce(block.ops, block.results, after)
+                self._coalesce_kept(op, defined_here, after)
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -111,7 +119,6 @@ class _Emitter:
                         self.alias[r.name] = p
                 for out, p in zip(op.outs, op.carried):
                     self.alias[out] = p
-                after = _reads_after(ops, k, results) | live
                 claimed = set()
                 inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
                 inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
