@@ -28,16 +28,20 @@ def emit_function(trace, name, doc=None, returns=None):
     return _Emitter(trace).function(name, doc, returns)
 
 
-def _reads_after(ops, results, positions):
-    """k -> the names read by the statements after ops[k] and by the block's results, for each k in positions
-    (in one backward pass: a pass per position made blocks with many ifs and loops quadratic)."""
-    reads = {v.name for v in results if isinstance(v, Var)}
-    after = {}
-    for k in range(len(ops) - 1, -1, -1):
-        if k in positions:
-            after[k] = set(reads)
-        reads |= free_vars(ops[k])
-    return after
+def _last_reads(ops):
+    """name -> the index of the last statement in ops that reads it."""
+    return {n: k for k, op in enumerate(ops) for n in free_vars(op)}
+
+
+class _ReadLater:
+    """The names read after statement k of a block (last: _last_reads of the block) or in any of outer, as a view:
+    copying them at every if and loop made long blocks quadratic."""
+
+    def __init__(self, last, k, *outer):
+        self.last, self.k, self.outer = last, k, outer
+
+    def __contains__(self, name):
+        return self.last.get(name, -1) > self.k or any(name in o for o in self.outer)
 
 
 class _Emitter:
@@ -94,9 +98,9 @@ class _Emitter:
         if not structured:
             return
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
-        reads_after = _reads_after(ops, results, {k for k, _ in structured})
+        last, result_reads = _last_reads(ops), {v.name for v in results if isinstance(v, Var)}
         for k, op in structured:
-            after = reads_after[k] | live
+            after = _ReadLater(last, k, result_reads, live)
             if isinstance(op, If):
                 for block in op.blocks:
                     local = {n: o for o in block.ops if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -109,13 +113,13 @@ class _Emitter:
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
+                body_last = _last_reads(body.ops)
                 for j, (p, r) in enumerate(zip(op.carried, body.results)):
                     if not (isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2):
                         continue
                     i, o = local[r.name]
-                    later = set().union(*(free_vars(x) for x in body.ops[i + 1:])) if i + 1 < len(body.ops) else set()
                     others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
-                    if p not in later and p not in others and len(o.outs) == 1 and r.name not in self.alias:
+                    if body_last.get(p, -1) <= i and p not in others and len(o.outs) == 1 and r.name not in self.alias:
                         self.alias[r.name] = p
                 for out, p in zip(op.outs, op.carried):
                     self.alias[out] = p
@@ -130,9 +134,10 @@ class _Emitter:
                             self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
                         else:
                             self.alias[p] = init.name
+                after = _ReadLater(last, k, result_reads, live, inside)
                 if op.cond is not None:
-                    self._coalesce(op.cond.ops, op.cond.results, after | inside)
-                self._coalesce(body.ops, body.results, after | inside)
+                    self._coalesce(op.cond.ops, op.cond.results, after)
+                self._coalesce(body.ops, body.results, after)
 
     def _coalesce_kept(self, op, defined_here, after):
         """A temporary that a branch yields unchanged takes the if's output name (``if c: y = y + d``, no else),
