@@ -179,13 +179,11 @@ class _Emitter:
 
     def _drop_version_suffixes(self, fn, params):
         """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names.
-        The names made while emitting decide, unless two versions compete for one plain name (the first in the
-        tree's breadth-first order gets it) or a name not made by self.name would change: then fn is walked."""
-        renames, competed = _version_renames({n.id for n in self.names} | self.fixed, params)
-        nodes = self.names
-        if competed or not self.fixed.isdisjoint(renames):
-            nodes = list(_name_nodes(fn))
-            renames, _ = _version_renames(list(dict.fromkeys(n.id for n in nodes)), params)
+        Of the versions that want one plain name, the first in fn's breadth-first walk gets it."""
+        claims = _version_claims({n.id for n in self.names} | self.fixed, params)
+        order = _first_seen(fn, {n for versions in claims.values() if len(versions) > 1 for n in versions})
+        renames = {min(versions, key=lambda n: order.get(n, math.inf)): plain for plain, versions in claims.items()}
+        nodes = self.names if self.fixed.isdisjoint(renames) else _name_nodes(fn)  # a helper's name changes: walk
         for node in nodes:
             if node.id in renames:
                 node.id = renames[node.id]
@@ -375,16 +373,28 @@ def emit_module(functions, header=None):
     return (header.rstrip() + "\n\n" if header else "") + body
 
 
-def _version_renames(names, params):
-    """(versioned name -> its plain name where that is free, whether two versions competed for one plain name:
-    the first in names gets it)."""
-    taken = set(names) | params
+def _version_claims(names, params):
+    """plain name -> the versioned names (h_2 for h, y_1_dot for y_dot) that could take it: it is free."""
+    taken = names | params
     claims = {}
     for n in names:
         plain = VERSION.sub("", n)
         if plain != n and n not in params and plain not in taken:
             claims.setdefault(plain, []).append(n)
-    return {versions[0]: plain for plain, versions in claims.items()}, any(len(v) > 1 for v in claims.values())
+    return claims
+
+
+def _first_seen(tree, names):
+    """name -> the position of its first occurrence in tree's breadth-first walk, for each of names. The walk
+    stops when all are found: they are assigned, so they occur near the top."""
+    found, level, k = {}, [tree], 0
+    while level and len(found) < len(names):
+        for node in level:
+            if type(node) is ast.Name and node.id in names and node.id not in found:
+                found[node.id] = k
+            k += 1
+        level = [child for node in level for child in _children(node)]
+    return found
 
 
 VERSION = re.compile(r"_\d+(?=_|$)")
