@@ -54,7 +54,8 @@ class _Emitter:
         self._count(trace.ops, trace.outputs, "top")
         self.alias = {}
         self._coalesce(trace.ops, trace.outputs)
-        self.numbers = (f"v{k}" for k in itertools.count(1))  # temporaries (the taken names once skipped here were never v-names)
+        taken = {p for p in trace.params if AUTO.match(p)}  # the only v-names not renumbered
+        self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
         self.emitted = {}  # trace name -> the variable name it is emitted as
         self.reads, self.sizes = {}, {}  # folded temporary -> the names its expression reads, its size
