@@ -18,6 +18,7 @@ from .compile import python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
+_LOAD, _STORE = ast.Load(), ast.Store()  # shared by every Name, as Python's parser shares them
 MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
 
 
@@ -197,7 +198,7 @@ class _Emitter:
                 if emitted not in self.numbering:
                     self.numbering[emitted] = next(self.numbers)
                 emitted = self.emitted[n] = self.numbering[emitted]
-        node = ast.Name(emitted, ast.Store() if store else ast.Load())
+        node = ast.Name(emitted, _STORE if store else _LOAD)
         self.names.append(node)
         return node
 
