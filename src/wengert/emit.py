@@ -51,7 +51,7 @@ class _Emitter:
 
     def __init__(self, trace):
         self.trace = trace
-        self.uses, self.use_block = {}, {}  # name -> how often it is read (results count twice); the block of its last use
+        self.uses, self.use_block = {}, {}  # name -> times read (a result counts twice); name -> block of its last read
         self._count(trace.ops, trace.outputs, "top")
         self.alias = {}
         self._coalesce(trace.ops, trace.outputs)
