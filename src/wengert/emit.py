@@ -284,7 +284,9 @@ class _Emitter:
         return [ast.Delete(targets, lineno=0)]
 
     def op(self, op, block_id):
-        p, build, own_size, own_names, hole_uses = _op_template(op.prim, len(op.args), op.attrs, repr(op.attrs))
+        p = PRIMS[op.prim]
+        build, own_size, own_names, hole_uses = _op_template(op.prim, (p.numpy, p.math), len(op.args), op.attrs,
+                                                             repr(op.attrs))
         operands, size, reads = [], own_size, set(own_names)
         self.fixed |= own_names
         for a, uses in zip(op.args, hole_uses):  # the operands' sizes and names are known: no walk of the new tree
@@ -409,14 +411,15 @@ def _pack(spec, outs):
 
 
 @functools.lru_cache(maxsize=4096)
-def _op_template(prim, n, attrs, attrs_repr):
-    """(the Prim, *_template, how often each operand occurs) for an op with n operands; attrs_repr tells apart
-    attributes that compare equal but print differently (1, 1.0 and True)."""
+def _op_template(prim, templates, n, attrs, attrs_repr):
+    """(*_template, how often each operand occurs) for an op with n operands. templates: the primitive's
+    (numpy, math) templates, which may change (a test swaps one); attrs_repr tells apart attributes that compare
+    equal but print differently (1, 1.0 and True)."""
     p = PRIMS[prim]
     kw = dict(attrs)
     holes = [f"__a{i}" for i in range(n)]
     build, size, names, uses = _template(p.source(holes, kw, kw.pop("lib", "np")))
-    return p, build, size, names, tuple(uses[h] for h in holes)
+    return build, size, names, tuple(uses[h] for h in holes)
 
 
 @functools.lru_cache(maxsize=4096)
