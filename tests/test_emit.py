@@ -12,7 +12,7 @@ import pytest
 
 from wengert.api import generate
 
-from conftest import ROOT, assert_close, generated, primal_of, run_module_text
+from conftest import ROOT, assert_close, generated, numeric_gradient, primal_of, run_module_text
 
 LECTURE = (ROOT / "examples" / "lecture.py").read_text()
 
@@ -205,6 +205,15 @@ def test_cotangent_name_avoids_a_user_name():
     assert "def h_vjp(g, x, g_):" in text
     value, (dg, dx) = fn(2.0, 0.5, 3.0)
     assert_close((value, dg, dx), (2.0 * math.sin(0.5), 3.0 * math.sin(0.5), 3.0 * 2.0 * math.cos(0.5)), rel=1e-12)
+
+
+def test_temporaries_avoid_a_parameter_named_like_one():
+    """A parameter called v1 keeps its name, so the temporaries are numbered around it (v1 = v1 * x overwrote it)."""
+    source = "import math\n\ndef f(v1, x):\n    a = math.sin(v1 * x)\n    return a * math.cos(a * x) + v1\n"
+    text, fn = generated(source, "f")
+    assert not re.search(r"\bv1 =", text)
+    f = lambda v1, x: math.sin(v1 * x) * math.cos(math.sin(v1 * x) * x) + v1
+    assert_close(fn(0.3, 0.7), numeric_gradient(f, (0.3, 0.7)))
 
 
 def test_a_freed_array_is_not_read_again():

@@ -18,6 +18,7 @@ from .compile import python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
+_LOAD, _STORE = ast.Load(), ast.Store()  # shared by every Name, as Python's parser shares them
 MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
 
 
@@ -28,21 +29,14 @@ def emit_function(trace, name, doc=None, returns=None):
     return _Emitter(trace).function(name, doc, returns)
 
 
-def _last_reads(ops, results=()):
-    """name -> position of the last statement of ops that reads it (len(ops) for the block's results)."""
-    last = {}
-    for i, op in enumerate(ops):
-        for n in free_vars(op):
-            last[n] = i
-    for v in results:
-        if isinstance(v, Var):
-            last[v.name] = len(ops)
-    return last
+def _last_reads(ops):
+    """name -> the index of the last statement in ops that reads it."""
+    return {n: k for k, op in enumerate(ops) for n in free_vars(op)}
 
 
-class _ReadAfter:
-    """The names read after statement k of a block (see _last_reads), or read by code around it (outer):
-    a membership test, where a set built at every branch and loop made a long function quadratic."""
+class _ReadLater:
+    """The names read after statement k of a block (last: _last_reads of the block) or in any of outer, as a view:
+    copying them at every if and loop made long blocks quadratic."""
 
     def __init__(self, last, k, *outer):
         self.last, self.k, self.outer = last, k, outer
@@ -57,24 +51,24 @@ class _Emitter:
 
     def __init__(self, trace):
         self.trace = trace
-        self.uses, self.use_blocks = {}, {}
+        self.uses, self.use_block = {}, {}  # name -> times read (a result counts twice); name -> block of its last read
         self._count(trace.ops, trace.outputs, "top")
-        self.alias, self.targets = {}, collections.Counter()  # targets: how many names share each variable
+        self.alias = {}
         self._coalesce(trace.ops, trace.outputs)
-        taken = {self.final(n) for n in defined_names(trace.ops) | set(trace.params)}
-        taken = {n for n in taken if not AUTO.match(n)}
+        taken = {p for p in trace.params if AUTO.match(p)}  # the only v-names not renumbered
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
         self.numbering, self.inlined = {}, {}
+        self.emitted = {}  # trace name -> the variable name it is emitted as
         self.reads, self.sizes = {}, {}  # folded temporary -> the names its expression reads, its size
         self.alias_targets = set(self.alias.values())
         self.params = set(trace.params)
         self.assigned = {}  # names given a variable so far (not folded into an expression) -> their order
+        self.names, self.fixed = [], set()  # the ast.Names made by self.name; the other names the code reads
 
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
         for op in ops:
-            for a in op.args:
-                self._use(a, block, 1)
+            self._use(op.args, block, 1)
             if isinstance(op, Loop):
                 if op.cond is not None:
                     self._count(op.cond.ops, op.cond.results, id(op.cond), result_weight=1)
@@ -82,13 +76,13 @@ class _Emitter:
             elif isinstance(op, If):
                 for b in op.blocks:
                     self._count(b.ops, b.results, id(b))
-        for v in results:
-            self._use(v, block, result_weight)
+        self._use(results, block, result_weight)
 
-    def _use(self, v, block, weight):
-        if isinstance(v, Var):
-            self.uses[v.name] = self.uses.get(v.name, 0) + weight
-            self.use_blocks.setdefault(v.name, set()).add(block)
+    def _use(self, values, block, weight):
+        for v in values:
+            if isinstance(v, Var):
+                self.uses[v.name] = self.uses.get(v.name, 0) + weight
+                self.use_block[v.name] = block
 
     def final(self, n):
         if n not in self.alias:
@@ -99,30 +93,25 @@ class _Emitter:
             n = self.alias[n]
         return n
 
-    def _alias(self, name, to):
-        """Let name share to's variable."""
-        if name in self.alias:
-            self.targets[self.alias[name]] -= 1
-        self.alias[name] = to
-        self.targets[to] += 1
-
     def _coalesce(self, ops, results, live=frozenset()):
         """Let loop state and branch results live in one variable instead of copies.
         live: names read after this block (by the enclosing blocks, or by an enclosing loop's next pass)."""
-        if not any(isinstance(op, STRUCTURED) for op in ops):
+        structured = [(k, op) for k, op in enumerate(ops) if isinstance(op, STRUCTURED)]
+        if not structured:
             return
         defined_here = {n: op for op in ops if not isinstance(op, STRUCTURED) for n in op.outs}
-        last = _last_reads(ops, results)
-        for k, op in enumerate(ops):
+        last, result_reads = _last_reads(ops), {v.name for v in results if isinstance(v, Var)}
+        for k, op in structured:
+            after = _ReadLater(last, k, result_reads, live)
             if isinstance(op, If):
                 for block in op.blocks:
                     local = {n: o for o in block.ops if not isinstance(o, STRUCTURED) for n in o.outs}
                     for out, r in zip(op.outs, block.results):
                         if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
-                            self._alias(r.name, out)
-                    self._coalesce(block.ops, block.results, _ReadAfter(last, k, live))
-                self._coalesce_kept(op, defined_here, _ReadAfter(last, k, live))
+                            self.alias[r.name] = out
+                    self._coalesce(block.ops, block.results, after)
+                self._coalesce_kept(op, defined_here, after)
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
@@ -133,10 +122,9 @@ class _Emitter:
                     i, o = local[r.name]
                     others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
                     if body_last.get(p, -1) <= i and p not in others and len(o.outs) == 1 and r.name not in self.alias:
-                        self._alias(r.name, p)
+                        self.alias[r.name] = p
                 for out, p in zip(op.outs, op.carried):
-                    self._alias(out, p)
-                after = _ReadAfter(last, k, live)
+                    self.alias[out] = p
                 claimed = set()
                 inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
                 inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
@@ -145,24 +133,27 @@ class _Emitter:
                             and init.name not in self.alias and init.name not in inside:
                         claimed.add(init.name)
                         if AUTO.match(init.name) and init.name in defined_here and not AUTO.match(p):
-                            self._alias(init.name, p)  # a fresh temporary takes the loop variable's name
+                            self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
                         else:
-                            self._alias(p, init.name)
+                            self.alias[p] = init.name
+                after = _ReadLater(last, k, result_reads, live, inside)
                 if op.cond is not None:
-                    self._coalesce(op.cond.ops, op.cond.results, _ReadAfter(last, k, live, inside))
-                self._coalesce(body.ops, body.results, _ReadAfter(last, k, live, inside))
+                    self._coalesce(op.cond.ops, op.cond.results, after)
+                self._coalesce(body.ops, body.results, after)
 
     def _coalesce_kept(self, op, defined_here, after):
         """A temporary that a branch yields unchanged takes the if's output name (``if c: y = y + d``, no else),
         unless it is read after the if or by another branch once that branch has assigned the output."""
+        taken = set(self.alias.values())
         for i, out in enumerate(op.outs):
             for block in op.blocks:
                 r = block.results[i]
                 if not (isinstance(r, Var) and AUTO.match(r.name) and r.name in defined_here) or r.name in after \
-                        or r.name in self.alias or self.targets[r.name] or out in self.alias:
+                        or r.name in self.alias or r.name in taken or out in self.alias:
                     continue
                 if all(not self._read_once_assigned(b, i, out, r.name) for b in op.blocks if b is not block):
-                    self._alias(r.name, out)
+                    self.alias[r.name] = out
+                    taken.add(out)
                     break
 
     def _read_once_assigned(self, block, i, out, name):
@@ -185,31 +176,52 @@ class _Emitter:
         args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in self.trace.params], vararg=None,
                              kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
         fn = ast.FunctionDef(name, args, body, [], None, lineno=0)
-        _drop_version_suffixes(fn, set(self.trace.params))
+        self._drop_version_suffixes(fn, set(self.trace.params))
         return astor.to_source(fn)
 
+    def _drop_version_suffixes(self, fn, params):
+        """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names.
+        Of the versions that want one plain name, the first in fn's breadth-first walk gets it."""
+        claims = _version_claims({n.id for n in self.names} | self.fixed, params)
+        order = _first_seen(fn, {n for versions in claims.values() if len(versions) > 1 for n in versions})
+        renames = {min(versions, key=lambda n: order.get(n, math.inf)): plain for plain, versions in claims.items()}
+        nodes = self.names if self.fixed.isdisjoint(renames) else _name_nodes(fn)  # a helper's name changes: walk
+        for node in nodes:
+            if node.id in renames:
+                node.id = renames[node.id]
+
     def name(self, n, store=False):
-        n = self.final(n)
-        if AUTO.match(n) and n not in self.params:
-            if n not in self.numbering:
-                self.numbering[n] = next(self.numbers)
-            n = self.numbering[n]
-        return ast.Name(n, ast.Store() if store else ast.Load())
+        emitted = self.emitted.get(n)
+        if emitted is None:
+            emitted = self.emitted[n] = self.final(n)
+            if AUTO.match(emitted) and emitted not in self.params:
+                if emitted not in self.numbering:
+                    self.numbering[emitted] = next(self.numbers)
+                emitted = self.emitted[n] = self.numbering[emitted]
+        node = ast.Name(emitted, _STORE if store else _LOAD)
+        self.names.append(node)
+        return node
 
     def operand(self, v):
         """(node, its size as ast.walk counts it, the names it reads) for an operand of an op."""
-        if isinstance(v, Var) and v.name in self.inlined:
-            return self.inlined.pop(v.name), self.sizes[v.name], self.reads[v.name]
-        node = self.value(v)
-        if type(node) is ast.Name:
+        if isinstance(v, Var):
+            if v.name in self.inlined:
+                return self.inlined.pop(v.name), self.sizes[v.name], self.reads[v.name]
+            node = self.name(v.name)
             return node, 2, {node.id}  # the Name and its context
+        node = self.value(v)
+        if type(node) is ast.Constant:
+            return node, 1, set()
         return node, _size(node), {n.id for n in _name_nodes(node)}
 
     def value(self, v):
         if isinstance(v, Var):
             node = self.inlined.pop(v.name, None)
             return node if node is not None else self.name(v.name)
-        return const_ast(v.value)
+        node = const_ast(v.value)
+        if type(node) is not ast.Constant:  # a tuple, a negative number, np.inf
+            self.fixed.update(n.id for n in _name_nodes(node))
+        return node
 
     def peek(self, n):
         """The emitted name of n if it has one already (no new number is allocated)."""
@@ -246,6 +258,8 @@ class _Emitter:
 
     def _release_points(self, ops):
         """index of the statement that reads it last -> names of trace.release (arrays to free after it)."""
+        if not self.trace.release:
+            return {}
         last = {}
         for k, op in enumerate(ops):
             for n in free_vars(op):
@@ -271,29 +285,30 @@ class _Emitter:
 
     def op(self, op, block_id):
         p = PRIMS[op.prim]
-        kw = op.kw
-        lib = kw.pop("lib", "np")
-        holes = _holes(len(op.args))
-        template, own_size, own_names, hole_uses = _template(p.source(holes, kw, lib))
-        fill, size, reads = {}, own_size, set(own_names)
-        for h, a in zip(holes, op.args):  # the operands' sizes and names are known: no walk of the new tree
-            fill[h], n, names = self.operand(a)
-            if hole_uses[h]:
-                size += n * hole_uses[h]
+        build, own_size, own_names, hole_uses = _op_template(op.prim, (p.numpy, p.math), len(op.args), op.attrs,
+                                                             repr(op.attrs))
+        operands, size, reads = [], own_size, set(own_names)
+        self.fixed |= own_names
+        for a, uses in zip(op.args, hole_uses):  # the operands' sizes and names are known: no walk of the new tree
+            node, n, names = self.operand(a)
+            operands.append(node)
+            if uses:
+                size += n * uses
                 reads |= names
-        node = _instantiate(template, fill)
+        node = build(operands)
         if p.effect and not p.statement_value:
             return [ast.Expr(node)]
         out = op.outs[0]
-        if (len(op.outs) == 1 and AUTO.match(out) and self.uses.get(out, 0) == 1 and out not in self.alias
+        if (self.uses.get(out) == 1 and len(op.outs) == 1 and AUTO.match(out) and out not in self.alias
                 and out not in self.alias_targets
-                and self.use_blocks.get(out) == {block_id} and not p.statement and not p.effect
+                and self.use_block[out] == block_id and not p.statement and not p.effect
                 and size <= MAX_INLINE_SIZE):
             self.inlined[out] = node
             self.reads[out], self.sizes[out] = reads, size
             return []
         targets = [self.name(n, store=True) for n in op.outs]
-        self.assigned.update((n, len(self.assigned)) for n in op.outs)
+        for n in op.outs:
+            self.assigned[n] = len(self.assigned)
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return self.flush({t.id for t in targets}) + [ast.Assign([target], node, lineno=0)]
 
@@ -330,8 +345,10 @@ class _Emitter:
             if len(bounds) == 2 and isinstance(op.bounds[0], Const) and op.bounds[0].value == 0:
                 bounds = bounds[1:]
             it = ast.Call(ast.Name("range", ast.Load()), bounds, [])
+            self.fixed.add("range")
             if op.backwards:
                 it = ast.Call(ast.Name("reversed", ast.Load()), [it], [])
+                self.fixed.add("reversed")
             stmts.append(ast.For(self.name(op.index, store=True), it, body or [ast.Pass()], [], lineno=0))
         return stmts
 
@@ -360,20 +377,28 @@ def emit_module(functions, header=None):
     return (header.rstrip() + "\n\n" if header else "") + body
 
 
-def _drop_version_suffixes(fn, params):
-    """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names."""
-    nodes = list(_name_nodes(fn))
-    seen = list(dict.fromkeys(n.id for n in nodes))
-    taken = set(seen) | params
-    mapping = {}
-    for n in seen:
+def _version_claims(names, params):
+    """plain name -> the versioned names (h_2 for h, y_1_dot for y_dot) that could take it: it is free."""
+    taken = names | params
+    claims = {}
+    for n in names:
         plain = VERSION.sub("", n)
         if plain != n and n not in params and plain not in taken:
-            mapping[n] = plain
-            taken.add(plain)
-    for node in nodes:
-        if node.id in mapping:
-            node.id = mapping[node.id]
+            claims.setdefault(plain, []).append(n)
+    return claims
+
+
+def _first_seen(tree, names):
+    """name -> the position of its first occurrence in tree's breadth-first walk, for each of names. The walk
+    stops when all are found: they are assigned, so they occur near the top."""
+    found, level, k = {}, [tree], 0
+    while level and len(found) < len(names):
+        for node in level:
+            if type(node) is ast.Name and node.id in names and node.id not in found:
+                found[node.id] = k
+            k += 1
+        level = [child for node in level for child in _children(node)]
+    return found
 
 
 VERSION = re.compile(r"_\d+(?=_|$)")
@@ -385,38 +410,46 @@ def _pack(spec, outs):
     return ast.Tuple([_pack(s, outs) for s in spec], ast.Load())
 
 
-@functools.lru_cache(maxsize=None)
-def _holes(n):
-    """The hole names of a template with n operands: __a0, __a1, ..."""
-    return tuple(f"__a{i}" for i in range(n))
+@functools.lru_cache(maxsize=4096)
+def _op_template(prim, templates, n, attrs, attrs_repr):
+    """(*_template, how often each operand occurs) for an op with n operands. templates: the primitive's
+    (numpy, math) templates, which may change (a test swaps one); attrs_repr tells apart attributes that compare
+    equal but print differently (1, 1.0 and True)."""
+    p = PRIMS[prim]
+    kw = dict(attrs)
+    holes = [f"__a{i}" for i in range(n)]
+    build, size, names, uses = _template(p.source(holes, kw, kw.pop("lib", "np")))
+    return build, size, names, tuple(uses[h] for h in holes)
 
 
 @functools.lru_cache(maxsize=4096)
 def _template(source):
-    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text: (tree, its size
-    without the holes, the names it reads itself, hole -> how often it occurs)."""
+    """A primitive's expression with holes __a0, __a1, ..., parsed once per distinct text: (_builder of its
+    tree, its size without the holes, the names it reads itself, hole -> how often it occurs)."""
     tree = python_ast(source, mode="eval").body
     names = [n.id for n in _name_nodes(tree)]
     uses = collections.Counter(n for n in names if n.startswith("__a"))
     own = [n for n in names if not n.startswith("__a")]
-    return tree, _size(tree) - 2 * sum(uses.values()), frozenset(own), uses
+    return _builder(tree), _size(tree) - 2 * sum(uses.values()), frozenset(own), uses
 
 
-def _instantiate(node, fill):
-    """A fresh copy of a template tree with each hole Name replaced by fill[hole]. Operators and contexts
-    (nodes without fields) are shared, as Python's own parser shares them."""
-    kind = type(node)
-    if kind is ast.Name:
-        return fill.get(node.id) or ast.Name(node.id, node.ctx)
-    if kind is list:
-        return [_instantiate(x, fill) for x in node]
-    if not isinstance(node, ast.AST) or not node._fields:
-        return node
-    copy = kind.__new__(kind)
-    for f in node._fields:
-        value = getattr(node, f, None)
-        setattr(copy, f, value if value is None or type(value) in (str, int, float) else _instantiate(value, fill))
-    return copy
+def _builder(tree):
+    """operands -> a fresh copy of tree with each hole __aK replaced by operands[K]: the copying written out
+    once as a Python expression, faster than walking the tree per op. Operators, contexts (nodes without
+    fields) and field values that are not nodes are shared, as Python's own parser shares them."""
+    shared = []
+
+    def code(node):
+        if type(node) is ast.Name and node.id.startswith("__a"):
+            return f"operands[{node.id[3:]}]"
+        if type(node) is list:
+            return "[" + "".join(code(x) + ", " for x in node) + "]"
+        if isinstance(node, ast.AST) and node._fields:
+            return f"ast.{type(node).__name__}(" + ", ".join(code(getattr(node, f, None)) for f in node._fields) + ")"
+        shared.append(node)
+        return f"shared[{len(shared) - 1}]"
+
+    return eval("lambda operands: " + code(tree), {"ast": ast, "shared": shared})
 
 
 def _name_nodes(tree):
