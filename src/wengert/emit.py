@@ -53,7 +53,7 @@ class _Emitter:
         self.trace = trace
         self.uses, self.use_block = {}, {}  # name -> times read (a result counts twice); name -> block of its last read
         self._count(trace.ops, trace.outputs, "top")
-        self.alias = {}
+        self.alias, self.targets = {}, collections.Counter()  # targets: how many names share each variable
         self._coalesce(trace.ops, trace.outputs)
         taken = {p for p in trace.params if AUTO.match(p)}  # the only v-names not renumbered
         self.numbers = (f"v{k}" for k in itertools.count(1) if f"v{k}" not in taken)
@@ -109,7 +109,7 @@ class _Emitter:
                     for out, r in zip(op.outs, block.results):
                         if isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2 \
                                 and r.name not in self.alias and len(local[r.name].outs) == 1:
-                            self.alias[r.name] = out
+                            self._alias(r.name, out)
                     self._coalesce(block.ops, block.results, after)
                 self._coalesce_kept(op, defined_here, after)
             elif isinstance(op, Loop):
@@ -122,9 +122,9 @@ class _Emitter:
                     i, o = local[r.name]
                     others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
                     if body_last.get(p, -1) <= i and p not in others and len(o.outs) == 1 and r.name not in self.alias:
-                        self.alias[r.name] = p
+                        self._alias(r.name, p)
                 for out, p in zip(op.outs, op.carried):
-                    self.alias[out] = p
+                    self._alias(out, p)
                 claimed = set()
                 inside = {n for blk in op.blocks for o in blk.ops for n in free_vars(o)}  # read by the loop itself
                 inside |= {v.name for blk in op.blocks for v in blk.results if isinstance(v, Var)}
@@ -133,27 +133,32 @@ class _Emitter:
                             and init.name not in self.alias and init.name not in inside:
                         claimed.add(init.name)
                         if AUTO.match(init.name) and init.name in defined_here and not AUTO.match(p):
-                            self.alias[init.name] = p  # a fresh temporary takes the loop variable's name
+                            self._alias(init.name, p)  # a fresh temporary takes the loop variable's name
                         else:
-                            self.alias[p] = init.name
+                            self._alias(p, init.name)
                 after = _ReadLater(last, k, result_reads, live, inside)
                 if op.cond is not None:
                     self._coalesce(op.cond.ops, op.cond.results, after)
                 self._coalesce(body.ops, body.results, after)
 
+    def _alias(self, name, to):
+        """Let name share to's variable."""
+        if name in self.alias:
+            self.targets[self.alias[name]] -= 1
+        self.alias[name] = to
+        self.targets[to] += 1
+
     def _coalesce_kept(self, op, defined_here, after):
         """A temporary that a branch yields unchanged takes the if's output name (``if c: y = y + d``, no else),
         unless it is read after the if or by another branch once that branch has assigned the output."""
-        taken = set(self.alias.values())
         for i, out in enumerate(op.outs):
             for block in op.blocks:
                 r = block.results[i]
                 if not (isinstance(r, Var) and AUTO.match(r.name) and r.name in defined_here) or r.name in after \
-                        or r.name in self.alias or r.name in taken or out in self.alias:
+                        or r.name in self.alias or self.targets[r.name] or out in self.alias:
                     continue
                 if all(not self._read_once_assigned(b, i, out, r.name) for b in op.blocks if b is not block):
-                    self.alias[r.name] = out
-                    taken.add(out)
+                    self._alias(r.name, out)
                     break
 
     def _read_once_assigned(self, block, i, out, name):

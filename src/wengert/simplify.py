@@ -312,14 +312,30 @@ def _stand_ins(op, p, i, live, same, where, params):
     return Op(op.outs, op.prim, tuple(args), op.attrs) if tuple(args) != op.args else op
 
 
+class _Live:
+    """Names live in a nested block: its own (results, then what its kept statements read) and those live
+    around it, which are not copied: a copy at every branch and loop made long functions quadratic."""
+
+    __slots__ = ("own", "around")
+
+    def __init__(self, own, around):
+        self.own, self.around = own, around
+
+    def __contains__(self, name):
+        return name in self.own or name in self.around
+
+    def update(self, names):
+        self.own.update(names)
+
+
 def _live_if(op, live):
     keep = [i for i, o in enumerate(op.outs) if o in live]
     blocks = []
     for block in op.blocks:
         results = tuple(block.results[i] for i in keep)
-        inner = {v.name for v in results if isinstance(v, Var)} | live
+        inner = _Live({v.name for v in results if isinstance(v, Var)}, live)
         blocks.append(Block(tuple(_live_block(list(block.ops), inner)), results))
-    if not keep and not any(_has_effect(b.ops) or live & defined_names(b.ops) for b in blocks):
+    if not keep and not any(_has_effect(b.ops) or any(n in live for n in defined_names(b.ops)) for b in blocks):
         return None
     return If(tuple(op.outs[i] for i in keep), op.cond, *blocks)
 
@@ -333,10 +349,10 @@ def _has_effect(ops):
 def _live_loop(op, live):
     keep = {i for i, o in enumerate(op.outs) if o in live}
     while True:
-        inner = {op.body.results[i].name for i in keep if isinstance(op.body.results[i], Var)} | live
+        inner = _Live({op.body.results[i].name for i in keep if isinstance(op.body.results[i], Var)}, live)
         body = _live_block(list(op.body.ops), inner)
         if op.cond is not None:
-            inner |= {v.name for v in op.cond.results if isinstance(v, Var)}
+            inner.update(v.name for v in op.cond.results if isinstance(v, Var))
             _live_block(list(op.cond.ops), inner)
         grown = keep | {i for i, p in enumerate(op.carried) if p in inner}
         if grown == keep:

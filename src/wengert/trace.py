@@ -262,6 +262,30 @@ def lift(x):
     return x if isinstance(x, Value) else Const(x)
 
 
+class _Memo:
+    """Ops already built, by (prim, args, attrs): a nested block's own, then those of the blocks around it,
+    which it may reuse (not copied: a copy for every branch and loop made long functions quadratic)."""
+
+    __slots__ = ("own", "around")
+
+    def __init__(self, around=None):
+        self.own, self.around = {}, around
+
+    def get(self, key):
+        hit = self.own.get(key)
+        return self.around.get(key) if hit is None and self.around is not None else hit
+
+    def __setitem__(self, key, value):
+        self.own[key] = value
+
+    def setdefault(self, key, value):
+        hit = self.get(key)
+        if hit is None:
+            self.own[key] = value
+            return value
+        return hit
+
+
 class Builder:
     """Builds a list of ops; folds constants, applies algebraic identities, shares repeated ops."""
 
@@ -271,7 +295,7 @@ class Builder:
         self.batched = set()  # names whose values carry a leading batch axis (vector mode)
         self.shapes = dict(shapes or {})
         self.defs = {}
-        self.memo = {}
+        self.memo = _Memo()
         self.lib = lib
         self.line, self.lines = 0, {}  # the source line being derived; name -> line of what it derives from
 
@@ -334,7 +358,7 @@ class Builder:
     def child(self):
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
-        c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, dict(self.memo), self.batched
+        c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, _Memo(self.memo), self.batched
         c.line, c.lines = self.line, self.lines
         return c
 
