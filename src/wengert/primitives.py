@@ -84,8 +84,6 @@ def defprim(name, numpy, **kw):
 # ---- helpers that emit ops ------------------------------------------------------
 
 def unbroadcast(g, x):
-    if type(g) is Var and key(g) == shapes.SCALAR == key(x) and not (is_batched(g) or is_batched(x)):
-        return g  # what the rewrite gives, sooner: scalar code takes this path for every operand
     return apply("unbroadcast", g, x)
 
 
