@@ -45,6 +45,7 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
 KEYWORD_ONLY = {"keepdims"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
+SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1)}  # (primitive, position) where a tuple is a shape
 METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
@@ -553,13 +554,13 @@ class Parser:
         prim = BINOPS.get(type(e.op))
         if prim is None:
             raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / ** @")
-        return self.b.emit(prim, (self.value(e.left, env), self.value(e.right, env)))
+        return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.right, env)))
 
     def expr_UnaryOp(self, e, env):
         if isinstance(e.op, ast.USub):
-            return self.b.emit("neg", (self.value(e.operand, env),))
+            return self.b.emit("neg", (self.operand(e.operand, env),))
         if isinstance(e.op, ast.UAdd):
-            return self.value(e.operand, env)
+            return self.operand(e.operand, env)
         if isinstance(e.op, ast.Not):
             return self.b.emit("logical_not", (self.value(e.operand, env),))
         raise self.m.error(e, f"unary {type(e.op).__name__} is not supported", "use comparisons inside np.where")
@@ -596,7 +597,7 @@ class Parser:
         prim = COMPARISONS.get(type(e.ops[0]))
         if prim is None:
             raise self.m.error(e, f"comparison {type(e.ops[0]).__name__} is not supported", "use < <= > >= == !=")
-        return self.b.emit(prim, (self.value(e.left, env), self.value(e.comparators[0], env)))
+        return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.comparators[0], env)))
 
     def expr_Attribute(self, e, env):
         dotted = self.dotted(e)
@@ -630,7 +631,7 @@ class Parser:
         def bound(x):
             if x is None:
                 return None
-            v = self.value(x, env)
+            v = self.value(x, env, shape=True)
             if isinstance(v, Const) and isinstance(v.value, int):
                 return v.value
             dynamic.append(v)
@@ -679,7 +680,7 @@ class Parser:
                 raise self.m.error(e, f"np.{prim} needs a literal tuple or list of arrays", f"write np.{prim}((a, b))")
             args = [self.value(a, env) for a in e.args[0].elts]
         else:
-            args = [self.value(a, env) for a in e.args[:n_values]]
+            args = [self.value(a, env, shape=(prim, i) in SHAPE_ARGS) for i, a in enumerate(e.args[:n_values])]
         fewest, most = _arity(prim)
         if not fewest <= len(args) <= most:
             callee = ast.unparse(e.func)
@@ -744,7 +745,7 @@ class Parser:
             raise self.m.error(e, f"this call of .{name}() is not supported",
                                "pass positional arguments as in NumPy, e.g. x.dot(y), x.reshape(2, -1)")
         if name == "reshape":
-            shape = tuple(self.value(a, env) for a in e.args)
+            shape = tuple(self.value(a, env, shape=True) for a in e.args)
             return self.reshape(obj, shape[0] if len(shape) == 1 else shape, e)
         if name == "dot":
             return self.b.emit("dot", (obj, self.value(e.args[0], env)))
@@ -756,7 +757,7 @@ class Parser:
         raise self.m.error(e, f"method {name!r} is not supported", "use the np.<name> function")
 
     def reshape(self, x, shape, node):
-        return self.b.emit("reshape", (x, self.shape_tuple(self.as_value(shape, node))))
+        return self.b.emit("reshape", (x, self.shape_tuple(self.as_value(shape, node, shape=True))))
 
     def shape_tuple(self, shape):
         """reshape(x, -1) means reshape(x, (-1,)): always a tuple in the generated code (Dask needs it)."""
@@ -785,17 +786,34 @@ class Parser:
     _current = None
 
     # ---- helpers ----------------------------------------------------------------------------------
-    def value(self, e, env):
-        return self.as_value(self.expr(e, env), e)
+    def value(self, e, env, shape=False):
+        return self.as_value(self.expr(e, env), e, shape)
 
-    def as_value(self, v, node):
+    def as_value(self, v, node, shape=False):
+        """A parsed expression as one value. A tuple is a shape where NumPy reads one (shape=True: np.zeros,
+        reshape, an index) and otherwise an array, as NumPy reads (x, 2 * x): np.stack of its items, so its
+        items keep their derivatives."""
         if isinstance(v, Value):
             return v
-        if isinstance(v, tuple) and all(isinstance(x, Const) for x in v):
-            return Const(tuple(x.value for x in v))
+        if isinstance(v, tuple) and not v:
+            raise self.m.error(node, "an empty tuple is not supported here", "pass an array")
+        if isinstance(v, tuple) and shape:
+            if all(isinstance(x, Const) for x in v):
+                return Const(tuple(x.value for x in v))
+            return self.b.emit("tuple", tuple(self.as_value(x, node, shape) for x in v))
         if isinstance(v, tuple):
-            return self.b.emit("tuple", v)
+            return self.b.emit("stack", tuple(self.as_value(x, node) for x in v), {})
         raise self.m.error(node, "expected a number or an array here", "")
+
+    def operand(self, e, env):
+        """An operand of arithmetic or a comparison: on tuples Python means sequence operations
+        ((a, b) * 2 repeats, + concatenates, < compares lexicographically), which are refused."""
+        v = self.expr(e, env)
+        if isinstance(v, tuple):
+            raise self.m.error(e, "arithmetic and comparisons on a tuple are Python's sequence operations "
+                               "(repeat, concatenate, compare in order)", "make it an array first: "
+                               "np.stack((a, b)) * 2")
+        return self.as_value(v, e)
 
     def literal(self, e):
         try:

@@ -17,13 +17,14 @@ ties (so relu'(0) = 1/2); clip'(x) = 1/2 on a bound.
 
 from dataclasses import dataclass
 import functools
+import math as math_
 
 import numpy as np
 import sympy
 
 from . import shapes
 from .errors import GENERATED, WengertError
-from .trace import Const, Var, apply, is_batched, key, primal_rank, rank
+from .trace import Const, Var, apply, is_batched, key, lift, primal_rank, rank
 
 
 @dataclass
@@ -42,6 +43,12 @@ class Prim:
     effect: bool = False           # has a side effect (stack push/pop): never shared, folded or dropped alone
     statement_value: bool = False  # an effect whose result is used (pop), so it is assigned
     batch: object = None           # vector mode: callable(builder, args, attrs) for args with a batch axis
+    singular: object = False       # its value or partials can be inf/nan at finite args: bool, or
+                                   # callable(args, positive) with positive[i]: args[i] is known > 0
+    positive: object = None        # callable(*positive) -> is the result > 0 when these arguments are
+
+    def is_singular(self, args, positive):
+        return self.singular(args, positive) if callable(self.singular) else self.singular
 
     def batch_rule(self, b, args, attrs):
         if self.batch is not None:
@@ -108,18 +115,36 @@ def _kwargs(**attrs):
     return "".join(f", {k}={v!r}" for k, v in attrs.items() if v is not None and v is not False)
 
 
-def elementwise(name, numpy, sympy_fn, *partials, math=None, diff_args=None):
+def scale(t, d):
+    """t * d for a tangent or cotangent t and a local partial d, where 0 times anything is 0 if either may
+    be inf or nan: what a where, maximum, clip or abs did not select, or a direction that does not move an
+    element, stays exactly zero through a partial that is infinite or undefined there (sqrt'(0), a partial
+    in an untaken branch), and a zero partial stops an infinite (co)tangent. Both modes multiply the same
+    factors along every path, so with this rule they agree at such points too."""
+    b = _builder()
+    t, d = lift(t), lift(d)
+    if any(type(v) is Var and b.nonfinite(v) for v in (t, d)) and not (_nonzero_number(t) or _nonzero_number(d)):
+        return apply("mul0", t, d)
+    return t * d
+
+
+def _builder():
+    from .trace import _active
+    return _active.builders[-1]
+
+
+def elementwise(name, numpy, sympy_fn, *partials, math=None, diff_args=None, singular=False):
     """A broadcasting elementwise op given by its local partial derivatives d(y, *args)."""
 
     def tangent(ts, y, *args):
-        terms = [broadcast_like(t * d(y, *args), y) for t, d in zip(ts, partials) if t is not None]
+        terms = [broadcast_like(scale(t, d(y, *args)), y) for t, d in zip(ts, partials) if t is not None]
         return functools.reduce(lambda a, b: a + b, terms) if terms else None
 
     def adjoint(g, y, *args):
-        return tuple(Lazy(lambda d=d, x=x: unbroadcast(g * d(y, *args), x)) for d, x in zip(partials, args))
+        return tuple(Lazy(lambda d=d, x=x: unbroadcast(scale(g, d(y, *args)), x)) for d, x in zip(partials, args))
 
     return defprim(name, numpy, math=math, sympy=_vectorized(sympy_fn), shape=shapes.broadcast,
-                   tangent=tangent, adjoint=adjoint, diff_args=diff_args)
+                   tangent=tangent, adjoint=adjoint, diff_args=diff_args, singular=singular)
 
 
 def _vectorized(fn):
@@ -138,40 +163,83 @@ class Lazy:
         self.build = build
 
 
-def unary(name, sympy_fn, d, math=None, numpy=None):
-    return elementwise(name, numpy or f"np.{name}({{0}})", sympy_fn, d, math=math)
+def unary(name, sympy_fn, d, math=None, numpy=None, singular=False):
+    return elementwise(name, numpy or f"np.{name}({{0}})", sympy_fn, d, math=math, singular=singular)
+
+
+def _nonzero_number(v):
+    return type(v) is Const and isinstance(v.value, (int, float)) and v.value != 0 and math_.isfinite(v.value)
+
+
+def _unless_positive(args, positive):
+    """log, sqrt, log1p and their partials are finite at a positive argument."""
+    return not positive[0]
+
+
+def _smooth_power(b):
+    """a ** b and its partials are finite at every finite a: b a literal 0 or at least 1."""
+    return type(b) is Const and isinstance(b.value, (int, float)) and (b.value == 0 or b.value >= 1)
 
 
 add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lambda y, a, b: 1)
 sub = elementwise("sub", "{0} - {1}", lambda a, b: a - b, lambda y, a, b: 1, lambda y, a, b: -1)
 mul = elementwise("mul", "{0} * {1}", lambda a, b: a * b, lambda y, a, b: b, lambda y, a, b: a)
-div = elementwise("div", "{0} / {1}", lambda a, b: a / b, lambda y, a, b: 1 / b, lambda y, a, b: -y / b)
+div = elementwise("div", "{0} / {1}", lambda a, b: a / b, lambda y, a, b: 1 / b, lambda y, a, b: -y / b,
+                  singular=lambda args, pos: not (pos[1] or _nonzero_number(args[1])))
+helper('''
+def _mul0(t, d):
+    """t * d, but 0 where t or d is 0 even if the other is inf or nan (IEEE gives nan there)."""
+    with np.errstate(invalid="ignore"):
+        product = t * d
+    if isinstance(product, np.ndarray) and not np.isnan(np.sum(product)):
+        return product  # nothing to mend: one fast reduction instead of the masks
+    if np.ndim(product) == 0:
+        return product if product == product or t != 0 and d != 0 else np.zeros_like(product)[()]
+    return np.where((t == 0) | (d == 0), 0, product)
+''')
+mul0 = elementwise("mul0", "_mul0({0}, {1})",
+                   lambda a, b: a * b,  # the same where both are finite, the only points SymPy compares
+                   lambda y, a, b: b, lambda y, a, b: a)
 
 
 def _pow_base(y, a, b):
-    """d(a ** b)/da = b * a ** (b - 1). The exponent b - 1 is a float unless it is a literal integer >= 0:
-    NumPy refuses an integer array to a negative integer power (a ** 0 with integer a and b would make
-    the derivative raise where the primal did not), and a float exponent gives the float result anyway."""
+    """d(a ** b)/da = b * a ** (b - 1), and 0 where b == 0 (also at a == 0, where a ** -1 is inf). The
+    exponent b - 1 is a float unless it is a literal integer >= 0: NumPy refuses an integer array to a
+    negative integer power, and a float exponent gives the float result anyway. A computed exponent goes
+    through np.power, which gives inf at 0 ** -1 where Python floats raise ZeroDivisionError."""
     if isinstance(b, Const) and type(b.value) is int and b.value >= 1:
         return b * a ** (b - 1)
-    return b * a ** (b - 1.0)
+    if isinstance(b, Const):
+        return b * a ** (b - 1.0)
+    return scale(b, power(a, b - 1.0))
 
 
-pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b, _pow_base, lambda y, a, b: log(a) * y)
+def _pow_exponent(y, a, b):
+    """d(a ** b)/db = log(a) * a ** b, and 0 where a ** b is 0 (a == 0 < b), where log(a) is -inf."""
+    return scale(y, log(a))
+
+
+pow_ = elementwise("pow", "{0} ** {1}", lambda a, b: a ** b, _pow_base, _pow_exponent,
+                   singular=lambda args, pos: not (pos[0] or _smooth_power(args[1])))
+power = elementwise("power", "np.power({0}, {1})", lambda a, b: a ** b, _pow_base, _pow_exponent,
+                    singular=lambda args, pos: not (pos[0] or _smooth_power(args[1])))
 neg = unary("neg", lambda a: -a, lambda y, x: -1, numpy="-{0}")
 sin = unary("sin", sympy.sin, lambda y, x: cos(x), math="math.sin({0})")
 cos = unary("cos", sympy.cos, lambda y, x: -sin(x), math="math.cos({0})")
-tan = unary("tan", sympy.tan, lambda y, x: 1 + y ** 2, math="math.tan({0})")
+tan = unary("tan", sympy.tan, lambda y, x: 1 + y ** 2, math="math.tan({0})", singular=True)
 exp = unary("exp", sympy.exp, lambda y, x: y, math="math.exp({0})")
-log = unary("log", sympy.log, lambda y, x: 1 / x, math="math.log({0})")
-sqrt = unary("sqrt", sympy.sqrt, lambda y, x: 0.5 / y, math="math.sqrt({0})")
+log = unary("log", sympy.log, lambda y, x: 1 / x, math="math.log({0})",
+                singular=_unless_positive)
+sqrt = unary("sqrt", sympy.sqrt, lambda y, x: 0.5 / y, math="math.sqrt({0})",
+                 singular=_unless_positive)
 tanh = unary("tanh", sympy.tanh, lambda y, x: 1 - y ** 2, math="math.tanh({0})")
 sinh = unary("sinh", sympy.sinh, lambda y, x: cosh(x), math="math.sinh({0})")
 cosh = unary("cosh", sympy.cosh, lambda y, x: sinh(x), math="math.cosh({0})")
 arctan = unary("arctan", sympy.atan, lambda y, x: 1 / (1 + x ** 2), math="math.atan({0})")
-arcsin = unary("arcsin", sympy.asin, lambda y, x: 1 / sqrt(1 - x ** 2), math="math.asin({0})")
-arccos = unary("arccos", sympy.acos, lambda y, x: -1 / sqrt(1 - x ** 2), math="math.acos({0})")
-log1p = unary("log1p", lambda a: sympy.log(1 + a), lambda y, x: 1 / (1 + x), math="math.log1p({0})")
+arcsin = unary("arcsin", sympy.asin, lambda y, x: 1 / sqrt(1 - x ** 2), math="math.asin({0})", singular=True)
+arccos = unary("arccos", sympy.acos, lambda y, x: -1 / sqrt(1 - x ** 2), math="math.acos({0})", singular=True)
+log1p = unary("log1p", lambda a: sympy.log(1 + a), lambda y, x: 1 / (1 + x), math="math.log1p({0})",
+                  singular=_unless_positive)
 expm1 = unary("expm1", lambda a: sympy.exp(a) - 1, lambda y, x: y + 1, math="math.expm1({0})")
 square = unary("square", lambda a: a ** 2, lambda y, x: 2 * x)
 abs_ = unary("abs", sympy.Abs, lambda y, x: sign(x), math="abs({0})")
@@ -636,11 +704,17 @@ def _norm_src(x, ord=None):
     return f"np.linalg.norm({x}{_kwargs(ord=ord)})"
 
 
+def _norm_divisor(y):
+    """The norm y as a divisor of x, 1 where it is 0: there x is 0 too, and x / 1 gives the midpoint
+    subgradient 0 of the norm's kink at the origin (x / y would be 0 / 0)."""
+    return where(apply("equal", y, 0.0), 1.0, y)
+
+
 norm = defprim("norm", _norm_src,
                sympy=lambda x, ord=None: sympy.sqrt(sum(v ** 2 for v in _obj(x).ravel().tolist())),
                shape=lambda x, ord=None: shapes.SCALAR,
-               tangent=lambda ts, y, x, ord=None: apply("sum", x * ts[0]) / y,
-               adjoint=lambda g, y, x, ord=None: (g * x / y,))
+               tangent=lambda ts, y, x, ord=None: apply("sum", x * ts[0]) / _norm_divisor(y),
+               adjoint=lambda g, y, x, ord=None: (g * x / _norm_divisor(y),))
 
 # ---- indexing and joining ------------------------------------------------------------------------------
 
@@ -698,10 +772,14 @@ def _scatter(g, x, index):
         out = np.zeros_like(g, shape=np.shape(x), dtype=dtype)
     else:
         out = np.zeros_like(x, dtype=dtype)
-    if isinstance(index, tuple) and None in index:  # Dask cannot assign through np.newaxis
-        index = tuple(i for i in index if i is not None)
+    items = index if isinstance(index, tuple) else (index,)
+    if any(i is None for i in items):  # Dask cannot assign through np.newaxis
+        index = tuple(i for i in items if i is not None)
         g = np.reshape(g, np.shape(out[index]))
-    out[index] = g
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items):
+        np.add.at(out, index, g)  # an integer-array index may repeat: the repeats' cotangents add up
+    else:
+        out[index] = g
     return out
 ''')
 
@@ -792,6 +870,28 @@ def _rows(vectors):
     return np.stack(vectors)
 ''')
 defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
+
+
+# ---- which results are positive (> 0) when their arguments are ---------------------------------------------
+# A division by, or the log or sqrt of, a value known positive cannot make inf or nan (see Prim.singular):
+# 1 / (1 + exp(-z)) and log(sum(exp(u - max(u)))) keep plain products in their derivatives. (Underflow
+# is ignored: exp(-800) is 0.0 in floating point, but positive here.)
+
+def _all_positive(*positive):
+    return all(positive)
+
+
+def _first_positive(*positive):
+    return positive[0]
+
+
+for _names, _rule in ((("exp", "cosh", "len", "size", "ones_like"), lambda *p: True),
+                      (("add", "mul", "div", "sum", "mean", "max", "min", "stack", "concatenate"), _all_positive),
+                      (("maximum",), lambda *p: any(p)),
+                      (("pow", "power", "sqrt", "expm1", "log1p", "index", "transpose", "reshape", "expand_dims",
+                        "unreduce", "broadcast_like"), _first_positive)):
+    for _name in _names:
+        PRIMS[_name].positive = _rule
 
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
@@ -953,7 +1053,11 @@ helper('''
 def _scatter_batch(g, x, index):
     """Batched cotangent of x[index]: each slice g[i] placed at index in zeros shaped like x."""
     out = np.zeros(np.shape(g)[:1] + np.shape(x), dtype=np.result_type(g, 1.0))
-    out[(slice(None),) + (index if isinstance(index, tuple) else (index,))] = g
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items):
+        np.add.at(out, (slice(None),) + items, g)  # repeated integer indices accumulate
+    else:
+        out[(slice(None),) + items] = g
     return out
 ''')
 defprim("scatter_batch", lambda g, x, *dyn, spec: f"_scatter_batch({g}, {x}, np.s_[{_index_text(spec, dyn)}])",

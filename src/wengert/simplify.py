@@ -63,6 +63,10 @@ def rewrite(b, p, args, attrs):
         factored = _factor_batched(b, name, args)
         if factored is not None:
             return factored
+    if name == "mul0" and any(_number(v) and v.value != 0 and math.isfinite(v.value) for v in args):
+        return b.emit("mul", args)  # 0 * inf cannot happen with a finite non-zero factor: a plain product
+    if name == "mul0" and any(_number(v) and v.value == 0 for v in args):
+        return b.emit("mul", args)  # 0 times anything is 0 here: the plain product's rules fold it
     if name in ("add", "sub", "mul", "div", "pow"):
         a, c = args
         ka, kc = key(a), key(c)

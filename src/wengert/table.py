@@ -204,14 +204,20 @@ class _Sheet:
     def op_ast(op, render_arg):
         kw = op.kw
         holes = [f"__a{i}" for i in range(len(op.args))]
-        tree = python_ast(PRIMS[op.prim].source(holes, kw, kw.pop("lib", "np")), mode="eval").body
+        shown = PRIMS["mul" if op.prim == "mul0" else op.prim]  # 0 * inf = 0 is a floating-point detail here
+        tree = python_ast(shown.source(holes, kw, kw.pop("lib", "np")), mode="eval").body
         fill = {h: render_arg(a) for h, a in zip(holes, op.args)}
 
         class Fill(ast.NodeTransformer):
             def visit_Name(self, node):
                 return fill.get(node.id, node)
 
-        return Fill().visit(tree)
+        tree = Fill().visit(tree)
+        right = getattr(tree, "right", None)
+        if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mult) and isinstance(right, ast.BinOp) and \
+                isinstance(right.op, ast.Div) and isinstance(right.left, ast.Constant) and right.left.value == 1:
+            return ast.BinOp(tree.left, ast.Div(), right.right)  # a * (1 / b) reads a / b, as on the slides
+        return tree
 
     def evaluate(self, op):
         if self.values is None:

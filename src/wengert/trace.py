@@ -7,6 +7,7 @@ what makes the derivative of a Trace again a Trace.
 
 from dataclasses import dataclass, field
 import itertools
+import math
 import re
 import threading
 
@@ -258,6 +259,10 @@ def apply(prim, *args, **attrs):
     return _active.builders[-1].emit(prim, args, attrs)
 
 
+def _positive_literal(c):
+    return isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and c.value > 0
+
+
 def lift(x):
     return x if isinstance(x, Value) else Const(x)
 
@@ -295,6 +300,7 @@ class Builder:
         self.batched = set()  # names whose values carry a leading batch axis (vector mode)
         self.shapes = dict(shapes or {})
         self.defs = {}
+        self.facts = {}  # name -> (positive, may be non-finite at finite inputs): see nonfinite
         self.memo = _Memo()
         self.lib = lib
         self.line, self.lines = 0, {}  # the source line being derived; name -> line of what it derives from
@@ -355,10 +361,46 @@ class Builder:
         self.add(Op((out.name,), prim, args, attrs))
         return out
 
+    def nonfinite(self, value):
+        """Can value be inf or nan where the inputs are finite? True for what a singular op computes (a
+        division, log, sqrt, ...: see Prim.singular) and for what is computed from that; parameters and
+        the values of branches and loops count as finite."""
+        if type(value) is Const:
+            return isinstance(value.value, float) and not math.isfinite(value.value)
+        return self._facts(value.name)[1]
+
+    def _facts(self, name):
+        """(is it positive, may it be non-finite) for a named value, from how it was computed (one walk,
+        remembered: chains of thousands of ops are walked without recursion)."""
+        known = self.facts
+        todo = [name]
+        while todo:
+            n = todo[-1]
+            if n in known:
+                todo.pop()
+                continue
+            op = self.defs.get(n)
+            if op is None or isinstance(op, STRUCTURED):
+                known[n] = (False, False)
+                continue
+            pending = [a.name for a in op.args if type(a) is Var and a.name not in known]
+            if pending:
+                todo.extend(pending)
+                continue
+            todo.pop()
+            p = _primitives.PRIMS[op.prim]
+            pos = tuple(known[a.name][0] if type(a) is Var else _positive_literal(a) for a in op.args)
+            positive = p.positive is not None and p.positive(*pos)
+            nonfinite = not p.nondiff and (p.is_singular(op.args, pos) or any(
+                known[a.name][1] if type(a) is Var else self.nonfinite(a) for a in op.args))
+            known[n] = (positive, nonfinite)
+        return known[name]
+
     def child(self):
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
         c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, _Memo(self.memo), self.batched
+        c.facts = self.facts
         c.line, c.lines = self.line, self.lines
         return c
 
