@@ -689,14 +689,51 @@ def _at(expr, point):
 
 
 def _equalities_decided(expr, point):
-    """{condition: true or false} for each Eq or Ne in expr that exact substitution of point decides (the tie
-    masks of np.max; make fuzz, seed 5171: every mask was false in Floats, and the tie weights divided by 0)."""
+    """{condition: true or false} for each Eq or Ne in expr, decided at point. Exactly where substitution
+    settles it (make fuzz, seed 5171: every tie mask of np.max was false in Floats, and the tie weights divided
+    by 0); else numerically: a tie when the two sides agree to DIGITS // 2 digits. The two sides of a tie mask
+    of np.max, a == max(a, b), are the same number reached by different sums; with exp or log in them SymPy
+    cannot decide the equality exactly, and in Floats they differ in the last digit, so every mask of a row
+    was false and the tie weights 0/0: wengert's derivative of a correct GMM log-likelihood looked undefined."""
     decided = {}
+
+    def settle(condition):  # inner conditions first: an outer one is decided with them substituted
+        if condition in decided:
+            return
+        inner = condition.atoms(sympy.Eq, sympy.Ne) - {condition}
+        for c in inner:
+            settle(c)
+        known = {c: decided[c] for c in inner if decided[c] is not None}
+        decided[condition] = _decide_equality(condition.xreplace(known) if known else condition, point)
+
     for condition in expr.atoms(sympy.Eq, sympy.Ne):
+        settle(condition)
+    return {c: v for c, v in decided.items() if v is not None}
+
+
+RATIONAL_FUNCTIONS = (sympy.Max, sympy.Min, SplitMax, SplitMin, sympy.Abs, sympy.sign, Sign, sympy.Heaviside)
+
+
+def _decide_equality(condition, point):
+    """true, false, or None (not a number there) for an Eq or Ne at point. Exactly when the sides are
+    rational functions of the point; else to DIGITS // 2 digits: SymPy's own Eq of two transcendental
+    numbers, or of sums holding a Float, answers from an evaluation that can round either way (the tie masks
+    of a max-trick log-sum-exp came out false for every element of a row)."""
+    if not condition.atoms(sympy.Float) and all(isinstance(f, RATIONAL_FUNCTIONS)
+                                                for f in condition.atoms(sympy.Function)):
         value = condition.xreplace(point)
         if value in (sympy.true, sympy.false):
-            decided[condition] = value
-    return decided
+            return value
+    try:
+        lhs, rhs = (side.xreplace({s: sympy.Float(v, DIGITS + 10) for s, v in point.items()}).evalf(DIGITS)
+                    for side in (condition.lhs, condition.rhs))
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    if not (lhs.is_number and rhs.is_number) or any(v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+                                                     for v in (lhs, rhs)):
+        return None
+    tie = abs(lhs - rhs) <= sympy.Float(10) ** (-(DIGITS // 2)) * (1 + abs(lhs))
+    return sympy.true if tie == isinstance(condition, sympy.Eq) else sympy.false
 
 
 def _equal(reference, mine, rtol):
