@@ -80,6 +80,9 @@ def build_parser():
     c.add_argument("--at", action="append", default=[], metavar="NAME=VALUE",
                    help="a parameter value (a number or a nested list) at which loops and branches are decided; "
                    "parameters not differentiated stay fixed at it")
+    c.add_argument("--budget", type=int, default=None, metavar="N",
+                   help="symbolic size limit (scalars the function makes x components checked); past it the check "
+                   "is numerical, against central differences in high precision. 0: no limit")
     c.set_defaults(run=run_check)
 
     d = sub.add_parser("graph", help="draw the computational graph of FUNC (DOT text, or .svg/.png with Graphviz)")
@@ -139,7 +142,8 @@ def run_check(args):
         raise UsageError(f"--shape {symbolic[0]}: give sizes for the check (e.g. X=3,2), not names")
     sizes = {name: tuple(int(d) for d in dims) for name, dims in sizes.items()}
     at = dict(parse_assignment(text) for text in args.at) if args.at else None
-    report = check_primal(primal, wrt=wrt, mode=args.mode, order=args.order, shapes=sizes, at=at)
+    options = {} if args.budget is None else {"budget": args.budget or None}
+    report = check_primal(primal, wrt=wrt, mode=args.mode, order=args.order, shapes=sizes, at=at, **options)
     print(report)
     return 0 if report.ok else 1
 

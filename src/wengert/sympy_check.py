@@ -34,9 +34,19 @@ POINTS = 5                  # random points that must agree when simplify cannot
 MAX_TRIES = 400             # candidate points to try before giving up on finding a valid one
 DIGITS = 50                 # working precision for points whose value is not a rational number
 MAX_DENOMINATOR = 10 ** 12  # floats with a shorter decimal form are taken as the exact decimal
+SYMBOLIC_BUDGET = 5_000     # scalars the primal makes x components checked, past which the check is numerical (~15 s)
+WITNESS_DIRECTIONS = 6      # random directions checked by the numerical witness, per mode
+WITNESS_COMPONENTS = 6      # and single components (basis directions), drawn at random
+WITNESS_RTOL = 1e-20        # its agreement with central differences at DIGITS + 10 digits,
+WITNESS_ATOL = 1e-30        # and absolutely, relative to the function's value
 SIMPLIFY_MAX_OPS = 300      # larger differences go straight to random points (simplify would take minutes)
 COMPILED_RTOL, COMPILED_ATOL = 1e-7, 1e-9  # generated code runs in double precision
 FLOAT_RTOL = 1e-12          # agreement required at points when an expression holds inexact Floats
+PRINT_MAX_NODES = 2000      # larger expressions are not printed in a report
+NOTE_MAX_CHARS = 600        # a component's note (the point it failed at) is cut there
+REPORT_MAX_COMPONENTS = 12  # a report lists this many components: failures first, agreeing ones after
+REPORT_MAX_FAILURES = 5     # of which at most this many failures in detail (the others by name)
+REPORT_MAX_CHARS = 6000     # and is cut there (its notes are kept)
 KINKS = (sympy.Max, sympy.Min, SplitMax, SplitMin, sympy.Abs, sympy.sign, Sign, sympy.Heaviside, Relational)
 
 
@@ -80,18 +90,20 @@ def _exact_float(value):
     return sympy.Float(value)
 
 
-def evaluate(trace, env, at=None):
+def evaluate(trace, env, at=None, limit=None, numeric=False):
     """The trace's outputs as SymPy expressions; env maps each parameter to an expression
     (or, for an array parameter, an object array of them).
 
     Branches whose condition is symbolic become Piecewise expressions. Loops run symbolically;
     a loop bound or while condition that depends on the inputs, or a branch that pushes on a
-    stack, is decided at the point `at` ({symbol: number}), as the program would run there."""
+    stack, is decided at the point `at` ({symbol: number}), as the program would run there.
+    limit: raise OverBudget once the ops have made more scalars than this. numeric: env holds numbers, and each
+    result is rounded to a Float of DIGITS + 10 digits (a Float times pi would otherwise stay a formula)."""
     missing = [p for p in trace.params if p not in env]
     if missing:
         raise WengertError(f"no symbolic value given for {', '.join(missing)}", trace.filename, 0, 0, "",
                            "pass every parameter in env")
-    run = _Symbolic(trace, at)
+    run = _Symbolic(trace, at, limit, numeric)
     values = dict(env)
     run.block(trace.ops, values)
     return [run.value(v, values) for v in trace.outputs]
@@ -102,8 +114,9 @@ class _Symbolic:
 
     MAX_PASSES = 10_000
 
-    def __init__(self, trace, at):
+    def __init__(self, trace, at, limit=None, numeric=False):
         self.trace = trace
+        self.limit, self.numeric, self.scalars = limit, numeric, 0
         self.at = {s: sympy.Float(v, DIGITS + 10) for s, v in at.items()} if at else None
 
     def value(self, arg, values):
@@ -132,6 +145,11 @@ class _Symbolic:
         results = result if len(op.outs) > 1 else (result,)
         for name, r in zip(op.outs, results):
             values[name] = _tidy(r)
+            self.scalars += int(np.size(r)) if isinstance(r, np.ndarray) else 1
+            if self.numeric:
+                values[name] = _rounded(values[name])
+        if self.limit is not None and self.scalars > self.limit:
+            raise OverBudget(self.scalars)
 
     def branch(self, op, values):
         condition = self.value(op.cond, values)
@@ -212,6 +230,20 @@ class _Symbolic:
             raise self.error(op, f"control flow of {self.trace.name} depends on the inputs ({c})",
                              "give a point to check at (at=...): the path taken there is checked")
         return None
+
+
+class OverBudget(Exception):
+    """A symbolic evaluation made more scalars than its limit (args[0]: how many when it stopped)."""
+
+
+def _rounded(value):
+    """A number that is a formula (2.0*pi, log(3)) as a Float of DIGITS + 10 digits; exact rationals, Floats,
+    booleans and non-numbers as they are; elementwise for arrays."""
+    if isinstance(value, np.ndarray):
+        return np.frompyfunc(_rounded, 1, 1)(value) if value.size else value
+    if isinstance(value, sympy.Expr) and value.is_number and not value.is_Rational and not value.is_Float:
+        return value.evalf(DIGITS + 10)
+    return value
 
 
 def _piecewise(condition, a, b):
@@ -301,28 +333,83 @@ class Component:
             return f"{head}   [compiled, rtol {COMPILED_RTOL:g}]"
         if self.ok:
             return f"{head} = {_short(self.got)}   [{self.method}]" + (f"\n      {self.note}" if self.note else "")
+        witness = "differences" if self.method.startswith("central differences") else "sympy"
         lines = [f"{head}   [{self.method}]",
-                 f"      expected (sympy):  {self.expected}",
-                 f"      got (wengert):     {self.got}"]
+                 f"      {f'expected ({witness}): ':<19}{_brief(self.expected)}",
+                 f"      got (wengert):     {_brief(self.got)}"]
         if self.expected is not None and self.got is not None:
-            lines.append(f"      difference:        {_difference(self.expected, self.got)}")
+            lines.append(f"      difference:        {_brief(_difference(self.expected, self.got))}")
         if self.note:
-            lines.append(f"      {self.note}")
+            lines.append(f"      {_cut(self.note, NOTE_MAX_CHARS)}")
         return "\n".join(lines)
 
 
+def _brief(value):
+    """An expected or computed value for a report: a formula cut short, an array summarized."""
+    if isinstance(value, np.ndarray):
+        return _summary(value)
+    if isinstance(value, sympy.Basic) and value.is_number and not value.is_Rational:
+        return str(_round(value))
+    return _short(value, 300) if isinstance(value, sympy.Basic) else _cut(str(value), 300)
+
+
+def _summary(array, shown=6):
+    """A numeric array in a report: all of a small one, else its shape and its first few values."""
+    values = np.asarray(array, dtype=float)
+    if values.size <= shown:
+        return str(np.round(values, 4).tolist()) if values.ndim else f"{float(values):.6g}"
+    head = ", ".join(f"{v:.4g}" for v in values.ravel()[:3])
+    return f"<{'x'.join(map(str, values.shape))} array: {head}, ...>"
+
+
+def _cut(text, limit):
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 def _short(expr, limit=160):
+    """expr on one line, cut at limit characters. A large one is not printed whole to be cut: printing a
+    gradient of a GMM likelihood took longer than checking it."""
+    nodes = _size(expr, PRINT_MAX_NODES)
+    if nodes >= PRINT_MAX_NODES:
+        return f"<an expression of more than {PRINT_MAX_NODES} nodes>"
     text = str(expr)
-    return text if len(text) <= limit else f"{text[:limit]}... ({sympy.count_ops(expr)} operations)"
+    return text if len(text) <= limit else f"{text[:limit]}... ({nodes} nodes)"
+
+
+def _size(expr, cap):
+    """The number of nodes of expr's tree, counted up to cap (count_ops of a large gradient took seconds)."""
+    if not isinstance(expr, sympy.Basic):
+        return 1
+    n = 0
+    for _ in sympy.preorder_traversal(expr):
+        n += 1
+        if n >= cap:
+            break
+    return n
+
+
+def _operations(expr):
+    """count_ops of expr, or None when it surely exceeds SIMPLIFY_MAX_OPS (its tree has three times as many
+    nodes): then count_ops is not worth its time."""
+    return None if _size(expr, 3 * SIMPLIFY_MAX_OPS) >= 3 * SIMPLIFY_MAX_OPS else sympy.count_ops(expr)
 
 
 def _difference(expected, got):
     if isinstance(expected, sympy.Basic) or isinstance(got, sympy.Basic):
         difference = sympy.sympify(expected) - sympy.sympify(got)
-        if sympy.count_ops(difference) > SIMPLIFY_MAX_OPS:  # simplify could take hours (make fuzz, seed 5171)
+        if difference.is_number:
+            return _round(difference)
+        size = _operations(difference)
+        if size is None or size > SIMPLIFY_MAX_OPS:  # simplify could take hours (make fuzz, seed 5171)
             return f"{_short(difference)}, not simplified"
         return sympy.simplify(difference)
-    return np.asarray(expected, dtype=float) - np.asarray(got, dtype=float)
+    return np.round(np.asarray(expected, dtype=float) - np.asarray(got, dtype=float), 12)
+
+
+def _round(value, digits=12):
+    """A number for a report: exact rationals as they are, others to `digits` significant digits."""
+    value = sympy.sympify(value)
+    return value if value.is_Rational else sympy.Float(value.evalf(digits + 5), digits)
 
 
 @dataclass
@@ -344,9 +431,28 @@ class Report:
         good = sum(c.ok for c in self.components)
         verdict = "OK" if self.ok else "FAILED"
         lines = [f"wengert check of {self.function}: {verdict} ({good}/{len(self.components)} components agree)"]
-        lines += [str(c) for c in self.components]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        failures = self.failures()
+        shown = set(map(id, failures[:REPORT_MAX_FAILURES]))
+        room = REPORT_MAX_COMPONENTS - len(shown)
+        for c in sorted(self.components, key=lambda c: c.method != "compiled"):  # the generated code's runs first
+            if c.ok and room > 0 and id(c) not in shown:
+                shown.add(id(c))
+                room -= 1
+        lines += [str(c) for c in self.components if id(c) in shown]
+        agree, disagree = good - sum(c.ok for c in self.components if id(c) in shown), len(failures) - sum(
+            not c.ok for c in self.components if id(c) in shown)
+        if agree or disagree:
+            more = [f"{agree} more agree"] if agree else []
+            if disagree:
+                names = [c.name.split(" at ")[0] for c in failures[REPORT_MAX_FAILURES:]]
+                more.append(f"{disagree} more disagree: {', '.join(names[:5])}" + (", ..." if len(names) > 5 else ""))
+            lines.append(f"  ... {'; '.join(more)} (Report.components has them all)")
+        text = "\n".join(lines)
+        notes = "".join(f"\n  note: {_cut(n, NOTE_MAX_CHARS)}" for n in self.notes[:5])
+        if len(text) + len(notes) > REPORT_MAX_CHARS:
+            text = text[:max(0, REPORT_MAX_CHARS - len(notes))] + \
+                "\n  ... (report cut; Report.components has every component)"
+        return text + notes
 
     def failures(self):
         return [c for c in self.components if not c.ok]
@@ -355,7 +461,7 @@ class Report:
 # ---- symbolic check ----------------------------------------------------------------------------------
 
 def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method="auto", points=POINTS, seed=0,
-                 at=None, compiled=True):
+                 at=None, compiled=True, budget=SYMBOLIC_BUDGET):
     """Report comparing SymPy's gradient (order=2: Hessians) of the primal Trace with wengert's.
 
     mode: "reverse", "forward" or "both". shapes: {param: concrete shape tuple} for array
@@ -364,7 +470,10 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
     points when simplify cannot decide), "simplify" (no fallback) or "points" (random points only).
     at: argument values (a tuple in parameter order, or {param: value}) at which loops and branches
     that depend on the inputs are decided; the path taken there is what gets checked.
-    compiled: also run the generated code (at `at`, else at a random point) against SymPy's numbers."""
+    compiled: also run the generated code (at `at`, else at a random point) against SymPy's numbers.
+    budget: the symbolic check's size limit, in scalars the primal makes times the number of components
+    checked (squared for order=2); past it, wengert's derivative trace is checked numerically instead (see
+    _witness), and the report says so. None: no limit."""
     from . import api
     from .parse import with_shapes
 
@@ -387,8 +496,24 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
         if p not in names:
             env[p] = np.vectorize(_exact_argument, otypes=[object])(np.asarray(v)) if np.ndim(v) else _exact_argument(v)
     point = _point(env, at)
+    notes = []
+    if at:
+        fixed = [p for p in primal.params if p not in names and p in at]
+        notes.append("control flow decided at " + _describe(at) +
+                     (f"; {', '.join(fixed)} fixed at these values" if fixed else ""))
+    weight = max(1, sum(int(np.size(env[w])) for w in names)) ** order
+    limit = None if budget is None else max(1, budget // weight)
     try:
-        (value,) = evaluate(specialized, env, point)
+        (value,) = evaluate(specialized, env, point, limit=limit)
+    except OverBudget:
+        components, witness_note = _witness(specialized, names, modes, order, env, at, random.Random(seed), compiled)
+        what = "second derivatives" if order == 2 else "components"
+        notes.append(f"past the symbolic budget: {primal.name} makes more than {limit:,} scalars, times "
+                     f"{weight:,} {what} is over budget={budget:,}, so no SymPy derivative was built; "
+                     f"{witness_note}. budget=None (--budget 0) checks symbolically, however long it takes")
+        if order == 2:
+            notes.append("Hessians: forward over reverse (hvp code)")
+        return Report(primal.name, components, tuple(notes))
     except (ValueError, IndexError, TypeError) as e:  # numpy's AxisError is a ValueError and an IndexError
         scalars = [p for p in primal.params if p not in shapes]
         if not scalars:
@@ -400,11 +525,7 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
                            "from Python (or values with --at / at=)") from None
     value = _scalar(value, primal)
     rng = random.Random(seed)
-    components, notes = [], []
-    if at:
-        fixed = [p for p in primal.params if p not in names and p in at]
-        notes.append("control flow decided at " + _describe(at) +
-                     (f"; {', '.join(fixed)} fixed at these values" if fixed else ""))
+    components = []
     if order == 2:
         components = _check_hessians(specialized, names, env, point, value, method, points, rng, compiled, at)
         return Report(primal.name, components, tuple(notes) + ("Hessians: forward over reverse (hvp code)",))
@@ -521,9 +642,7 @@ def _compiled_point(primal, env, value, cells, at, rng):
 
 def _describe(values):
     """x=0.7, W=[[0.1, 0.2], [0.3, 0.4]]: argument values on one line."""
-    def text(v):
-        return str(np.round(np.asarray(v, dtype=float), 4).tolist())
-    return ", ".join(f"{p}={text(v) if np.ndim(v) else v}" for p, v in values.items())
+    return ", ".join(f"{p}={_summary(v) if np.ndim(v) else v}" for p, v in values.items())
 
 
 def _arguments(primal, at):
@@ -587,8 +706,8 @@ def _cells(fname, w, expected, got):
 
 def _compare(label, mode, expected, got, value, method, points, rng):
     difference = expected - got
-    size = sympy.count_ops(difference)
-    too_large = method == "auto" and size > SIMPLIFY_MAX_OPS
+    size = _operations(difference) if method != "points" else None
+    too_large = method == "auto" and (size is None or size > SIMPLIFY_MAX_OPS)
     if method != "points" and not too_large:
         if difference == 0 or sympy.simplify(difference) == 0:
             return Component(label, mode, expected, got, "simplify", True)
@@ -597,7 +716,8 @@ def _compare(label, mode, expected, got, value, method, points, rng):
                              "simplify did not reduce the difference to 0")
     ok, note = _agree_at_points(expected, got, value, points, rng)
     if ok and too_large:
-        note = f"the difference has {size} operations, too many to simplify"
+        note = (f"the difference has {size} operations" if size else
+                f"the difference has more than {SIMPLIFY_MAX_OPS} operations") + ", too many to simplify"
     if ok and (_inexact(expected) or _inexact(got)):
         note = f"agreement to {FLOAT_RTOL:g} relative: the expressions hold inexact float constants"
     return Component(label, mode, expected, got, f"random points ({points})", ok, note)
@@ -642,6 +762,9 @@ def _on_a_kink(expressions, point):
         for node in sympy.sympify(expr).atoms(*KINKS):
             if isinstance(node, (sympy.Max, sympy.Min, SplitMax, SplitMin)):
                 gaps.update(a - b for a, b in itertools.combinations(node.args, 2))
+            elif isinstance(node, (sympy.Eq, sympy.Ne)):
+                continue  # its sides agree at a random point only where they are the same (np.max's tie mask
+                # a_i == max(a) at its argmax): no kink, and taking it for one drew 400 points per wrong rule
             elif isinstance(node, Relational):
                 if isinstance(node.lhs, sympy.Expr) and isinstance(node.rhs, sympy.Expr):
                     gaps.add(node.lhs - node.rhs)
@@ -670,33 +793,69 @@ def _random_rational(rng, attempt):
 def _at(expr, point):
     """(exact value or None, value to DIGITS digits) of expr at point; None where it is undefined,
     infinite or not real. Expressions with functions (exp, Max, ...) are evaluated from Floats of the
-    point's rationals to DIGITS + 10 digits: exact substitution there costs minutes on large traces.
-    Equality conditions are decided exactly first: in Floats, x == 3 * x / 3 can be false."""
+    point's rationals to DIGITS + 10 digits, each distinct subexpression once (see _numeric): exact
+    substitution there costs minutes on large traces."""
     expr = sympy.sympify(expr)
     try:
         if expr.has(sympy.Function):
             exact_value = None
-            expr = expr.xreplace(_equalities_decided(expr, point))
-            n = expr.xreplace({s: sympy.Float(v, DIGITS + 10) for s, v in point.items()}).evalf(DIGITS)
+            n = _numeric(expr, point).evalf(DIGITS)
         else:
             exact_value = expr.xreplace(point)
             n = exact_value.evalf(DIGITS)
-    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError, RecursionError):
         return None
     if n.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not n.is_number or n.is_real is not True:
         return None
     return exact_value, n
 
 
-def _equalities_decided(expr, point):
-    """{condition: true or false} for each Eq or Ne in expr that exact substitution of point decides (the tie
-    masks of np.max; make fuzz, seed 5171: every mask was false in Floats, and the tie weights divided by 0)."""
-    decided = {}
-    for condition in expr.atoms(sympy.Eq, sympy.Ne):
+def _numeric(expr, point):
+    """expr at point, from Floats of its rationals to DIGITS + 10 digits. The derivative traces' expressions
+    share subtrees (every tie mask of a row repeats the row's max): xreplace walked the tree, this evaluates
+    each distinct subexpression once, children first, without recursion. Eq and Ne are decided by
+    _decide_equality, not by Float equality."""
+    floats = {s: sympy.Float(v, DIGITS + 10) for s, v in point.items()}
+    memo = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if not node.args:
+            memo[node] = floats.get(node, node)
+        elif not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+        elif isinstance(node, (sympy.Eq, sympy.Ne)):
+            decided = _decide_equality(node, point, memo[node.lhs], memo[node.rhs])
+            memo[node] = node if decided is None else decided
+        else:
+            memo[node] = node.func(*(memo[a] for a in node.args))
+    return memo[expr]
+
+
+RATIONAL_FUNCTIONS = (sympy.Max, sympy.Min, SplitMax, SplitMin, sympy.Abs, sympy.sign, Sign, sympy.Heaviside)
+
+
+def _decide_equality(condition, point, lhs, rhs):
+    """true, false, or None (not decided) for an Eq or Ne at point, given its sides' values there. Exactly
+    when the sides are rational functions of the point (make fuzz, seed 5171: Eq(a_i, Max(3 a) / 3) was false
+    in Floats for every element); else a tie when the sides agree to DIGITS // 2 digits. SymPy's own Eq of two
+    transcendental numbers, or of sums holding a Float (0.5 * D * log(2 pi)), answers from an evaluation that
+    rounds either way: the tie masks a == max(a, b) of a max-trick log-sum-exp were false for every element
+    of a row, the tie weights 0/0, and wengert's derivative of a correct GMM likelihood looked undefined."""
+    if not condition.atoms(sympy.Float) and all(isinstance(f, RATIONAL_FUNCTIONS)
+                                                for f in condition.atoms(sympy.Function)):
         value = condition.xreplace(point)
         if value in (sympy.true, sympy.false):
-            decided[condition] = value
-    return decided
+            return value
+    lhs, rhs = (sympy.sympify(v).evalf(DIGITS) for v in (lhs, rhs))
+    if not (lhs.is_number and rhs.is_number) or any(v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+                                                     for v in (lhs, rhs)):
+        return None
+    tie = abs(lhs - rhs) <= sympy.Float(10) ** (-(DIGITS // 2)) * (1 + abs(lhs))
+    return sympy.true if bool(tie) == isinstance(condition, sympy.Eq) else sympy.false
 
 
 def _equal(reference, mine, rtol):
@@ -711,18 +870,256 @@ def _inexact(expr):
     return any(isinstance(n, sympy.Float) for n in sympy.sympify(expr).atoms(sympy.Number))
 
 
+# ---- past the budget: a numerical witness -------------------------------------------------------------
+
+def _witness(primal, names, modes, order, env, at, rng, compiled):
+    """(components, what was done) checking wengert's derivative trace (the one its code is emitted from) at one
+    random point, run in Floats of DIGITS + 10 digits, against central differences of the primal run the same
+    way: along WITNESS_DIRECTIONS random directions and WITNESS_COMPONENTS single components per mode (order=2:
+    u . H v of the hvp trace against second differences). With compiled, the generated code's numbers along
+    the same directions too. Costs a few runs of the primal per direction, whatever its size."""
+    found = _witness_point(primal, env, at, rng)
+    if found is None:
+        return [Component("numerical witness", modes[0], None, None, "central differences", False,
+                          "found no point where the function is defined")], "found no point to check at"
+    x, value = found
+    digits = DIGITS + 10
+    method = f"central differences, {digits} digits"
+    components, counts = [], None
+    for m in (("reverse",) if order == 2 else modes):
+        directions = list(_witness_directions(primal.name, names, env, rng, order))
+        randoms = sum("random" in label for label, _, _ in directions)
+        counts = randoms, len(directions) - randoms
+        try:
+            mine = _witness_derivative(primal, names, m, order, x, directions)
+        except WengertError as e:
+            if len(modes) == 1:
+                raise
+            components.append(Component("numerical witness", m, None, None, method, False, e.message))
+            continue
+        references = [_witness_reference(primal, names, order, x, value, d) for d in directions]
+        for (label, _, _), reference, got in zip(directions, references, mine):
+            r, (g, magnitude) = reference, got
+            ok = r is not None and g is not None and \
+                bool(abs(r - g) <= WITNESS_RTOL * (abs(r) + magnitude) + WITNESS_ATOL * (1 + abs(value)))
+            components.append(Component(label, "hvp" if order == 2 else m, _round(r, 15) if r is not None else None,
+                                        _round(g, 15) if g is not None else None, method, ok))
+        if compiled:
+            components.append(_witness_compiled(primal, names, m, order, x, directions, references))
+    what = "second derivatives u . H v" if order == 2 else "directional derivatives"
+    return components, (f"instead checked wengert's {what} along {counts[0]} random directions and "
+                        f"{counts[1]} single components against central differences in {digits}-digit arithmetic, "
+                        f"at {_describe(_floats(primal, x))}")
+
+
+def _witness_point(primal, env, at, rng):
+    """({param: value}, f there): Floats of DIGITS + 10 digits for parameters that are symbols (at= values
+    where given, else random rationals), fixed values as they are; a point where f is real and finite."""
+    for attempt in range(MAX_TRIES // 8):
+        x = {}
+        for p in primal.params:
+            v = env[p]
+            cells = np.asarray(v, dtype=object)
+            if not all(isinstance(c, sympy.Symbol) for c in cells.ravel().tolist()):
+                x[p] = v
+                continue
+            if p in at:
+                given = np.vectorize(_exact_argument, otypes=[object])(np.asarray(at[p]))
+            else:
+                given = np.vectorize(lambda _: _random_rational(rng, attempt), otypes=[object])(np.empty(cells.shape))
+            floats = np.vectorize(lambda q: sympy.Float(q, DIGITS + 10), otypes=[object])(given)
+            x[p] = floats if np.ndim(v) else floats.item()
+        value = _witness_value(primal, x)
+        if value is not None:
+            return x, value
+    return None
+
+
+def _witness_value(primal, x):
+    try:
+        with np.errstate(all="ignore"):
+            (value,) = evaluate(primal, x, numeric=True)
+        value = sympy.sympify(_scalar(value, primal)).evalf(DIGITS + 10)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    return value if _finite(value) else None
+
+
+def _finite(value):
+    return isinstance(value, sympy.Expr) and value.is_number and value.is_real is True and \
+        not value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+
+
+def _witness_directions(fname, names, env, rng, order):
+    """(label, {w: u}, {w: v}) per direction: random ones, then single components (order=2: entries of the
+    Hessian of each w, u = e_i and v = e_j). Order 1 uses only u."""
+    shapes = {w: np.shape(env[w]) for w in names}
+
+    def random_direction(ws):
+        return {w: np.vectorize(lambda _: sympy.Float(rng.uniform(-1, 1), DIGITS + 10), otypes=[object])(
+            np.empty(shapes[w])) if shapes[w] else sympy.Float(rng.uniform(-1, 1), DIGITS + 10) for w in ws}
+
+    def unit(w, idx):
+        if not shapes[w]:
+            return {w: sympy.Integer(1)}
+        e = np.full(shapes[w], sympy.Integer(0), dtype=object)
+        e[idx] = sympy.Integer(1)
+        return {w: e}
+
+    cells = [(w, idx) for w in names for idx in np.ndindex(*shapes[w])]
+    if order == 1:
+        for k in range(WITNESS_DIRECTIONS):
+            yield f"∂{fname} along random direction {k + 1}", random_direction(names), None
+        for w, idx in rng.sample(cells, min(WITNESS_COMPONENTS, len(cells))):
+            yield f"∂{fname}/∂{w}{_index(idx)}", unit(w, idx), None
+        return
+    for k in range(WITNESS_DIRECTIONS):
+        w = names[k % len(names)]
+        yield f"u·∂²{fname}/∂{w}²·v, random u, v {k + 1}", random_direction([w]), random_direction([w])
+    pairs = [(w, i, j) for w in names for i in np.ndindex(*shapes[w]) for j in np.ndindex(*shapes[w])]
+    for w, i, j in rng.sample(pairs, min(WITNESS_COMPONENTS, len(pairs))):
+        yield f"∂²{fname}/∂{w}{_index(i)}∂{w}{_index(j)}", unit(w, i), unit(w, j)
+
+
+def _moved(x, steps):
+    """x + sum of steps, each {w: array}."""
+    moved = dict(x)
+    for step in steps:
+        for w, d in step.items():
+            moved[w] = moved[w] + d
+    return moved
+
+
+def _scaled(direction, factor):
+    return {w: d * factor for w, d in direction.items()}
+
+
+def _dot(a, b):
+    """(sum of a_i b_i, sum of |a_i b_i|) over the parameters of two {w: array} maps."""
+    products = [p for w in b for p in np.ravel(np.asarray(a[w], dtype=object) * np.asarray(b[w], dtype=object))]
+    return sympy.Add(*products).evalf(DIGITS + 10), sympy.Add(*(abs(p) for p in products)).evalf(DIGITS + 10)
+
+
+def _witness_reference(primal, names, order, x, value, direction):
+    """The central difference (None where f is undefined) along the direction, from the primal in DIGITS + 10 digits: first differences
+    with h = 10^-(digits/3), second (polarized, for u . H v) with h = 10^-(digits/4)."""
+    label, u, v = direction
+    digits = DIGITS + 10
+    if order == 1:
+        h = sympy.Float(10, digits) ** -(digits // 3)
+        ends = [_witness_value(primal, _moved(x, [_scaled(u, s * h)])) for s in (1, -1)]
+        return None if None in ends else (ends[0] - ends[1]) / (2 * h)
+    h = sympy.Float(10, digits) ** -(digits // 4)
+    corners = [_witness_value(primal, _moved(x, [_scaled(u, a * h), _scaled(v, b * h)]))
+               for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+    return None if None in corners else (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h * h)
+
+
+def _witness_derivative(primal, names, mode, order, x, directions):
+    """(wengert's derivative along each direction, sum of the absolute products) from its derivative trace run
+    in Floats: the gradient once (reverse), the jvp per direction (forward, arrays), H v per direction (order 2)."""
+    from . import api
+
+    def run(trace, env):
+        with np.errstate(all="ignore"):
+            return evaluate(trace, env, numeric=True)
+
+    def or_none(f):
+        try:
+            return f()
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            return None, None
+
+    if order == 2:
+        results = []
+        for _, u, v in directions:
+            (w,) = u
+            trace, _ = api.derive(primal, "hvp", [w])
+            direction = trace.params[-1]
+            results.append(or_none(lambda: _dot({w: np.broadcast_to(np.asarray(run(trace, {**x, direction: v[w]})[0],
+                                                                               dtype=object), np.shape(x[w]))}, u)))
+        return results
+    if mode != "forward" or not any(np.ndim(x[w]) for w in names):
+        trace, _ = api.derive(primal, "grad", names, mode)
+        try:
+            grads = dict(zip(names, run(trace, x)))
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            return [(None, None)] * len(directions)
+        grads = {w: np.broadcast_to(np.asarray(g, dtype=object), np.shape(x[w])) for w, g in grads.items()}
+        return [or_none(lambda: _dot(grads, u)) for _, u, _ in directions]
+    trace, _ = api.derive(primal, "jvp", names)
+    tangent_names = trace.params[len(primal.params):]
+    results = []
+    for _, u, _ in directions:
+        tangents = {t: u.get(w, np.zeros(np.shape(x[w]), dtype=object) * 0 if np.ndim(x[w]) else sympy.Integer(0))
+                    for t, w in zip(tangent_names, names)}
+
+        def jvp():
+            out = sympy.sympify(_scalar(run(trace, {**x, **tangents})[1], primal)).evalf(DIGITS + 10)
+            return out, abs(out)
+        results.append(or_none(jvp))
+    return results
+
+
+def _floats(primal, x):
+    return {p: np.asarray(x[p], dtype=float) if np.ndim(x[p]) else float(x[p]) for p in primal.params}
+
+
+def _witness_compiled(primal, names, mode, order, x, directions, references):
+    """The generated code run in double precision at x, along the witness's directions."""
+    from . import api
+    from .compile import compile_function
+
+    kind = "hessian" if order == 2 else "grad"
+    args = _floats(primal, x)
+    name = f"generated code at {_describe(args)}"
+    label = "hessian" if order == 2 else mode
+    try:
+        got, runs = [], {}
+
+        def derivative(w):  # the gradient (of all names) or the Hessian of w
+            if w not in runs:
+                fn = compile_function(api.generate(primal, kind, [w] if w else list(names), mode),
+                                      f"{primal.name}_{kind}")
+                result = fn(*args.values())
+                runs[w] = result if isinstance(result, tuple) else (result,)
+            return runs[w]
+
+        def flat(a):
+            return np.ravel(np.asarray(a, dtype=float))
+
+        with np.errstate(all="ignore"):
+            for _, u, v in directions:
+                if order == 2:
+                    (w,) = u
+                    n = int(np.size(x[w]))
+                    got.append(flat(u[w]) @ np.asarray(derivative(w)[0], dtype=float).reshape(n, n) @ flat(v[w]))
+                else:
+                    grads = dict(zip(names, derivative(None)))
+                    got.append(sum(float(np.sum(np.broadcast_to(np.asarray(grads[w], dtype=float), np.shape(u[w]))
+                                                * np.asarray(u[w], dtype=float))) for w in u))
+    except Exception as e:  # generated code must run: any failure is the finding
+        return Component(name, label, None, None, "compiled", False, f"the generated code raised {type(e).__name__}: {e}")
+    reference = np.array([float(r) if r is not None else np.nan for r in references])
+    got = np.array(got, dtype=float)
+    ok = got.shape == reference.shape and bool(np.allclose(got, reference, rtol=COMPILED_RTOL, atol=COMPILED_ATOL))
+    return Component(name, label, reference, got, "compiled", ok)
+
+
 # ---- live functions ----------------------------------------------------------------------------------
 
-def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None, compiled=True):
+def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None, compiled=True, budget=SYMBOLIC_BUDGET):
     """Check wengert's gradient of the live function f against SymPy's.
 
     Returns the (truthy) Report; raises CheckFailed, whose message is the readable report,
     when a component disagrees. shapes: {param: shape} for array parameters; at: argument
-    values where control flow that depends on the inputs is decided (see check_primal)."""
+    values where control flow that depends on the inputs is decided; budget: the size past which the check
+    is numerical (see check_primal)."""
     from .parse import module_of, parse
 
     module, node = module_of(f)
-    report = check_primal(parse(module, node), wrt, mode, shapes=shapes, method=method, at=at, compiled=compiled)
+    report = check_primal(parse(module, node), wrt, mode, shapes=shapes, method=method, at=at, compiled=compiled,
+                          budget=budget)
     if not report:
         raise CheckFailed(report)
     return report
