@@ -172,10 +172,12 @@ def test_unsupported_code_is_a_located_error_without_traceback(capsys, tmp_path,
 
 
 def test_missing_file_and_missing_function(capsys, tmp_path):
-    status, _, err = run(capsys, "grad", f"{tmp_path / 'absent.py'}:f")
-    assert status == 2 and LOCATED_ERROR.match(err) and "cannot read" in err
+    """Errors about a whole file have no line: FILE: error: ..., never FILE:0:1 (which pointed nowhere)."""
+    path = tmp_path / "absent.py"
+    status, _, err = run(capsys, "grad", f"{path}:f")
+    assert status == 2 and err.startswith(f"{path}: error: cannot read") and ":0:" not in err
     status, _, err = run(capsys, "grad", f"{LECTURE}:nope")
-    assert status == 2 and LOCATED_ERROR.match(err) and "no function 'nope'" in err
+    assert status == 2 and err.startswith(f"{LECTURE}: error: no function 'nope'") and ":0:" not in err
     assert "hint: functions defined there: f, loss, y1, y2" in err
 
 
@@ -213,3 +215,15 @@ def test_the_file_is_read_never_executed(capsys, tmp_path):
     assert status == 0, err
     assert run_module_text(out, "f_grad")(0.0) == pytest.approx(1.0)  # (1 + x) e^x at 0
     assert not marker.exists()
+
+
+def test_errors_with_no_line_are_placed_at_the_def(capsys, tmp_path):
+    """check --order 3 and trace --at a non-parameter were reported at FILE:0:1; now at the def they concern."""
+    path = tmp_path / "two.py"
+    path.write_text("import numpy as np\n\n\ndef two(x):\n    y = x * 2.0\n    return y, x\n")
+    for argv, words, where in ((["check", f"{path}:two", "--order", "3"], "order 3", "4:1"),
+                               (["trace", f"{path}:two", "--at", "q=1"], "no value given for x", "4:1"),
+                               (["grad", f"{path}:two"], "returns 2 values", "6:5")):
+        status, _, err = run(capsys, *argv)
+        assert status == 2 and err.startswith(f"{path}:{where}: error: ") and words in err, err
+        assert ":0:" not in err and "Traceback" not in err

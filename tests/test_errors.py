@@ -206,10 +206,55 @@ def test_function_whose_definition_cannot_be_found():
     ghost = types.FunctionType(original.__code__, globals(), "ghost")
     with pytest.raises(WengertError, match="'ghost'") as info:
         wengert.grad(ghost)
-    assert info.value.filename == __file__
+    assert info.value.filename == __file__ and info.value.line == original.__code__.co_firstlineno
+    assert info.value.source_line.startswith("def original(x)")  # where its code starts, not line 0
     assert info.value.hint
 
 
 def test_error_is_formatted_without_a_source_line():
     err = WengertError("something is wrong", "where.py", 3, 4, "", "do this instead")
     assert str(err) == "where.py:3:5: error: something is wrong\n  hint: do this instead"
+
+
+# ---- no error without a place (issue #13 item 9): the def, or the statement concerned, never line 0 --------
+
+TWO = "import numpy as np\n\n\ndef two(x):\n    y = x * 2.0\n    return y, x\n"
+
+
+def test_returning_a_tuple_is_reported_at_the_return(load_source):
+    module = load_source(TWO)
+    for derive in (wengert.grad, wengert.value_and_grad, wengert.vjp):
+        with pytest.raises(WengertError) as info:
+            derive(module.two)
+        assert "returns 2 values" in info.value.message
+        assert_located(info.value, TWO, "return y, x", filename=module.__file__)
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: wengert.grad(f, wrt="z"),
+    lambda f: wengert.grad(f, wrt=()),
+    lambda f: wengert.grad(f, mode="sideways"),
+    lambda f: wengert.hessian(f, wrt=("x", "y")),
+    lambda f: wengert.jacobian(f, wrt=("x", "y")),
+], ids=["unknown wrt", "empty wrt", "unknown mode", "hessian of two", "jacobian of two"])
+def test_api_misuse_is_reported_at_the_def(load_source, call):
+    source = "import numpy as np\n\n\ndef f(x, y):\n    return np.sum(x * y)\n"
+    module = load_source(source)
+    with pytest.raises(WengertError) as info:
+        call(module.f)
+    assert_located(info.value, source, "def f(x, y):", filename=module.__file__)
+
+
+def test_an_error_without_a_line_names_the_file_only():
+    err = WengertError("cannot read it", "gone.py", 0, 0, "", "give a path")
+    assert str(err) == "gone.py: error: cannot read it\n  hint: give a path"
+
+
+def test_a_generated_error_is_placed_at_the_def_when_nothing_else_is_known():
+    from wengert.errors import GENERATED
+    err = WengertError("no rule", GENERATED, 0, 0, "", "use hvp").placed("case.py", 0)
+    assert err.filename == GENERATED  # no line to give: left for the caller to place
+    Module(HEADER + "def f(x):\n    return x\n", "case.py")  # remembered: its lines can be quoted
+    err = WengertError("no rule", GENERATED, 0, 0, "", "use hvp").placed("case.py", 5)
+    assert (err.filename, err.line, err.col, err.source_line) == ("case.py", 5, 0, "def f(x):")
+    assert str(err).startswith("case.py:5:1: error: no rule\n    def f(x):\n    ^")

@@ -9,7 +9,11 @@ where needed and not at all where not; sizes stay symbolic, so one compiled
 version serves every batch size.
 """
 
+import contextlib
 import functools
+import inspect
+import operator
+import os
 import threading
 
 import numpy as np
@@ -98,7 +102,7 @@ def source(fn, *args):
 
 def resolve_wrt(primal, wrt):
     """Parameter names to differentiate by, and whether the result is one value (not a tuple)."""
-    params = primal.params
+    params = primal.inputs()  # a method's self (its attributes) is read, never differentiated
     if wrt is None:
         return list(params), len(params) == 1
     single = isinstance(wrt, (str, int))
@@ -111,32 +115,34 @@ def resolve_wrt(primal, wrt):
             names.append(w)
         else:
             raise WengertError(f"wrt={w!r} is not a parameter of {primal.name}{params}", primal.filename,
-                               0, 0, "", "give a parameter name, an index, or a tuple of them")
+                               primal.line, 0, "", "give a parameter name, an index, or a tuple of them"
+                               + (f" (self is read, not differentiated: wrt counts the parameters after "
+                                  f"{primal.bound.self_name})" if primal.bound else ""))
     if not names:
-        raise WengertError("wrt is empty", primal.filename, 0, 0, "", "name at least one parameter")
+        raise WengertError("wrt is empty", primal.filename, primal.line, 0, "", "name at least one parameter")
     return names, single
 
 
 def derive(primal, kind, wrt, mode="reverse"):
     """The derivative trace and how its outputs are returned (a nested tuple of output indices)."""
     if kind not in KINDS:
-        raise WengertError(f"unknown derivative kind {kind!r}", primal.filename, 0, 0, "", f"use one of {KINDS}")
+        raise WengertError(f"unknown derivative kind {kind!r}", primal.filename, primal.line, 0, "", f"use one of {KINDS}")
     if mode not in MODES:
-        raise WengertError(f"unknown mode {mode!r}", primal.filename, 0, 0, "", "use mode='reverse' or 'forward'")
+        raise WengertError(f"unknown mode {mode!r}", primal.filename, primal.line, 0, "", "use mode='reverse' or 'forward'")
     names, single = resolve_wrt(primal, wrt)
     if kind in ("grad", "value_and_grad", "vjp") and len(primal.outputs) != 1:
         raise WengertError(f"{primal.name} returns {len(primal.outputs)} values; {kind} needs exactly one",
-                           primal.filename, 0, 0, "", "return a single scalar cost")
+                           primal.filename, primal.return_line or primal.line, 0, "", "return a single scalar cost")
     if kind in ("grad", "value_and_grad", "hessian", "hvp"):
         out = primal.outputs[0]
         key = primal.shapes.get(out.name, out.name) if isinstance(out, Var) else shapes.SCALAR
         if shapes.known(key) and any(d != 1 for d in key):
             raise WengertError(f"{kind} needs a scalar output, but {primal.name} returns an array here",
-                               primal.filename, primal.lineno.get(out.name, 0), 0, "",
+                               primal.filename, primal.lineno.get(out.name) or primal.return_line or primal.line, 0, "",
                                "sum it to a scalar cost, or use wengert.jacobian / wengert.vjp")
         primal = infer_scalars(primal, scalar_output=True)
     if kind in ("hessian", "hvp", "jacobian") and len(names) != 1:
-        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, 0, 0, "",
+        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line, 0, "",
                            "pass wrt='x' for one parameter")
     k = len(names)
     grads = 0 if single else tuple(range(k))
@@ -152,7 +158,7 @@ def derive(primal, kind, wrt, mode="reverse"):
         for w in names:
             if primal.shapes.get(w, w) != shapes.SCALAR:
                 raise WengertError(f"forward-mode gradient needs scalar parameters; {w!r} may be an array",
-                                   primal.filename, 0, 0, "", "use mode='reverse' or wengert.jvp")
+                                   primal.filename, primal.line, 0, "", "use mode='reverse' or wengert.jvp")
         seeds = [({w: Const(1.0)}, lambda v, w=w: f"d{v}_d{w}") for w in names]
         trace = forward(primal, seeds, with_value=kind != "grad")
     else:
@@ -166,7 +172,7 @@ def derive(primal, kind, wrt, mode="reverse"):
 def _second(primal, kind, names, mode):
     """Hessian, Hessian-vector product and Jacobian traces (derivatives of derivative traces)."""
     if len(names) != 1:
-        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, 0, 0, "",
+        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line, 0, "",
                            "pass wrt='x' for one parameter")
     (w,) = names
     scalar = primal.shapes.get(w, w) == shapes.SCALAR
@@ -175,7 +181,7 @@ def _second(primal, kind, names, mode):
     if kind == "jacobian":
         if len(primal.outputs) != 1:
             raise WengertError(f"{primal.name} returns {len(primal.outputs)} values; jacobian needs one",
-                               primal.filename, 0, 0, "", "return a single array")
+                               primal.filename, primal.return_line or primal.line, 0, "", "return a single array")
         (y,) = primal.outputs
         if mode == "forward":
             return forward(primal, [({w: basis}, namer)], with_value=False,
@@ -184,7 +190,7 @@ def _second(primal, kind, names, mode):
                        finish=lambda b, gs: [b.emit_plain("reshape_pair", (gs[0], y, Var(w)))])
     if len(primal.outputs) != 1:
         raise WengertError(f"{primal.name} returns {len(primal.outputs)} values; {kind} needs one",
-                           primal.filename, 0, 0, "", "return a single scalar")
+                           primal.filename, primal.return_line or primal.line, 0, "", "return a single scalar")
     gradient = reverse(infer_scalars(primal, scalar_output=True), [w])
     if kind == "hvp":
         v = _fresh("v", primal)
@@ -221,11 +227,36 @@ def generate_function(primal, kind, wrt=None, mode="reverse"):
     return name, emit()
 
 
+@contextlib.contextmanager
+def located(primal):
+    """Errors raised without a place in the user's file (while generating code, or with no line) are placed
+    at the def of the function being differentiated."""
+    try:
+        yield
+    except WengertError as e:
+        placed = e.placed(primal.filename, primal.line)
+        if placed is e:
+            raise
+        raise placed from None
+
+
 def prepare_function(primal, kind, wrt=None, mode="reverse"):
     """(function name, its parameters, emit) for the requested derivative: derived now, so that any error
-    shows now; emit() gives the source of the function and any it calls."""
+    shows now; emit() gives the source of the function and any it calls. A method's derivative takes the
+    attributes of self it reads as leading parameters and is named with a leading underscore: method_source
+    gives the function taking self that calls it."""
+    with located(primal):
+        name, params, emit = _prepare_function(primal, kind, wrt, mode)
+
+    def emit_located():
+        with located(primal):
+            return emit()
+    return name, params, emit_located
+
+
+def _prepare_function(primal, kind, wrt, mode):
     names, single = resolve_wrt(primal, wrt)
-    name = f"{primal.name}_{kind}"
+    name = f"{'_' if primal.bound else ''}{primal.name}_{kind}"
     doc = DOCS[kind].format(f=primal.name, wrt=", ".join(names), mode=mode,
                             tangents=", ".join(f"{w}_dot" for w in names))
     if mode == "forward" and kind in ("grad", "value_and_grad"):
@@ -274,8 +305,24 @@ def _forward_by_elements(primal, kind, names, single, name, doc):
 
 
 def generate(primal, kind="grad", wrt=None, mode="reverse", header=None):
-    """A standalone module (source text) defining the requested derivative of primal."""
-    return emit_module([generate_function(primal, kind, wrt, mode)[1]], header)
+    """A standalone module (source text) defining the requested derivative of primal; for a method, also
+    the function taking self (see method_source)."""
+    name, params, emit = prepare_function(primal, kind, wrt, mode)
+    text = emit_module([emit()], header)
+    return text + "\n\n" + method_source(primal, kind, name, params) if primal.bound else text
+
+
+def method_source(primal, kind, flat, params):
+    """The derivative of a method as a function taking self first, as the method does: it reads the
+    attributes of self that the method reads, at call time, and passes them to `flat` (the generated
+    function, which takes them as leading parameters)."""
+    b = primal.bound
+    rest = list(params[len(b.attrs):])
+    reads = [f"{b.self_name}.{a}" for _, a in b.attrs]
+    doc = f"{kind} of {b.cls}.{primal.name}, given the instance {b.self_name}" + \
+        (f" (reads {', '.join(reads)})." if reads else ".")
+    return (f"def {primal.name}_{kind}({', '.join([b.self_name] + rest)}):\n    \"\"\"{doc}\"\"\"\n"
+            f"    return {flat}({', '.join(reads + rest)})\n")
 
 
 # ---- live functions ----------------------------------------------------------------------------------
@@ -296,10 +343,104 @@ FAST_ENTRIES = 64  # exact argument shapes remembered per derivative (the signat
 def _derived(f, kind, wrt, mode):
     module, node = module_of(f)
     primal = parse(module, node)
+    instance = f.__self__ if inspect.ismethod(f) else None
+    if instance is not None and primal.bound is None:
+        raise module.error(node, f"{primal.name} is bound to an instance but is not defined in a class body, so "
+                           "wengert cannot tell how it reads the instance", f"define {primal.name} with def inside "
+                           "the class, or differentiate the plain function")
     names, _ = resolve_wrt(primal, wrt)
     if kind in ("hessian", "hvp", "jacobian") and len(names) != 1:
-        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, 0, 0, "",
-                           "pass wrt='x' for one parameter")
+        raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line,
+                           0, "", "pass wrt='x' for one parameter")
+    inner = _derived_primal(f, primal, module, node, kind, wrt, mode)
+    if primal.bound is None:
+        return inner
+    extra = {"jvp": len(names), "vjp": 1, "hvp": 1}.get(kind, 0)
+    return _method(inner, primal, kind, instance, module, node, f, len(primal.inputs()) + extra)
+
+
+def _method(inner, primal, kind, instance, module, node, f, count):
+    """The derivative of a method: inner (which takes the attributes of self read by the method as leading
+    parameters) called with them read from the instance at each call. With instance (a bound method), it takes
+    the method's other parameters; without (Class.method), self first, as the method does."""
+    b = primal.bound
+    attrs = [a for _, a in b.attrs]
+    getter = operator.attrgetter(*attrs) if attrs else None
+    checked = set()
+    path = os.path.realpath(module.filename)
+    name = f"{primal.name}_{kind}"
+
+    def error(message, hint):
+        return WengertError(message, module.filename, node.lineno, node.col_offset, module.lines[node.lineno - 1],
+                            hint)
+
+    def read(obj, args):
+        if len(args) != count:
+            raise TypeError(f"{name}() takes {count} positional argument{'s' * (count != 1)}"
+                            f"{' after ' + b.self_name if instance is None else ''} but {len(args)} were given")
+        cls = type(obj)
+        if cls not in checked:  # self.m(...) calls were inlined: the instance's class must call the same code
+            for method, lines in b.methods:
+                fn = getattr(cls, method, None)
+                code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+                if code is None or code.co_firstlineno not in lines or \
+                        os.path.exists(path) and os.path.realpath(code.co_filename) != path:
+                    raise error(f"{cls.__qualname__}.{method} is not the {method} defined on line {lines[0]}, "
+                                f"which the derivative of {primal.name} inlined",
+                                f"differentiate a method of a class that does not override {method}")
+            checked.add(cls)
+        shadowed = [m for m, _ in b.methods if m in getattr(obj, "__dict__", ())]
+        if shadowed:
+            raise error(f"the instance's own attribute {shadowed[0]!r} hides the method {b.cls}.{shadowed[0]}, "
+                        f"which the derivative of {primal.name} inlined", f"rename the attribute {shadowed[0]}")
+        if getter is None:
+            return ()
+        try:
+            values = getter(obj)
+        except AttributeError as e:
+            missing = next((a for a in attrs if not hasattr(obj, a)), "?")
+            raise error(f"{primal.name} reads {b.self_name}.{missing}, but the {cls.__qualname__} instance has no "
+                        f"attribute {missing!r}", "set the attribute before calling the derivative") from e
+        return values if len(attrs) > 1 else (values,)
+
+    if instance is not None:
+        def method(*args):
+            return inner(*read(instance, args), *args)
+
+        def specialize(*args):
+            return inner.__wengert_specialize__(*read(instance, args), *args)
+    else:
+        def method(self, *args):
+            return inner(*read(self, args), *args)
+
+        def specialize(self, *args):
+            return inner.__wengert_specialize__(*read(self, args), *args)
+
+    def generic_source():
+        flat = getattr(inner, "__wengert_generic_source__", None)
+        text = flat() if flat is not None else inner.__wengert_source__
+        if text is None:
+            return None
+        return text + "\n\n" + method_source(primal, kind, f"_{name}", _flat_params(text, f"_{name}"))
+
+    functools.update_wrapper(method, f)
+    del method.__wrapped__
+    method.__wengert_specialize__ = specialize
+    method.__wengert_generic_source__ = generic_source
+    return method
+
+
+def _flat_params(text, name):
+    """The parameter names of function `name` defined in the module text."""
+    import ast
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return tuple(a.arg for a in node.args.args)
+    raise AssertionError(f"no {name} in the generated source")
+
+
+def _derived_primal(f, primal, module, node, kind, wrt, mode):
+    """The derivative of primal as a function of its parameters (see _derived)."""
 
     def build(keys):
         specialized = with_shapes(primal, dict(zip(primal.params, keys))) if keys is not None else primal

@@ -29,7 +29,8 @@ def main(argv=None):
     try:
         return args.run(args)
     except WengertError as e:
-        print(str(e), file=sys.stderr)
+        primal = getattr(args, "primal", None)  # an error with no line: at the def of the function
+        print(str(e if primal is None else e.placed(primal.filename, primal.line)), file=sys.stderr)
     except UsageError as e:
         print(f"wengert: error: {e}", file=sys.stderr)
     return 2
@@ -39,7 +40,9 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="wengert", description="Source-to-source automatic differentiation "
                                      "for NumPy: prints readable, standalone derivative code.")
     sub = parser.add_subparsers(dest="command", required=True)
-    target = dict(metavar="FILE:FUNC", help="the function to differentiate, e.g. examples/lecture.py:f")
+    target = dict(metavar="FILE:FUNC", help="the function to differentiate, e.g. examples/lecture.py:f, or a "
+                  "method, e.g. model.py:Model.loss (self is read, not differentiated: give shapes of its "
+                  "attributes as --shape self.W=N,M)")
     wrt = dict(action="append", default=None,
                help="parameters to differentiate by: names or indices, comma separated (or --wrt repeated)")
 
@@ -100,7 +103,7 @@ def build_parser():
 
 
 def run_grad(args):
-    primal = load(args.target)
+    primal = args.primal = load(args.target)
     if args.shape:
         primal = with_shapes(primal, {**primal.shapes, **dict(parse_shape(text, primal) for text in args.shape)})
     mode = args.mode or ("forward" if args.kind == "jvp" else "reverse")
@@ -113,7 +116,7 @@ def run_grad(args):
 
 
 def run_second(args):
-    primal = load(args.target)
+    primal = args.primal = load(args.target)
     if args.shape:
         primal = with_shapes(primal, {**primal.shapes, **dict(parse_shape(text, primal) for text in args.shape)})
     mode = getattr(args, "mode", "reverse")
@@ -123,8 +126,8 @@ def run_second(args):
 
 
 def run_trace(args):
-    primal = load(args.target)
-    point = dict(parse_assignment(text) for text in args.at) if args.at else None
+    primal = args.primal = load(args.target)
+    point = dict(parse_assignment(text, primal) for text in args.at) if args.at else None
     sys.stdout.write(str(trace_table(primal, point)))
     return 0
 
@@ -132,16 +135,16 @@ def run_trace(args):
 def run_check(args):
     from .sympy_check import check_primal
 
-    primal = load(args.target)
+    primal = args.primal = load(args.target)
     wrt = parse_wrt(args.wrt)
-    wrt = None if wrt is None else resolve_wrt(primal, wrt)[0]
+    wrt = None if wrt is None and not primal.bound else resolve_wrt(primal, wrt)[0]  # not a method's self
     sizes = dict(parse_shape(text, primal) for text in args.shape)
     symbolic = [f"{name}={','.join(map(str, dims))}" for name, dims in sizes.items()
                 if not all(isinstance(d, int) or d.isdigit() for d in dims)]
     if symbolic:
         raise UsageError(f"--shape {symbolic[0]}: give sizes for the check (e.g. X=3,2), not names")
     sizes = {name: tuple(int(d) for d in dims) for name, dims in sizes.items()}
-    at = dict(parse_assignment(text) for text in args.at) if args.at else None
+    at = dict(parse_assignment(text, primal) for text in args.at) if args.at else None
     options = {} if args.budget is None else {"budget": args.budget or None}
     report = check_primal(primal, wrt=wrt, mode=args.mode, order=args.order, shapes=sizes, at=at, **options)
     print(report)
@@ -151,8 +154,8 @@ def run_check(args):
 def run_graph(args):
     from .graph import GraphvizMissing, graph_of
 
-    primal = load(args.target)
-    point = dict(parse_assignment(text) for text in args.at) if args.at else None
+    primal = args.primal = load(args.target)
+    point = dict(parse_assignment(text, primal) for text in args.at) if args.at else None
     drawn = graph_of(primal, point, mode=args.mode, wrt=args.wrt)
     if args.output is None:
         sys.stdout.write(drawn.source)
@@ -171,17 +174,47 @@ def run_graph(args):
 # ---- arguments -------------------------------------------------------------------------------------
 
 def load(target):
-    """The primal trace of FILE:FUNC, read from the file's text."""
+    """The primal trace of FILE:FUNC or FILE:CLASS.METHOD, read from the file's text."""
     path, _, name = target.rpartition(":")
-    if not path or not name.isidentifier():
-        raise UsageError(f"expected FILE:FUNC, e.g. examples/lecture.py:f (got {target!r})")
+    parts = name.split(".")
+    if not path or len(parts) > 2 or not all(p.isidentifier() for p in parts):
+        raise UsageError(f"expected FILE:FUNC or FILE:CLASS.METHOD, e.g. examples/lecture.py:f (got {target!r})")
     module = Module.from_file(path)
+    if len(parts) == 2:
+        return parse(module, method_node(module, path, *parts))
     node = module.function(name)
     if node is None:
         defined = sorted({n.name for n in ast.walk(module.tree) if isinstance(n, ast.FunctionDef)})
         raise WengertError(f"no function {name!r} in {path}", path, 0, 0, "",
                            f"functions defined there: {', '.join(defined)}" if defined else "the file defines none")
     return parse(module, node)
+
+
+def method_node(module, path, cls_name, name):
+    """The FunctionDef of CLASS.METHOD: defined in the class body, or inherited from a base class in the file."""
+    classes = module.classes.get(cls_name)
+    if not classes:
+        defined = sorted(module.classes)
+        raise WengertError(f"no class {cls_name!r} in {path}", path, 0, 0, "",
+                           f"classes defined there: {', '.join(defined)}" if defined else "the file defines none")
+    node = module.method(classes[0], name)
+    if node is None:
+        defined = [s.name for s in classes[0].body if isinstance(s, ast.FunctionDef)]
+        raise module.error(classes[0], f"class {cls_name} has no method {name!r} in {path}",
+                           f"methods defined there: {', '.join(defined)}" if defined else "it defines none")
+    return node
+
+
+def param_name(name, primal):
+    """The trace parameter a command-line NAME stands for: a parameter, or self.ATTR of a method."""
+    b = primal.bound
+    if b is not None and name.startswith(b.self_name + "."):
+        attr = name[len(b.self_name) + 1:]
+        for param, a in b.attrs:
+            if a == attr or a == f"_{b.cls.lstrip('_')}{attr}":
+                return param
+        return None
+    return name if name in primal.params and (b is None or name in primal.inputs()) else None
 
 
 def parse_wrt(text):
@@ -198,18 +231,23 @@ def parse_wrt(text):
 def parse_shape(text, primal):
     """'X=N,D' -> ('X', ('N', 'D')); 'b=1,M' -> ('b', (1, 'M')); 'x=' -> ('x', ()) a scalar."""
     name, sep, dims = (part.strip() for part in text.partition("="))
-    if not sep or name not in primal.params:
-        raise UsageError(f"--shape {text!r}: expected NAME=DIMS for a parameter of {primal.name}, e.g. X=N,D")
+    if not sep or param_name(name, primal) is None:
+        attrs = f" or an attribute it reads ({', '.join(f'{primal.bound.self_name}.{a}' for _, a in primal.bound.attrs)})" \
+            if primal.bound and primal.bound.attrs else ""
+        raise UsageError(f"--shape {text!r}: expected NAME=DIMS for a parameter of {primal.name}{attrs}, e.g. X=N,D")
+    name = param_name(name, primal)
     items = [d.strip() for d in dims.split(",")] if dims else []
     if any(not (d.isidentifier() or d.isdigit()) for d in items):
         raise UsageError(f"--shape {text!r}: dimensions are names or sizes separated by commas")
     return name, tuple(1 if d == "1" else d for d in items)
 
 
-def parse_assignment(text):
-    """'x=2' -> ('x', 2.0); 'X=[[1, 2], [3, 4]]' -> ('X', a float array)."""
+def parse_assignment(text, primal=None):
+    """'x=2' -> ('x', 2.0); 'X=[[1, 2], [3, 4]]' -> ('X', a float array); self.W=... for a method's attribute."""
     name, sep, value = text.partition("=")
     name = name.strip()
+    if primal is not None and primal.bound is not None and "." in name:
+        name = param_name(name, primal) or name
     try:
         literal = ast.literal_eval(value.strip()) if sep and name.isidentifier() else None
         number = isinstance(literal, (int, float, list, tuple)) and not isinstance(literal, bool)

@@ -100,11 +100,11 @@ def graph(f, *args, mode="reverse", wrt=None):
 def graph_of(primal, args=None, mode="reverse", wrt=None):
     """The computational graph of a primal Trace; args: {parameter: value} or None."""
     if mode not in MODES:
-        raise WengertError(f"unknown mode {mode!r}", primal.filename, 0, 0, "", "use mode='reverse' or 'forward'")
+        raise WengertError(f"unknown mode {mode!r}", primal.filename, primal.line, 0, "", "use mode='reverse' or 'forward'")
     _straight_line(primal)
     if wrt is not None and wrt not in primal.params:
         raise WengertError(f"wrt={wrt!r} is not a parameter of {primal.name}({', '.join(primal.params)})",
-                           primal.filename, 0, 0, "", "name the parameter whose tangent is seeded with 1")
+                           primal.filename, primal.line, 0, "", "name the parameter whose tangent is seeded with 1")
     if args is not None:
         check_point(primal, args)
         primal = with_shapes(primal, {p: signature(args[p]) for p in primal.params})

@@ -113,7 +113,7 @@ class _Run:
             return
         if len(self.ops) >= self.max_ops:
             raise WengertError(f"the evaluation of {self.trace.name} runs more than {self.max_ops} operations",
-                               self.trace.filename, 0, 0, "", "use smaller inputs or fewer loop passes")
+                               self.trace.filename, self.trace.line, 0, "", "use smaller inputs or fewer loop passes")
         outs = tuple(self.names.fresh(_base(n)) for n in op.outs)
         new = Op(outs, op.prim, args, op.attrs)
         try:

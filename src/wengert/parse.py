@@ -16,9 +16,9 @@ import string
 
 from . import shapes
 from .compile import compiling, python_ast
-from .errors import WengertError
+from .errors import WengertError, remember
 from .primitives import PRIMS
-from .trace import Block, Builder, Const, If, Loop, Names, Trace, Var, Value
+from .trace import Block, Bound, Builder, Const, If, Loop, Names, Trace, Var, Value
 
 # Dotted callee -> primitive. "math.*" entries are emitted with math when the arguments are scalars.
 UFUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",
@@ -57,6 +57,7 @@ class Module:
     def __init__(self, source, filename):
         self.source, self.filename = source, filename
         self.lines = source.splitlines()
+        remember(filename, self.lines)
         try:
             self.tree = python_ast(source, filename)
         except UnicodeError as e:  # a lone surrogate cannot be encoded for the parser
@@ -78,9 +79,12 @@ class Module:
         self.aliases, self.constants = {}, {}
         self.parents = {}  # statement (or except/case clause) -> the node whose block holds it
         self.functions = {}  # name -> its FunctionDefs in ast.walk order (looked up once per call site)
+        self.classes = {}  # name -> its ClassDefs in ast.walk order
         for node in _statements(self.tree, self.parents):
             if isinstance(node, ast.FunctionDef):
                 self.functions.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, []).append(node)
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -107,10 +111,35 @@ class Module:
         defs = list(self.functions.get(name, ()))
         if lineno is not None:
             defs = [d for d in defs if d.lineno == lineno or any(x.lineno == lineno for x in d.decorator_list)]
-        if near is not None:
-            scopes = self._scopes(near)
+        if near is not None:  # as Python looks names up: a class body is no scope for the methods in it
+            scopes = [s for s in self._scopes(near) if not isinstance(s, ast.ClassDef)]
             defs = sorted((d for d in defs if self.parents.get(d) in scopes), key=lambda d: scopes.index(self.parents[d]))
         return defs[0] if defs else None
+
+    def method(self, cls, name):
+        """The FunctionDef `name` that instances of the ClassDef cls find: defined in cls's body (the last one
+        wins, as in Python), else in its bases that are classes of this file, depth first; None if not here."""
+        seen = set()
+
+        def find(c):
+            if c in seen:
+                return None
+            seen.add(c)
+            defs = [s for s in c.body if isinstance(s, ast.FunctionDef) and s.name == name]
+            if defs:
+                return defs[-1]
+            for base in c.bases:
+                for b in (self.classes.get(base.id, ())[:1] if isinstance(base, ast.Name) else ()):
+                    found = find(b)
+                    if found is not None:
+                        return found
+            return None
+        return find(cls)
+
+    def enclosing_class(self, node):
+        """The ClassDef whose body defines node (a method), else None."""
+        parent = self.parents.get(node)
+        return parent if isinstance(parent, ast.ClassDef) else None
 
     def _scopes(self, node):
         chain = [node]
@@ -174,7 +203,8 @@ def module_of(fn):
     module = Module(src, path)
     node = module.function(fn.__name__, fn.__code__.co_firstlineno)
     if node is None:
-        raise WengertError(f"cannot find the definition of {fn.__name__!r} in {path}", path, 0, 0, "",
+        line = getattr(getattr(fn, "__code__", None), "co_firstlineno", 0)  # where its code says it starts
+        raise WengertError(f"cannot find the definition of {fn.__name__!r} in {path}", path, line, 0, "",
                            "define the function with def at module or function level")
     return module, node
 
@@ -203,23 +233,80 @@ class Parser:
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
         self.check_signature(node)
-        params = tuple(a.arg for a in node.args.args)
+        args = node.args.args
+        cls = self.m.enclosing_class(node)
+        instance = self.instance_of(node, cls) if cls is not None else None
+        if instance is not None:
+            args = args[1:]  # self: read through its attributes, never differentiated
+        params = tuple(a.arg for a in args)
         self.names = Names(set(params) | {"np", "math", "_unbroadcast"})
         self.b = Builder(self.names)
-        for a in node.args.args:
+        for a in args:
             if _is_float_annotation(a.annotation):
                 self.b.shapes[a.arg] = shapes.SCALAR
         self.lineno = {}
         self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
+        self.return_line = 0
         self.calls.append(node.name)
         self._current = node
+        env = {p: Var(p) for p in params}
+        if instance is not None:
+            env[node.args.args[0].arg] = instance
         with self.b:
-            outputs = self.body(node, {p: Var(p) for p in params})
+            outputs = self.body(node, env)
         self.calls.pop()
+        bound = None
+        if instance is not None:  # the attributes read become leading parameters, filled in from the instance
+            bound = Bound(node.args.args[0].arg, cls.name, tuple((p, a) for a, p in instance.attrs.items()),
+                          tuple((n, _def_lines(d)) for n, d in instance.methods.items()))
+            params = tuple(instance.attrs.values()) + params
         trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename,
-                      {**self.b.lines, **self.lineno}, node.lineno)
+                      {**self.b.lines, **self.lineno}, node.lineno, bound=bound, return_line=self.return_line)
         return infer_scalars(trace)
+
+    def instance_of(self, node, cls):
+        """The instance a method of cls reads (an Instance), or None for a staticmethod; other kinds refused."""
+        kinds = {self.dotted(d) for d in node.decorator_list}
+        if "staticmethod" in kinds:
+            return None
+        if "classmethod" in kinds or "property" in kinds:
+            kind = "classmethod" if "classmethod" in kinds else "property"
+            raise self.m.error(node, f"{node.name} is a {kind} of class {cls.name}; only plain methods (of an "
+                               "instance) and staticmethods are supported",
+                               f"make it a method def {node.name}(self, ...) and differentiate instance.{node.name}, "
+                               "or a @staticmethod")
+        if not node.args.args:
+            raise self.m.error(node, f"method {node.name} of class {cls.name} has no self parameter",
+                               f"write def {node.name}(self, ...), or mark it @staticmethod")
+        return Instance(cls)
+
+    def self_attribute(self, e, instance):
+        """self.attr read: a parameter whose value is read from the instance at call time."""
+        method = self.m.method(instance.cls, e.attr)
+        if method is not None and "property" not in {self.dotted(d) for d in method.decorator_list}:
+            raise self.m.error(e, f"{ast.unparse(e)} is a method of class {instance.cls.name}: only calls of it "
+                               "are supported", f"call it, e.g. {ast.unparse(e)}(...)")
+        attr = e.attr
+        if attr.startswith("__") and not attr.endswith("__"):  # Python mangles private names in a class body
+            attr = f"_{instance.cls.name.lstrip('_')}{attr}"
+        if attr not in instance.attrs:
+            instance.attrs[attr] = self.names.fresh(f"{e.value.id}_{e.attr.strip('_') or 'attr'}")
+        return Var(instance.attrs[attr])
+
+    def self_method(self, e, instance, env):
+        """self.name(...): the method the instance's class defines in this file, inlined."""
+        name = e.func.attr
+        helper = self.m.method(instance.cls, name)
+        if helper is None:
+            raise self.m.error(e, f"class {instance.cls.name} has no method {name!r} in this file",
+                               "define the method in the class (or a base class in this file), or call a "
+                               "function defined in this file")
+        instance.methods[name] = helper
+        cls = self.m.enclosing_class(helper)
+        if self.instance_of(helper, cls) is None:  # a staticmethod: no self
+            return self.inline(e, helper, env)
+        return self.inline(e, helper, env, instance)
 
     def check_signature(self, node):
         a = node.args
@@ -263,6 +350,8 @@ class Parser:
     def return_values(self, stmt, env):
         if stmt.value is None:
             raise self.m.error(stmt, "return without a value", "return the cost, e.g. `return loss`")
+        if len(self.calls) == 1 and not self.return_line:
+            self.return_line = stmt.lineno  # where "returns 2 values" errors point
         value = self.expr(stmt.value, env)
         outputs = value if isinstance(value, tuple) else (value,)
         for v in outputs:
@@ -443,6 +532,8 @@ class Parser:
         elif isinstance(s, ast.AnnAssign) and s.value is not None:
             self.assign(s.target, self.expr(s.value, env), env, s.value)
         elif isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Attribute):
+                raise self.mutation_error(s.target, env)
             if not isinstance(s.target, ast.Name):
                 raise self.m.error(s, "in-place update of an array element is not supported",
                                    "build a new array instead, e.g. with np.where or np.concatenate")
@@ -464,7 +555,19 @@ class Parser:
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
 
+    def mutation_error(self, target, env):
+        """The error for an assignment to an attribute (of the instance, or of anything else)."""
+        base = target.value
+        if isinstance(base, ast.Name) and isinstance(env.get(base.id), Instance):
+            return self.m.error(target, f"assigning to {ast.unparse(target)} mutates the instance, which is not "
+                                "supported", f"assign to a local name instead, e.g. {target.attr} = ..., and "
+                                "return what the caller needs")
+        return self.m.error(target, "cannot assign to an attribute", "assign to a plain name")
+
     def assign(self, target, value, env, source):
+        if isinstance(target, ast.Name) and isinstance(env.get(target.id), Instance):
+            raise self.m.error(target, f"assigning to {target.id} (the instance) is not supported",
+                               "use another name")
         if isinstance(value, Var):
             value = self.renamed.get(value.name, value)
         if isinstance(target, ast.Name):
@@ -491,6 +594,8 @@ class Parser:
                 parts = [self.b.emit("index", (value,), {"spec": (("int", i),)}) for i in range(len(target.elts))]
             for t, v in zip(target.elts, parts):
                 self.assign(t, v, env, source)
+        elif isinstance(target, ast.Attribute):
+            raise self.mutation_error(target, env)
         elif isinstance(target, ast.Subscript):
             raise self.m.error(target, "in-place item assignment is not supported",
                                "build a new array instead, e.g. with np.where or np.concatenate")
@@ -517,6 +622,10 @@ class Parser:
 
     def load(self, node, env):
         if node.id in env:
+            if isinstance(env[node.id], Instance):
+                raise self.m.error(node, f"{node.id} (the instance) can only be read as {node.id}.attribute or "
+                                   f"called as {node.id}.method(...)", f"read the values you need, e.g. "
+                                   f"{node.id}.W, or pass them as parameters")
             return env[node.id]
         if node.id in self.m.constants:
             return Const(self.m.constants[node.id])
@@ -600,6 +709,8 @@ class Parser:
         return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.comparators[0], env)))
 
     def expr_Attribute(self, e, env):
+        if isinstance(e.value, ast.Name) and isinstance(env.get(e.value.id), Instance):
+            return self.self_attribute(e, env[e.value.id])
         dotted = self.dotted(e)
         if dotted in CONSTANTS:
             return Const(CONSTANTS[dotted])
@@ -655,6 +766,8 @@ class Parser:
 
     def expr_Call(self, e, env):
         f = e.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and isinstance(env.get(f.value.id), Instance):
+            return self.self_method(e, env[f.value.id], env)
         if isinstance(f, ast.Attribute) and f.attr in METHODS and self.dotted(f.value) not in ("numpy", "math"):
             if not (isinstance(f.value, ast.Name) and self.m.aliases.get(f.value.id) in ("numpy", "math")):
                 return self.method(e, f.attr, self.value(f.value, env), env)
@@ -765,19 +878,25 @@ class Parser:
             return Const((shape.value,))
         return shape
 
-    def inline(self, e, helper, env):
+    def inline(self, e, helper, env, instance=None):
+        """The call e of helper, inlined; with instance, helper is a method called as self.name(...)."""
         if helper.name in self.calls:
             raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
                                "write the recursion as a loop")
-        if e.keywords or len(e.args) != len(helper.args.args):
-            raise self.m.error(e, f"{helper.name} takes {len(helper.args.args)} positional arguments",
+        params = helper.args.args[1:] if instance is not None else helper.args.args
+        if e.keywords or len(e.args) != len(params):
+            raise self.m.error(e, f"{helper.name} takes {len(params)} positional arguments"
+                               + (" after self" if instance is not None else ""),
                                "pass every argument positionally")
         self.check_signature(helper)
         args = [self.expr(a, env) for a in e.args]
         self.calls.append(helper.name)
         saved, self._current = self._current, helper
         try:
-            outputs = self.body(helper, {a.arg: v for a, v in zip(helper.args.args, args)})
+            inner = {a.arg: v for a, v in zip(params, args)}
+            if instance is not None:
+                inner[helper.args.args[0].arg] = instance
+            outputs = self.body(helper, inner)
         finally:
             self.calls.pop()
             self._current = saved
@@ -833,6 +952,18 @@ class Parser:
         return ".".join([head] + parts[::-1])
 
 
+class Instance:
+    """The value of self in a method: what it reads is recorded (attribute -> parameter; method name -> def)."""
+
+    def __init__(self, cls):
+        self.cls, self.attrs, self.methods = cls, {}, {}
+
+
+def _def_lines(node):
+    """The lines a function's code object may give as its first (its def, or a decorator's)."""
+    return (node.lineno,) + tuple(d.lineno for d in node.decorator_list)
+
+
 def _arity(prim):
     """(fewest, most) value arguments of a primitive, read off its emission template."""
     template = PRIMS[prim].numpy
@@ -884,7 +1015,7 @@ def with_shapes(trace, param_keys):
             b.add(op)
         keys, shapes = dict(param_keys), b.shapes
     shaped = Trace(trace.name, trace.params, list(ops), trace.outputs, dict(shapes), trace.filename, trace.lineno,
-                   trace.line)
+                   trace.line, bound=trace.bound, return_line=trace.return_line)
     shaped._derivation = keys, ops, shapes  # private copies: the trace's own shapes may be changed
     return shaped
 

@@ -610,7 +610,7 @@ def _compiled(primal, kind, names, mode, env, value, cells, at, rng, label=None)
     name = f"generated code at {_describe(dict(zip(primal.params, args)))}"
     reference = np.array([float(_at(e, point)[1]) for e in cells])
     try:
-        fn = compile_function(api.generate(primal, kind, list(names), mode), f"{primal.name}_{kind}")
+        fn = compile_function(api.generate(primal, kind, list(names), mode), f"{'_' * bool(primal.bound)}{primal.name}_{kind}")
         with np.errstate(all="ignore"):
             result = fn(*args)
             results = result if isinstance(result, tuple) else (result,)

@@ -61,7 +61,7 @@ def check_point(primal, args):
     unknown = [a for a in args if a not in primal.params]
     if missing or unknown:
         what = f"no value given for {', '.join(missing)}" if missing else f"{', '.join(unknown)} is not a parameter"
-        raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, 0, 0, "",
+        raise WengertError(f"{what} of {primal.name}({', '.join(primal.params)})", primal.filename, primal.line, 0, "",
                            "give one value for every parameter, e.g. --at x=1.5")
 
 
@@ -77,7 +77,7 @@ def trace_table(primal, args=None):
         return _Sheet(primal, args, notes).table()
     if any(isinstance(op, (If, Loop)) for op in primal.ops):
         raise WengertError(f"{primal.name} has loops or branches: its evaluation trace depends on the inputs",
-                           primal.filename, 0, 0, "", "give a value for every parameter, e.g. --at x=1.5")
+                           primal.filename, primal.line, 0, "", "give a value for every parameter, e.g. --at x=1.5")
     primal = infer_scalars(primal)
     return _Sheet(primal, args).table()
 

@@ -5,6 +5,7 @@ Vars and Consts overload Python's operators, so a derivative rule written as
 what makes the derivative of a Trace again a Trace.
 """
 
+import collections
 from dataclasses import dataclass, field
 import itertools
 import math
@@ -207,6 +208,12 @@ class Trace:
     lineno: dict = field(default_factory=dict)  # var name -> source line it came from
     line: int = 0                                # the line of its def
     release: frozenset = frozenset()             # arrays to free once read for the last time (see reverse.py)
+    bound: object = None                         # a method's instance: a Bound, else None (see parse.py)
+    return_line: int = 0                         # the line of its (first) return statement
+
+    def inputs(self):
+        """The parameters a caller passes and wrt counts: a method's attributes of self are read, not passed."""
+        return self.params[len(self.bound.attrs):] if self.bound else self.params
 
     def defs(self):
         return {name: op for op in self.ops for name in op.outs}
@@ -470,6 +477,13 @@ class Builder:
                 break
         for out, name in zip(op.outs, op.carried):
             self.shapes[out] = self.shapes.get(name, name)
+
+
+class Bound(collections.namedtuple("Bound", "self_name cls attrs methods")):
+    """What a method reads of its instance. self_name: the name of its first parameter; cls: the class name;
+    attrs: (parameter, attribute) pairs, the attributes read as self.attr, each a leading parameter of the trace
+    whose value is read from the instance at call time; methods: (name, def lines) of the methods inlined from
+    self.name(...) calls, which the instance's class must resolve to the same definitions."""
 
 
 def placed(error, trace, line):
