@@ -920,9 +920,15 @@ class Refused(Exception):
     """wengert refused the program with a located WengertError, an acceptable outcome for its family."""
 
 
+def point_rng(seed):
+    """The random stream of a program's point: not random.Random(seed), which drew the program, so that
+    the kind of point is not tied to the choice of template (the same first number decided both)."""
+    return random.Random(f"point {seed}")
+
+
 def point_of(program, seed):
     """The Point check_program uses for this program and seed."""
-    return program.point(random.Random(seed))
+    return program.point(point_rng(seed))
 
 
 def check_program(program, seed, directory, sympy=False):
@@ -940,7 +946,7 @@ def check_program(program, seed, directory, sympy=False):
     import wengert
     from wengert.sympy_check import check_primal
 
-    rng = random.Random(seed)
+    rng = point_rng(seed)
     point = program.point(rng)
     args = point.args
     prog = load_text(directory, program.source).prog
