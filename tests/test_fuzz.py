@@ -126,6 +126,7 @@ def _edge_case(template, kind=None):
 def test_the_convention_check_catches_a_wrong_number(program_dir, monkeypatch):
     """With every gradient zeroed in all modes alike (the old tuple-literal bug), the modes agree and only
     the convention (or central differences) can tell: check_program must fail."""
+    import strategies
     import wengert
 
     real_vg, real_grad, real_jvp = wengert.value_and_grad, wengert.grad, wengert.jvp
@@ -135,6 +136,9 @@ def test_the_convention_check_catches_a_wrong_number(program_dir, monkeypatch):
     monkeypatch.setattr(wengert, "grad", lambda f, wrt=None, mode="reverse": (
         lambda *a: zero(real_grad(f, wrt=wrt, mode=mode)(*a))))
     monkeypatch.setattr(wengert, "jvp", lambda f, wrt=None: (lambda *a: (real_jvp(f, wrt=wrt)(*a)[0], 0.0)))
+    real_generate = strategies.generate
+    monkeypatch.setattr(strategies, "generate", lambda *a: real_generate(*a) + (
+        "\n_real = prog_grad\n\n\ndef prog_grad(*a):\n    return tuple(0 * np.asarray(g) for g in _real(*a))\n"))
     seed, program = _edge_case("abs", "smooth")
     with pytest.raises(AssertionError, match="convention"):
         check_program(program, seed, program_dir)
