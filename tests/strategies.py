@@ -3,8 +3,11 @@
 Two families:
 
 * random *well-formed* programs over the whole supported subset (scalars, arrays with
-  broadcasting, reductions, indexing, branches, loops, helper calls), each with arguments at
-  which it is smooth, for the derivative checks (``programs()`` / ``random_program(rng)``);
+  broadcasting, reductions, indexing, branches, loops, helper calls), for the derivative checks
+  (``programs()`` / ``random_program(rng)``, the "general" family), and, from tests/edge_programs.py,
+  the edge families "gather", "tuple", "guarded" and "kink" (``fuzz_programs()`` /
+  ``fuzz_program(rng)``); each program draws a point of some kind (smooth, repeat, alias, untaken,
+  zero, kink, tie, bound) and ``check_program`` / ``verdict`` say what held there;
 * *mutants* of real sources (tests/programs/*.py, examples/*.py): statements deleted, swapped,
   duplicated or replaced, expressions and operators replaced, and token-level edits, for the
   parser-robustness checks (``mutants()`` / ``mutant(rng)``).
