@@ -3,8 +3,11 @@
 Two families:
 
 * random *well-formed* programs over the whole supported subset (scalars, arrays with
-  broadcasting, reductions, indexing, branches, loops, helper calls), each with arguments at
-  which it is smooth, for the derivative checks (``programs()`` / ``random_program(rng)``);
+  broadcasting, reductions, indexing, branches, loops, helper calls), for the derivative checks
+  (``programs()`` / ``random_program(rng)``, the "general" family), and, from tests/edge_programs.py,
+  the edge families "gather", "tuple", "guarded" and "kink" (``fuzz_programs()`` /
+  ``fuzz_program(rng)``); each program draws a point of some kind (smooth, repeat, alias, untaken,
+  zero, kink, tie, bound) and ``check_program`` / ``verdict`` say what held there;
 * *mutants* of real sources (tests/programs/*.py, examples/*.py): statements deleted, swapped,
   duplicated or replaced, expressions and operators replaced, and token-level edits, for the
   parser-robustness checks (``mutants()`` / ``mutant(rng)``).
@@ -19,6 +22,7 @@ import functools
 import io
 import math
 import random
+import re
 import signal
 import tokenize
 from dataclasses import dataclass, field
@@ -470,6 +474,8 @@ def mutants(draw):
 from test_array_properties import candidates as array_candidates  # noqa: E402
 from test_control_flow_properties import TEMPLATES as LOOP_TEMPLATES, THRESHOLDS  # noqa: E402
 from test_properties import BINARY as SCALAR_BINARY, UNARY as SCALAR_UNARY  # noqa: E402
+from edge_programs import FAMILIES, FD_KINDS, POINT_KINDS, Point, edge_point, random_edge_program  # noqa: E402, F401
+from edge_programs import _plant  # noqa: E402
 
 MAX_ELEMENTS = 12  # elements of any value: finite differences cost one program run per element and step
 FEATURES = ("scalar", "array", "broadcast", "reduction", "indexing", "branch", "loop", "while", "break",
@@ -494,12 +500,55 @@ class Program:
     shapes: list
     features: set
     size: int  # statements, including the helper's: the SymPy check takes only small programs
+    family: str = "general"  # the construct family (edge_programs.FAMILIES)
+    wrt: list = None         # the differentiated parameters (None: all of them)
+    edge: object = None      # an edge_programs.Edge: how points are drawn, the convention gradient
+
+    @property
+    def differentiated(self):
+        return list(self.params) if self.wrt is None else list(self.wrt)
 
     def arguments(self, rng):
         """Argument values (Python floats and float64 arrays) drawn from rng."""
         return tuple(round(rng.uniform(-1.5, 1.5), 3) if s == "float" else
                      np.round(np.array([rng.uniform(-1.5, 1.5) for _ in range(math.prod(s))]).reshape(s), 3)
                      for s in self.shapes)
+
+    def point(self, rng):
+        """A Point (kind, argument values) drawn from rng. Edge programs draw their own kinds; a general
+        program draws a smooth point most of the time, else one with zeros, ties or the program's own
+        constants (clip bounds, thresholds) planted in its arguments."""
+        if self.edge is not None:
+            return edge_point(self.params, self.edge, rng)
+        args = self.arguments(rng)
+        kind = rng.choices(["smooth", "zero", "tie", "bound"], weights=[6, 1.5, 1.5, 1])[0]
+        if kind == "smooth":
+            return Point("smooth", args)
+        args = list(args)
+        i = rng.randrange(len(args))
+        if kind == "zero":
+            args[i] = _plant(rng, args[i], 0.0)
+        elif kind == "bound":
+            constants = sorted({float(c) for c in re.findall(r"(?<![\w.])-?\d+\.\d+|(?<![\w.])\d+(?![\w.])",
+                                                             self.source) if abs(float(c)) <= 1.5} | {0.0})
+            args[i] = _plant(rng, args[i], lambda r: r.choice(constants))
+        else:  # tie: entries of one argument equal to other entries of it, or of another argument
+            partners = [j for j in range(len(args)) if j != i and np.shape(args[j]) == np.shape(args[i])]
+            if partners and (rng.random() < 0.5 or np.size(args[i]) < 2):
+                j = rng.choice(partners)
+                if isinstance(args[i], np.ndarray):
+                    moved = args[i].copy()
+                    chosen = rng.sample(range(moved.size), rng.randint(1, moved.size))
+                    moved.reshape(-1)[chosen] = args[j].reshape(-1)[chosen]
+                    args[i] = moved
+                else:
+                    args[i] = args[j]
+            elif np.size(args[i]) >= 2:
+                flat = np.ravel(args[i])
+                args[i] = _plant(rng, args[i], float(flat[rng.randrange(flat.size)]))
+            else:
+                return Point("smooth", tuple(self.arguments(rng)))
+        return Point(kind, tuple(args))
 
 
 def _sample(shape):
@@ -765,6 +814,27 @@ def programs(draw, max_statements=6):
     return random_program(rng, max_statements), seed
 
 
+GENERAL_SHARE = 0.4  # of fuzz_program's draws; the rest is split evenly between the four edge families
+
+
+def fuzz_program(rng, family=None):
+    """A random Program of any family (edge_programs.FAMILIES), or of the given one: a general program
+    (random_program) or an edge program (edge_programs.random_edge_program)."""
+    if family is None:
+        family = "general" if rng.random() < GENERAL_SHARE else rng.choice(FAMILIES[1:])
+    if family == "general":
+        return random_program(rng)
+    e = random_edge_program(rng, family)
+    return Program(e.source, e.source, e.params, e.shapes, {e.family, e.template}, e.size, e.family, e.wrt, e.edge)
+
+
+@st.composite
+def fuzz_programs(draw, family=None):
+    """A random Program of any family (see fuzz_program) and a seed for its point."""
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    return fuzz_program(random.Random(seed), family), seed
+
+
 # ---- the derivative checks on one program -----------------------------------------------------------
 
 LIMIT = 1e4    # values or gradients beyond this are skipped: finite differences lose accuracy
@@ -773,7 +843,7 @@ _loaded = iter(range(10 ** 9))
 
 
 class Skip(Exception):
-    """The program is not smooth or not bounded at the drawn point: no verdict."""
+    """The program's value is not finite at the drawn point: no verdict."""
 
 
 def load_text(directory, text, stem="fuzz_program"):
@@ -807,11 +877,12 @@ def _shifted(args, i, pos, step):
     return out
 
 
-def central_differences(prog, spy, args, path, h):
-    """Fourth-order central differences of prog at args with relative step h, one array per parameter;
-    Skip when a stencil point takes another path through the branches."""
+def central_differences(prog, spy, args, path, h, which=None):
+    """Fourth-order central differences of prog at args with relative step h, one array per parameter
+    (per parameter index in `which`); Skip when a stencil point takes another path through the branches."""
     grads = []
-    for i, a in enumerate(args):
+    for i in range(len(args)) if which is None else which:
+        a = args[i]
         flat = np.ravel(np.asarray(a, dtype=float))
         g = np.zeros(flat.shape)
         for pos in range(flat.size):
@@ -832,53 +903,99 @@ def _close(a, b, rtol, atol):
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
+def agree(a, b, rtol, atol):
+    """Same shape, nan exactly where the other is nan, the same infinity where the other has one, and
+    close elsewhere. A nan against a number, or an infinity against a finite value, disagrees."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return False
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    fin_a, fin_b = np.isfinite(a), np.isfinite(b)
+    if not (np.array_equal(nan_a, nan_b) and np.array_equal(fin_a, fin_b)):
+        return False
+    infinite = ~fin_a & ~nan_a
+    if not np.array_equal(a[infinite], b[infinite]):
+        return False
+    return bool(np.allclose(a[fin_a], b[fin_a], rtol=rtol, atol=atol))
+
+
+class Refused(Exception):
+    """wengert refused the program with a located WengertError, an acceptable outcome for its family."""
+
+
+def point_rng(seed):
+    """The random stream of a program's point: not random.Random(seed), which drew the program, so that
+    the kind of point is not tied to the choice of template (the same first number decided both)."""
+    return random.Random(f"point {seed}")
+
+
+def point_of(program, seed):
+    """The Point check_program uses for this program and seed."""
+    return program.point(point_rng(seed))
+
+
 def check_program(program, seed, directory, sympy=False):
     """Run every check on one program at the point drawn from seed. Returns the set of witnesses that
-    agreed with reverse mode ({"forward", "jvp", "finite differences", "printed module", "sympy"});
-    raises Skip when the point is unusable and AssertionError (with the program) on any disagreement."""
+    agreed with reverse mode ({"forward", "jvp", "printed module", "finite differences", "convention",
+    "sympy"}). Raises Skip when the program's value is not finite at the point, Refused when wengert
+    refuses the program with a located WengertError and the program's family allows that, and
+    AssertionError (with the program and the point) on any disagreement.
+
+    At every point, smooth or not: reverse = forward = jvp = the printed module, where nan only equals
+    nan and inf only the same inf. Where the program's family knows the convention gradient (its edge's
+    reference), reverse equals it too. Central differences (and SymPy, for small general programs)
+    only at points of a smooth kind (edge_programs.FD_KINDS), away from branch thresholds and where the
+    value and the gradient are finite and moderate."""
     import wengert
     from wengert.sympy_check import check_primal
 
-    rng = random.Random(seed)
-    args = program.arguments(rng)
+    rng = point_rng(seed)
+    point = program.point(rng)
+    args = point.args
     prog = load_text(directory, program.source).prog
-    spy = load_text(directory, program.instrumented, "fuzz_spy")
-    where = f"\n{program.source}\nat {', '.join(f'{p}={a!r}' for p, a in zip(program.params, args))}"
+    spy = load_text(directory, program.instrumented, "fuzz_spy") if program.edge is None else None
+    where = (f"\n[{program.family} program, {point.kind} point]\n{program.source}\n"
+             f"at {', '.join(f'{p}={a!r}' for p, a in zip(program.params, args))}")
     with np.errstate(all="ignore"):
         value = float(prog(*args))
-    if not (math.isfinite(value) and abs(value) < LIMIT):
-        raise Skip("the value is not finite or too large")
-    path, margin = _path(spy, args)
-    if margin <= MARGIN:
-        raise Skip("a condition is too close to its threshold")
-    wrt = tuple(program.params)
+    if not math.isfinite(value):
+        raise Skip("the value is not finite")
+    path, margin = _path(spy, args) if spy is not None else ((), math.inf)
+    wrt = tuple(program.differentiated)
+    which = [program.params.index(name) for name in wrt]
     agreed = set()
 
-    with np.errstate(all="ignore"):
-        value_r, reverse = wengert.value_and_grad(prog, wrt=wrt)(*args)
-    assert math.isclose(float(value_r), value, rel_tol=1e-12, abs_tol=1e-12), f"value {value_r} != {value}{where}"
-    for g, a in zip(reverse, args):
-        assert np.shape(g) == np.shape(a), f"gradient shape {np.shape(g)} != {np.shape(a)}{where}"
-    if not all(np.all(np.isfinite(g)) and np.max(np.abs(g)) < LIMIT for g in reverse):
-        raise Skip("the gradient is not finite or too large")
+    try:
+        with np.errstate(all="ignore"):
+            value_r, reverse = wengert.value_and_grad(prog, wrt=wrt)(*args)
+            forward = wengert.grad(prog, wrt=wrt, mode="forward")(*args)
+        directions = [rng.uniform(-1, 1) if program.shapes[i] == "float" else
+                      np.array([rng.uniform(-1, 1) for _ in range(math.prod(program.shapes[i]))])
+                      .reshape(program.shapes[i]) for i in which]
+        with np.errstate(all="ignore"):
+            value_f, along = wengert.jvp(prog, wrt=wrt)(*args, *directions)
+        texts = [generate(parse(*_module_and_node(program.source)), "grad", wrt) for _ in range(2)]
+    except WengertError as e:
+        if not program.edge or not program.edge.refusable:
+            raise
+        assert e.line >= 1 and e.filename.endswith(".py"), f"a refusal without a place in the file: {e}{where}"
+        raise Refused(e.message) from e
 
-    with np.errstate(all="ignore"):
-        forward = wengert.grad(prog, wrt=wrt, mode="forward")(*args)
+    assert math.isclose(float(value_r), value, rel_tol=1e-12, abs_tol=1e-12), f"value {value_r} != {value}{where}"
+    for g, i in zip(reverse, which):
+        assert np.shape(g) == np.shape(args[i]), f"gradient shape {np.shape(g)} != {np.shape(args[i])}{where}"
+
     for name, f, r in zip(wrt, forward, reverse):
-        assert _close(f, r, 1e-9, 1e-9), f"forward {name}: {f!r} != reverse {r!r}{where}"
+        assert agree(f, r, 1e-9, 1e-9), f"forward {name}: {f!r} != reverse {r!r}{where}"
     agreed.add("forward")
 
-    directions = [rng.uniform(-1, 1) if s == "float" else np.array([rng.uniform(-1, 1) for _ in range(math.prod(s))])
-                  .reshape(s) for s in program.shapes]
     with np.errstate(all="ignore"):
-        value_f, along = wengert.jvp(prog, wrt=wrt)(*args, *directions)
-    expected = sum(float(np.sum(g * d)) for g, d in zip(reverse, directions))
+        expected = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(reverse, directions))
     assert math.isclose(float(value_f), value, rel_tol=1e-12, abs_tol=1e-12), f"jvp value {value_f}{where}"
-    assert math.isclose(float(along), expected, rel_tol=1e-9, abs_tol=1e-9), f"jvp {along} != {expected}{where}"
+    assert agree(along, expected, 1e-9, 1e-9), \
+        f"jvp {along} != <reverse, direction> {expected} (direction {directions}){where}"
     agreed.add("jvp")
 
-    module, node = _module_and_node(program.source)
-    texts = [generate(parse(*_module_and_node(program.source)), "grad", wrt) for _ in range(2)]
     assert texts[0] == texts[1], f"two compilations differ{where}"
     assert "wengert" not in texts[0], f"the printed module mentions wengert{where}"
     namespace = {"__name__": "printed"}
@@ -886,21 +1003,54 @@ def check_program(program, seed, directory, sympy=False):
     with np.errstate(all="ignore"):
         printed = namespace["prog_grad"](*args)
     for name, p, r in zip(wrt, printed, reverse):
-        assert _close(p, r, 1e-10, 1e-12), f"printed module {name}: {p!r} != {r!r}{where}"
+        assert agree(p, r, 1e-10, 1e-12), f"printed module {name}: {p!r} != {r!r}{where}"
     agreed.add("printed module")
 
-    coarse = central_differences(prog, spy, args, path, 1e-3)
-    fine = central_differences(prog, spy, args, path, 2e-4)
-    if all(_close(c, f, 1e-6, 1e-7) for c, f in zip(coarse, fine)):  # else a kink is near: no FD verdict
-        for name, c, r in zip(wrt, coarse, reverse):
-            assert _close(r, c, 1e-5, 1e-6), f"reverse {name}: {r!r} != finite differences {c!r}{where}"
-        agreed.add("finite differences")
+    if program.edge is not None and program.edge.reference is not None:
+        convention = program.edge.reference(dict(zip(program.params, args)))
+        for name, r in zip(wrt, reverse):
+            assert agree(r, convention[name], 1e-9, 1e-12), \
+                f"reverse {name}: {r!r} != the convention's {convention[name]!r}{where}"
+        agreed.add("convention")
 
-    if sympy:
+    smooth = (point.kind in FD_KINDS and margin > MARGIN and abs(value) < LIMIT
+              and all(np.all(np.isfinite(g)) and np.max(np.abs(g)) < LIMIT for g in reverse))
+    if smooth:
+        coarse = central_differences(prog, spy, args, path, 1e-3, which)
+        fine = central_differences(prog, spy, args, path, 2e-4, which)
+        if all(_close(c, f, 1e-6, 1e-7) for c, f in zip(coarse, fine)):  # else a kink is near: no FD verdict
+            for name, c, r in zip(wrt, coarse, reverse):
+                assert _close(r, c, 1e-5, 1e-6), f"reverse {name}: {r!r} != finite differences {c!r}{where}"
+            agreed.add("finite differences")
+
+    if sympy and smooth and program.family == "general":
+        module, node = _module_and_node(program.source)
         report = check_primal(parse(module, node), wrt, mode="both", at=args, method="points")
         assert report.ok, f"{report}{where}"
         agreed.add("sympy")
     return agreed
+
+
+STATUSES = ("agreed", "skipped", "refused", "failed")
+
+
+def verdict(program, seed, directory, sympy=False, seconds=None):
+    """(status, point kind, witnesses, detail) of check_program: status is one of STATUSES; detail says
+    why a program was skipped, refused or failed (with the program and point for a failure)."""
+    import traceback
+
+    kind = point_of(program, seed).kind
+    try:
+        with deadline(seconds) if seconds else contextlib.nullcontext():
+            agreed = check_program(program, seed, directory, sympy=sympy)
+    except Skip as e:
+        return "skipped", kind, set(), str(e)
+    except Refused as e:
+        return "refused", kind, set(), str(e)
+    except BaseException as e:  # noqa: BLE001  any failure is the finding
+        trace = "" if isinstance(e, AssertionError) else "\n" + traceback.format_exc(limit=-3)
+        return "failed", kind, set(), f"program seed {seed} ({program.family}): {type(e).__name__}: {e}{trace}"
+    return "agreed", kind, agreed, ""
 
 
 def _module_and_node(source):
