@@ -124,6 +124,10 @@ def scale(t, d):
     b = _builder()
     t, d = lift(t), lift(d)
     if any(type(v) is Var and b.nonfinite(v) for v in (t, d)) and not (_nonzero_number(t) or _nonzero_number(d)):
+        quotient = b.defs.get(d.name) if type(d) is Var else None
+        if quotient is not None and quotient.prim == "div":  # t * (n / m) as (t * n) / m, in NumPy's division
+            numerator, denominator = quotient.args
+            return apply("div0", scale(t, numerator), denominator)
         return apply("mul0", t, d)
     return t * d
 
@@ -197,6 +201,21 @@ def _mul0(t, d):
         return product if product == product or t != 0 and d != 0 else np.zeros_like(product)[()]
     return np.where((t == 0) | (d == 0), 0, product)
 ''')
+helper('''
+def _div0(t, d):
+    """t / d, but 0 where t is 0 even if d is 0 or nan there; NumPy's division, so a Python number over
+    0.0 gives inf (with NumPy's warning), not ZeroDivisionError."""
+    with np.errstate(invalid="ignore"):
+        quotient = np.divide(t, d)
+    if isinstance(quotient, np.ndarray) and not np.isnan(np.sum(quotient)):
+        return quotient  # nothing to mend: one fast reduction instead of the mask
+    if np.ndim(quotient) == 0:
+        return quotient if quotient == quotient or t != 0 else np.zeros_like(quotient)[()]
+    return np.where(t == 0, 0, quotient)
+''')
+div0 = elementwise("div0", "_div0({0}, {1})", lambda a, b: a / b, lambda y, a, b: 1 / b,
+                   lambda y, a, b: -apply("div0", y, b),  # -y / b, and 0 where y is
+                   singular=PRIMS["div"].singular)
 mul0 = elementwise("mul0", "_mul0({0}, {1})",
                    lambda a, b: a * b,  # the same where both are finite, the only points SymPy compares
                    lambda y, a, b: b, lambda y, a, b: a)
@@ -207,9 +226,11 @@ def _pow_base(y, a, b):
     exponent b - 1 is a float unless it is a literal integer >= 0: NumPy refuses an integer array to a
     negative integer power, and a float exponent gives the float result anyway. A computed exponent goes
     through np.power, which gives inf at 0 ** -1 where Python floats raise ZeroDivisionError."""
+    if isinstance(b, Const) and b.value == 0:
+        return 0.0
     if isinstance(b, Const) and type(b.value) is int and b.value >= 1:
         return b * a ** (b - 1)
-    if isinstance(b, Const):
+    if isinstance(b, Const) and b.value >= 1:
         return b * a ** (b - 1.0)
     return scale(b, power(a, b - 1.0))
 
@@ -783,7 +804,7 @@ def _scatter(g, x, index):
     return out
 ''')
 
-index = defprim("index", _index_src, sympy=_sym_index, shape=lambda x, *dyn, spec: shapes.index(x, spec),
+index = defprim("index", _index_src, sympy=_sym_index, shape=lambda x, *dyn, spec: shapes.index(x, spec, dyn),
                 tangent=lambda ts, y, x, *dyn, spec: apply("index", ts[0], *dyn, spec=spec),
                 adjoint=lambda g, y, x, *dyn, spec: (apply("scatter", g, x, *dyn, spec=spec),) + (None,) * len(dyn),
                 diff_args=(0,))

@@ -119,15 +119,25 @@ def _size(n):
     return 1 if n == 1 else f"{n}"
 
 
-def index(a, spec):
-    """Shape after basic indexing with spec (see parse.py for the spec format)."""
-    if not known(a):
+def index(a, spec, dyn=()):
+    """Shape after basic indexing with spec (see parse.py for the spec format); dyn: the keys of the values
+    an ("arg", i) item names. An index that is not known to be a number may be an integer array (its
+    length, repeats included, makes the result's) or a boolean mask (a length known only at run time):
+    then the shape is unknown."""
+    arrays = [j for j, item in enumerate(spec) if item[0] == "arg" and dyn[item[1] - 1] != SCALAR]
+    if not known(a) or any(not known(dyn[spec[j][1] - 1]) or len(dyn[spec[j][1] - 1]) != 1 for j in arrays) \
+            or arrays and arrays != list(range(arrays[0], arrays[0] + len(arrays))):
         return None
+    # 1-D integer arrays or masks side by side: they select along their axes together, one axis of a length
+    # known at run time (None) in their place
     n_real = sum(1 for item in spec if item[0] in ("int", "arg", "slice"))
     dims, i = [], 0
-    for item in spec:
+    for j, item in enumerate(spec):
         kind = item[0]
-        if kind == "newaxis":
+        if j in arrays:
+            dims.extend([None] if j == arrays[0] else [])
+            i += 1
+        elif kind == "newaxis":
             dims.append(1)
         elif kind == "ellipsis":
             skip = len(a) - n_real

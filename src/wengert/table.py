@@ -204,7 +204,7 @@ class _Sheet:
     def op_ast(op, render_arg):
         kw = op.kw
         holes = [f"__a{i}" for i in range(len(op.args))]
-        shown = PRIMS["mul" if op.prim == "mul0" else op.prim]  # 0 * inf = 0 is a floating-point detail here
+        shown = PRIMS[{"mul0": "mul", "div0": "div"}.get(op.prim, op.prim)]  # 0 * inf = 0 is a floating-point detail here
         tree = python_ast(shown.source(holes, kw, kw.pop("lib", "np")), mode="eval").body
         fill = {h: render_arg(a) for h, a in zip(holes, op.args)}
 
