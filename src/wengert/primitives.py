@@ -123,13 +123,17 @@ def scale(t, d):
     factors along every path, so with this rule they agree at such points too."""
     b = _builder()
     t, d = lift(t), lift(d)
-    if any(type(v) is Var and b.nonfinite(v) for v in (t, d)) and not (_nonzero_number(t) or _nonzero_number(d)):
-        quotient = b.defs.get(d.name) if type(d) is Var else None
-        if quotient is not None and quotient.prim == "div":  # t * (n / m) as (t * n) / m, in NumPy's division
-            numerator, denominator = quotient.args
-            return apply("div0", scale(t, numerator), denominator)
-        return apply("mul0", t, d)
-    return t * d
+    if not any(type(v) is Var and b.nonfinite(v) for v in (t, d)):
+        return t * d
+    quotient = b.defs.get(d.name) if type(d) is Var else None
+    if quotient is not None and quotient.prim == "div" and b.lib != "math":
+        # t * (n / m) as (t * n) / m in NumPy's division: Python floats would raise ZeroDivisionError at
+        # 1.0 / 0.0 where np.log(0.0) gave -inf (math.log raises in the function itself: plain there)
+        numerator, denominator = quotient.args
+        return apply("div0", scale(t, numerator), denominator)
+    if _nonzero_number(t) or _nonzero_number(d):
+        return t * d
+    return apply("mul0", t, d)
 
 
 def _builder():
