@@ -904,16 +904,18 @@ def _close(a, b, rtol, atol):
 
 
 def agree(a, b, rtol, atol):
-    """Same shape, nan exactly where the other is nan, the same infinity where the other has one, and
-    close elsewhere. A nan against a number, or an infinity against a finite value, disagrees."""
+    """Same shape, non-finite exactly where the other is, the same infinity where both have one, and
+    close elsewhere. A nan or an infinity against a number disagrees, as do inf and -inf. An infinity
+    against a nan agrees: where a partial is infinite (sqrt at 0, not masked), the modes sum the paths
+    through it in different orders, (a + b) * inf against a * inf + b * inf, and IEEE arithmetic
+    gives inf for one and inf - inf = nan for the other; no derivative exists there."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         return False
-    nan_a, nan_b = np.isnan(a), np.isnan(b)
     fin_a, fin_b = np.isfinite(a), np.isfinite(b)
-    if not (np.array_equal(nan_a, nan_b) and np.array_equal(fin_a, fin_b)):
+    if not np.array_equal(fin_a, fin_b):
         return False
-    infinite = ~fin_a & ~nan_a
+    infinite = np.isinf(a) & np.isinf(b)
     if not np.array_equal(a[infinite], b[infinite]):
         return False
     return bool(np.allclose(a[fin_a], b[fin_a], rtol=rtol, atol=atol))
@@ -941,8 +943,9 @@ def check_program(program, seed, directory, sympy=False):
     refuses the program with a located WengertError and the program's family allows that, and
     AssertionError (with the program and the point) on any disagreement.
 
-    At every point, smooth or not: reverse = forward = jvp = the printed module, where nan only equals
-    nan and inf only the same inf. Where the program's family knows the convention gradient (its edge's
+    At every point, smooth or not: reverse = forward = jvp = the printed module, where a non-finite
+    value only equals a non-finite one (inf only the same inf; inf or nan where paths meet an infinite
+    partial: see agree). Where the program's family knows the convention gradient (its edge's
     reference), reverse equals it too. Central differences (and SymPy, for small general programs)
     only at points of a smooth kind (edge_programs.FD_KINDS), away from branch thresholds and where the
     value and the gradient are finite and moderate."""

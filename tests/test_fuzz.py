@@ -108,6 +108,7 @@ def test_agreement_treats_nan_and_inf_strictly():
     assert not agree(np.array([0.0]), np.array([np.nan]), 1e-9, 1e-9)
     assert not agree(np.array([np.inf]), np.array([-np.inf]), 1e-9, 1e-9)
     assert not agree(np.array([np.inf]), np.array([1e300]), 1e-9, 1e-9)
+    assert agree(np.array([np.inf, 0.5]), np.array([np.nan, 0.5]), 1e-9, 1e-9)  # inf - inf: no derivative
     assert not agree(np.zeros(2), np.zeros(3), 1e-9, 1e-9)
 
 
