@@ -522,8 +522,8 @@ class Program:
             return edge_point(self.params, self.edge, rng)
         args = self.arguments(rng)
         kind = rng.choices(["smooth", "zero", "tie", "bound"], weights=[6, 1.5, 1.5, 1])[0]
-        if kind == "smooth":
-            return Point("smooth", args)
+        if kind == "smooth":  # a drawn exact zero (-0.0 after rounding) sits on the usual threshold: a kink
+            return Point("zero" if any(np.any(np.asarray(a) == 0) for a in args) else "smooth", args)
         args = list(args)
         i = rng.randrange(len(args))
         if kind == "zero":

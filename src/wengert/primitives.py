@@ -202,7 +202,8 @@ def _mul0(t, d):
     if isinstance(product, np.ndarray) and not np.isnan(np.sum(product)):
         return product  # nothing to mend: one fast reduction instead of the masks
     if np.ndim(product) == 0:
-        return product if product == product or t != 0 and d != 0 else np.zeros_like(product)[()]
+        return product if product == product or t != 0 and d != 0 else 0.0 if type(product) is float \
+            else np.zeros_like(product)[()]
     return np.where((t == 0) | (d == 0), 0, product)
 ''')
 helper('''
@@ -214,7 +215,8 @@ def _div0(t, d):
     if isinstance(quotient, np.ndarray) and not np.isnan(np.sum(quotient)):
         return quotient  # nothing to mend: one fast reduction instead of the mask
     if np.ndim(quotient) == 0:
-        return quotient if quotient == quotient or t != 0 else np.zeros_like(quotient)[()]
+        quotient = quotient if quotient == quotient or t != 0 else np.zeros_like(quotient)[()]
+        return float(quotient) if type(t) in (float, int) and type(d) in (float, int) else quotient
     return np.where(t == 0, 0, quotient)
 ''')
 div0 = elementwise("div0", "_div0({0}, {1})", lambda a, b: a / b, lambda y, a, b: 1 / b,
