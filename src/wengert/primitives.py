@@ -232,11 +232,12 @@ def _pow_base(y, a, b):
     exponent b - 1 is a float unless it is a literal integer >= 0: NumPy refuses an integer array to a
     negative integer power, and a float exponent gives the float result anyway. A computed exponent goes
     through np.power, which gives inf at 0 ** -1 where Python floats raise ZeroDivisionError."""
-    if isinstance(b, Const) and b.value == 0:
+    number = isinstance(b, Const) and isinstance(b.value, (int, float))
+    if number and b.value == 0:
         return 0.0
-    if isinstance(b, Const) and type(b.value) is int and b.value >= 1:
+    if number and type(b.value) is int and b.value >= 1:
         return b * a ** (b - 1)
-    if isinstance(b, Const) and b.value >= 1:
+    if number and b.value >= 1:
         return b * a ** (b - 1.0)
     return scale(b, power(a, b - 1.0))
 
