@@ -22,7 +22,10 @@ from .trace import Block, Bound, Builder, Const, If, Loop, Names, Trace, Var, Va
 
 # Dotted callee -> primitive. "math.*" entries are emitted with math when the arguments are scalars.
 UFUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",
-          "log1p", "expm1", "square", "abs", "sign", "maximum", "minimum", "logaddexp", "clip"]
+          "log1p", "expm1", "square", "abs", "sign", "maximum", "minimum", "logaddexp", "clip",
+          "log10", "log2", "exp2", "arcsinh", "arccosh", "arctanh", "reciprocal", "cbrt", "fabs", "positive",
+          "deg2rad", "rad2deg", "float_power", "logaddexp2", "hypot", "arctan2", "fmax", "fmin", "heaviside",
+          "nan_to_num", "floor", "ceil", "trunc", "rint", "round", "isfinite", "isnan", "mod", "fmod"]
 NUMPY = {f"numpy.{n}": n for n in UFUNCS}
 NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add", "numpy.subtract": "sub",
               "numpy.multiply": "mul", "numpy.divide": "div", "numpy.negative": "neg",
@@ -32,9 +35,18 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim",
               "numpy.dot": "dot", "numpy.matmul": "matmul", "numpy.outer": "outer", "numpy.trace": "trace",
               "numpy.transpose": "transpose", "numpy.reshape": "reshape", "numpy.where": "where",
-              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack"})
+              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack",
+              "numpy.radians": "deg2rad", "numpy.degrees": "rad2deg", "numpy.remainder": "mod",
+              "numpy.true_divide": "div", "numpy.around": "round", "numpy.var": "var", "numpy.std": "std",
+              "numpy.cumsum": "cumsum", "numpy.arange": "arange", "numpy.linspace": "linspace", "numpy.full": "full",
+              "numpy.full_like": "full_like", "numpy.empty": "zeros", "numpy.empty_like": "zeros_like",
+              "numpy.identity": "eye"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
-MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow"})
+MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
+             "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
+             "math.atanh": "arctanh", "math.cbrt": "cbrt", "math.hypot": "hypot", "math.atan2": "arctan2",
+             "math.radians": "deg2rad", "math.degrees": "rad2deg", "math.floor": "floor", "math.ceil": "ceil",
+             "math.trunc": "trunc", "math.fmod": "fmod"})
 BUILTINS = {"abs": "abs", "len": "len"}
 CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.pi": 3.141592653589793,
              "numpy.e": 2.718281828459045, "math.inf": float("inf"), "numpy.inf": float("inf"),
@@ -42,11 +54,15 @@ CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.p
 # Primitives with static attributes: (number of leading value arguments, attribute names in order).
 ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "max": (1, ("axis", "keepdims")),
          "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
-         "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
-KEYWORD_ONLY = {"keepdims"}  # positionally, NumPy reads dtype or out there
+         "concatenate": (1, ("axis",)), "stack": (1, ("axis",)), "var": (1, ("axis", "keepdims", "ddof")),
+         "std": (1, ("axis", "keepdims", "ddof")), "cumsum": (1, ("axis",)), "linspace": (2, ("num",)),
+         "eye": (1, ("M", "k"))}
+SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
+KEYWORD_ONLY = {"keepdims", "ddof"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
-SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1)}  # (primitive, position) where a tuple is a shape
-METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
+SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1), ("full", 0)}  # (primitive, position) where a tuple is a shape
+REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum"}  # x.name(axis, keyword=...)
+METHODS = {"reshape", "dot", "transpose"} | REDUCING_METHODS
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
 
@@ -837,17 +853,24 @@ class Parser:
                 kind = "True or False" if name == "keepdims" else "an integer, a tuple of integers or None"
                 raise self.m.error(e, f"{name}={value!r} is not supported: {name} must be {kind}",
                                    f"write e.g. {name}={'True' if name == 'keepdims' else '0'}")
+            if name == "axis" and isinstance(value, tuple) and getattr(e.func, "attr", None) in SINGLE_AXIS:
+                raise self.m.error(e, f"axis={value!r} is not supported: {e.func.attr} takes one axis",
+                                   "write e.g. axis=0")
+            if name == "ddof" and not (isinstance(value, int) and not isinstance(value, bool)):
+                raise self.m.error(e, f"ddof={value!r} is not supported: ddof must be an integer", "write e.g. ddof=1")
             if name in ("axis", "axes") and value is not None and any(abs(v) >= MAX_DIMS for v in items):
                 # no array has such an axis; emission would spell out an index that long (make fuzz, mutant 2161)
                 raise self.m.error(e, f"{name}={value!r} is out of range: a NumPy array has at most {MAX_DIMS} "
                                    "dimensions", f"write an axis between -ndim and ndim - 1, e.g. {name}=0")
 
     def method(self, e, name, obj, env):
-        if name in ("sum", "mean", "max", "min"):
+        if name in REDUCING_METHODS:
             attrs = {}
-            if len(e.args) > 1 or any(kw.arg not in ("axis", "keepdims") for kw in e.keywords):
-                raise self.m.error(e, f".{name}() takes at most axis and keepdims=... here",
-                                   f"write x.{name}(axis=0, keepdims=True)")
+            keywords = ATTRS.get(name, (1, ("axis", "keepdims")))[1]
+            if len(e.args) > 1 or any(kw.arg not in keywords for kw in e.keywords):
+                more = "".join(f" and {k}=..." for k in keywords[1:])
+                raise self.m.error(e, f".{name}() takes at most axis{more} here",
+                                   f"write x.{name}(axis=0{''.join(f', {k}=...' for k in keywords[1:])})")
             for n, a in zip(("axis",), e.args):
                 attrs[n] = self.literal(a)
             for kw in e.keywords:

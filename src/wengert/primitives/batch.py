@@ -6,6 +6,7 @@ from ..errors import GENERATED, WengertError
 from ..trace import is_batched, key
 from .core import PRIMS, _batch_elementwise, _batch_of, _lift_rank, _rank, _shift, defprim, helper
 from .indexing import _index_text
+from .reductions import _flat_shape
 
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
@@ -19,8 +20,20 @@ def _batch_reduction(name):
     return rule
 
 
-for _name in ("sum", "mean", "max", "min"):
+for _name in ("sum", "mean", "max", "min", "var", "std"):
     PRIMS[_name].batch = _batch_reduction(_name)
+
+
+def _batch_cumsum(b, x, axis=None):
+    if axis is None and _rank(x) != 1:  # np.cumsum flattens: flatten each slice
+        return b.emit_batched("cumsum", (b.emit_batched("ravel_batch", (x,)),), {"axis": 1})
+    return b.emit_batched("cumsum", (x,), {"axis": 1 if axis is None else _shift(axis, 99)})
+
+
+PRIMS["cumsum"].batch = _batch_cumsum
+PRIMS["rcumsum"].batch = lambda b, g, axis: b.emit_batched("rcumsum", (g,), {"axis": _shift(axis, 99)})
+defprim("ravel_batch", "np.reshape({0}, np.shape({0})[:1] + (-1,))",
+        shape=lambda x: x[:1] + _flat_shape(x[1:]) if shapes.known(x) and x else None)
 
 PRIMS["expand_dims"].batch = lambda b, g, axis: b.emit_batched("expand_dims", (g,), {"axis": _shift(axis, 99)})
 PRIMS["sum_axes"].batch = lambda b, g, lead=(), units=(): b.emit_batched(
@@ -182,3 +195,14 @@ for _name in ("zeros_like", "ones_like"):
     PRIMS[_name].batch = lambda b, x, _n=_name: b.emit_batched(_n, (x,))
 defprim("reshape_pair", "np.reshape({0}, np.shape({1}) + np.shape({2}))")
 defprim("jacobian_layout", "np.reshape(np.moveaxis({0}, 0, -1), np.shape({1}) + np.shape({2}))")
+
+
+def _batch_linspace(b, start, stop, num=50, axis=0):
+    rank = max(_rank(start), _rank(stop))
+    ends = [_lift_rank(b, x, rank) for x in (start, stop)]
+    return b.emit_batched("linspace", ends, {"num": num, "axis": axis + 1})
+
+
+PRIMS["linspace"].batch = _batch_linspace
+PRIMS["linspace_vjp"].batch = lambda b, g, num, end, axis=0: b.emit_batched(
+    "linspace_vjp", (g,), {"num": num, "end": end, "axis": axis + 1})

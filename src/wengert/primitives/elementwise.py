@@ -1,6 +1,8 @@
 """Elementwise operations: arithmetic, powers, transcendental functions, kinks (abs, maximum, clip), and the
 comparisons and logical operations (no derivative)."""
 
+import math as math_
+
 import sympy
 
 from .. import shapes
@@ -128,3 +130,80 @@ not_equal = nondiff("not_equal", "{0} != {1}", lambda a, b: sympy.Ne(a, b), shap
 logical_and = nondiff("logical_and", "{0} and {1}", sympy.And, lambda a, b: shapes.SCALAR)
 logical_or = nondiff("logical_or", "{0} or {1}", sympy.Or, lambda a, b: shapes.SCALAR)
 logical_not = nondiff("logical_not", "not {0}", sympy.Not, lambda a: shapes.SCALAR)
+
+
+# ---- more of NumPy's elementwise functions (issue 15) ---------------------------------------------------------
+
+_LN2, _LN10 = math_.log(2.0), math_.log(10.0)
+
+log10 = unary("log10", lambda a: sympy.log(a) / sympy.log(10), lambda y, x: 1 / (x * _LN10),
+              math="math.log10({0})", singular=_unless_positive)
+log2 = unary("log2", lambda a: sympy.log(a) / sympy.log(2), lambda y, x: 1 / (x * _LN2),
+             math="math.log2({0})", singular=_unless_positive)
+exp2 = unary("exp2", lambda a: 2 ** a, lambda y, x: y * _LN2)
+arcsinh = unary("arcsinh", sympy.asinh, lambda y, x: 1 / sqrt(x ** 2 + 1), math="math.asinh({0})")
+arccosh = unary("arccosh", sympy.acosh, lambda y, x: 1 / sqrt(x ** 2 - 1), math="math.acosh({0})", singular=True)
+arctanh = unary("arctanh", sympy.atanh, lambda y, x: 1 / (1 - x ** 2), math="math.atanh({0})", singular=True)
+reciprocal = unary("reciprocal", lambda a: 1 / a, lambda y, x: -(y * y), singular=_unless_positive)
+cbrt = unary("cbrt", lambda a: Sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3), lambda y, x: 1 / (3 * y * y),
+             math="math.cbrt({0})", singular=_unless_positive)
+fabs = unary("fabs", sympy.Abs, lambda y, x: sign(x), math="math.fabs({0})")
+positive = unary("positive", lambda a: a, lambda y, x: 1, numpy="+{0}")
+deg2rad = unary("deg2rad", lambda a: a * (math_.pi / 180), lambda y, x: math_.pi / 180, math="math.radians({0})")
+rad2deg = unary("rad2deg", lambda a: a * (180 / math_.pi), lambda y, x: 180 / math_.pi, math="math.degrees({0})")
+float_power = elementwise("float_power", "np.float_power({0}, {1})", lambda a, b: a ** b, _pow_base, _pow_exponent,
+                          singular=lambda args, pos: not (pos[0] or _smooth_power(args[1])))
+logaddexp2 = elementwise("logaddexp2", "np.logaddexp2({0}, {1})",
+                         lambda a, b: sympy.log(2 ** a + 2 ** b) / sympy.log(2),
+                         lambda y, a, b: exp2(a - y), lambda y, a, b: exp2(b - y))
+hypot = elementwise("hypot", "np.hypot({0}, {1})", lambda a, b: sympy.sqrt(a ** 2 + b ** 2),
+                    lambda y, a, b: a / _nonzero_divisor(y),  # the kink at the origin: the midpoint 0, as norm
+                    lambda y, a, b: b / _nonzero_divisor(y), math="math.hypot({0}, {1})")
+arctan2 = elementwise("arctan2", "np.arctan2({0}, {1})", sympy.atan2,
+                      lambda y, a, b: b / (a * a + b * b), lambda y, a, b: -a / (a * a + b * b),
+                      math="math.atan2({0}, {1})", singular=True)
+fmax = elementwise("fmax", "np.fmax({0}, {1})", sympy.Max, lambda y, a, b: kink(a - b), lambda y, a, b: kink(b - a))
+fmin = elementwise("fmin", "np.fmin({0}, {1})", sympy.Min, lambda y, a, b: kink(b - a), lambda y, a, b: kink(a - b))
+heaviside = elementwise("heaviside", "np.heaviside({0}, {1})",
+                        lambda x, h: sympy.Piecewise((h, sympy.Eq(x, 0)), (sympy.Heaviside(x), True)),
+                        lambda y, x, h: 0.0,  # a step: 0 away from 0, and the convention at 0 (like sign)
+                        lambda y, x, h: apply("where", apply("equal", x, 0), 1.0, 0.0))
+nan_to_num = unary("nan_to_num", lambda a: a,
+                   lambda y, x: apply("where", apply("isfinite", x), 1.0, 0.0))
+
+
+def _nonzero_divisor(y):
+    """y as a divisor, 1 where it is 0 (there the numerator is 0 too: the midpoint subgradient 0 at a kink)."""
+    return apply("where", apply("equal", y, 0.0), 1.0, y)
+
+
+class _Step(sympy.Function):
+    """A piecewise-constant function (floor, ceil, ...): its value on numbers, derivative 0 like the rules (the
+    jumps are measure zero; SymPy's own leave an unevaluated Derivative)."""
+
+    step = None
+
+    @classmethod
+    def eval(cls, x):
+        return sympy.Integer(cls.step(float(x))) if x.is_number and x.is_real else None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+def _step(name, fn, math=None):
+    meaning = type(name.capitalize(), (_Step,), {"step": staticmethod(fn)})
+    return nondiff(name, f"np.{name}({{0}})", meaning, shapes.broadcast, math=math)
+
+
+floor = _step("floor", math_.floor, math="math.floor({0})")
+ceil = _step("ceil", math_.ceil, math="math.ceil({0})")
+trunc = _step("trunc", math_.trunc, math="math.trunc({0})")
+rint = _step("rint", lambda v: round(v))  # half to even, as np.rint
+round_ = _step("round", lambda v: round(v))
+isfinite = nondiff("isfinite", "np.isfinite({0})", lambda a: sympy.true, shapes.broadcast)
+isnan = nondiff("isnan", "np.isnan({0})", lambda a: sympy.false, shapes.broadcast)
+mod = elementwise("mod", "np.mod({0}, {1})", lambda a, b: a - b * PRIMS["floor"].sympy(a / b),
+                  lambda y, a, b: 1.0, lambda y, a, b: -floor(a / b), singular=True)
+fmod = elementwise("fmod", "np.fmod({0}, {1})", lambda a, b: a - b * PRIMS["trunc"].sympy(a / b),
+                   lambda y, a, b: 1.0, lambda y, a, b: -trunc(a / b), math="math.fmod({0}, {1})", singular=True)

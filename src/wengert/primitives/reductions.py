@@ -9,7 +9,8 @@ import sympy
 from .. import shapes
 from ..trace import apply
 from .core import PRIMS, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
-from .shape import _expand_dims_src, size
+from .elementwise import _nonzero_divisor
+from .shape import _expand_dims_src, shape_, size
 
 
 def _unreduce_src(g, x, axis=None, keepdims=False):
@@ -176,3 +177,77 @@ def _sym_sum_axes(g, lead, units):
     if units:
         g = np.asarray(_reduce_object(g, lambda a, b: a + b, units, True), dtype=object)
     return g if g.shape else g.item()
+
+
+# ---- variance, standard deviation, cumulative sums (issue 15) ----------------------------------------------
+
+def _centered(x, axis):
+    """x minus its mean over axis (kept as axes of length 1, so it lines up with x)."""
+    return x - apply("mean", x, axis=axis, keepdims=True)
+
+
+def _dof(x, y, ddof):
+    """N - ddof: the number of elements behind each result, less the delta degrees of freedom."""
+    count = size(x) / size(y)
+    return count - ddof if ddof else count
+
+
+def _sym_var(x, axis=None, keepdims=False, ddof=0):
+    x = _obj(x)
+    d = x - _obj(_sym_mean(x, axis, True))
+    total = _sym_reduce(lambda a, b: a + b)(d * d, axis, keepdims)
+    return total / (sympy.Rational(np.size(x), np.size(total)) - ddof)
+
+
+def _moments_src(name):
+    return lambda x, axis=None, keepdims=False, ddof=0: \
+        f"np.{name}({x}{_kwargs(axis=axis, ddof=ddof or None, keepdims=keepdims)})"
+
+
+def _moments_shape(x, axis=None, keepdims=False, ddof=0):
+    return shapes.reduce(x, axis, keepdims)
+
+
+var = defprim("var", _moments_src("var"), sympy=_sym_var, shape=_moments_shape,
+              tangent=lambda ts, y, x, axis=None, keepdims=False, ddof=0:
+              apply("sum", ts[0] * _centered(x, axis), axis=axis, keepdims=keepdims) * (2 / _dof(x, y, ddof)),
+              adjoint=lambda g, y, x, axis=None, keepdims=False, ddof=0:
+              (unreduce(g * (2 / _dof(x, y, ddof)), x, axis, keepdims) * _centered(x, axis),))
+# std = sqrt(var); where it is 0 (all elements equal) the kink's midpoint subgradient is 0, as for norm
+std = defprim("std", _moments_src("std"),
+              sympy=lambda x, axis=None, keepdims=False, ddof=0: _sqrt_object(_sym_var(x, axis, keepdims, ddof)),
+              shape=_moments_shape,
+              tangent=lambda ts, y, x, axis=None, keepdims=False, ddof=0:
+              apply("sum", ts[0] * _centered(x, axis), axis=axis, keepdims=keepdims)
+              / (_dof(x, y, ddof) * _nonzero_divisor(y)),
+              adjoint=lambda g, y, x, axis=None, keepdims=False, ddof=0:
+              (unreduce(g / (_dof(x, y, ddof) * _nonzero_divisor(y)), x, axis, keepdims) * _centered(x, axis),))
+
+
+def _sqrt_object(v):
+    return np.vectorize(sympy.sqrt, otypes=[object])(v) if isinstance(v, np.ndarray) else sympy.sqrt(v)
+
+
+def _flat_shape(x):
+    """The shape key of x flattened: its size when every dimension is a literal, else rank 1 of unknown size."""
+    if not shapes.known(x):
+        return None
+    dims = [str(d) for d in x]
+    return (shapes._size(int(np.prod([int(d) for d in dims]))),) if all(d.isdigit() for d in dims) else (None,)
+
+
+def _cumsum_adjoint(g, y, x, axis=None):
+    if axis is not None:
+        return (apply("rcumsum", g, axis=axis),)
+    return (apply("reshape", apply("rcumsum", g, axis=0), shape_(x)),)  # np.cumsum flattened x
+
+
+cumsum = defprim("cumsum", lambda x, axis=None: f"np.cumsum({x}{_kwargs(axis=axis)})",
+                 sympy=lambda x, axis=None: np.cumsum(_obj(x), axis=axis),
+                 shape=lambda x, axis=None: x if axis is not None else _flat_shape(x),
+                 tangent=lambda ts, y, x, axis=None: apply("cumsum", ts[0], axis=axis), adjoint=_cumsum_adjoint)
+# the cumulative sum from the end: cumsum's adjoint (and cumsum is its adjoint)
+defprim("rcumsum", lambda g, axis: f"np.flip(np.cumsum(np.flip({g}, {axis!r}), axis={axis!r}), {axis!r})",
+        sympy=lambda g, axis: np.flip(np.cumsum(np.flip(_obj(g), axis), axis=axis), axis), shape=lambda g, axis: g,
+        tangent=lambda ts, y, g, axis: apply("rcumsum", ts[0], axis=axis),
+        adjoint=lambda h, y, g, axis: (apply("cumsum", h, axis=axis),))

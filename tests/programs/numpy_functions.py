@@ -1,0 +1,208 @@
+"""One small function per NumPy function of issue 15 (the argument called w is a fixed weight, so that a wrong
+adjoint cannot give the right answer by symmetry). Scalar versions (s_*) keep SymPy on the real domain."""
+import math
+
+import numpy as np
+
+
+def u_log10(x, w):
+    return np.sum(w * np.log10(x))
+
+
+def u_log2(x, w):
+    return np.sum(w * np.log2(x))
+
+
+def u_exp2(x, w):
+    return np.sum(w * np.exp2(x))
+
+
+def u_arcsinh(x, w):
+    return np.sum(w * np.arcsinh(x))
+
+
+def u_arccosh(x, w):
+    return np.sum(w * np.arccosh(x))
+
+
+def u_arctanh(x, w):
+    return np.sum(w * np.arctanh(x))
+
+
+def u_reciprocal(x, w):
+    return np.sum(w * np.reciprocal(x))
+
+
+def u_cbrt(x, w):
+    return np.sum(w * np.cbrt(x))
+
+
+def u_fabs(x, w):
+    return np.sum(w * np.fabs(x))
+
+
+def u_positive(x, w):
+    return np.sum(w * np.positive(x))
+
+
+def u_deg2rad(x, w):
+    return np.sum(w * np.deg2rad(x))
+
+
+def u_rad2deg(x, w):
+    return np.sum(w * np.rad2deg(x))
+
+
+def u_radians(x, w):
+    return np.sum(w * np.radians(x))
+
+
+def u_degrees(x, w):
+    return np.sum(w * np.degrees(x))
+
+
+def u_nan_to_num(x, w):
+    return np.sum(w * np.nan_to_num(x))
+
+
+def u_negative(x, w):
+    return np.sum(w * np.negative(x))
+
+
+def st_floor(x, w):
+    return np.sum(w * x * np.floor(x))
+
+
+def st_ceil(x, w):
+    return np.sum(w * x * np.ceil(x))
+
+
+def st_trunc(x, w):
+    return np.sum(w * x * np.trunc(x))
+
+
+def st_rint(x, w):
+    return np.sum(w * x * np.rint(x))
+
+
+def st_round(x, w):
+    return np.sum(w * x * np.round(x))
+
+
+def st_around(x, w):
+    return np.sum(w * x * np.around(x))
+
+
+def b_float_power(a, b):
+    return np.sum(np.sin(np.float_power(a, b)))
+
+
+def b_logaddexp2(a, b):
+    return np.sum(np.sin(np.logaddexp2(a, b)))
+
+
+def b_hypot(a, b):
+    return np.sum(np.sin(np.hypot(a, b)))
+
+
+def b_arctan2(a, b):
+    return np.sum(np.sin(np.arctan2(a, b)))
+
+
+def b_fmax(a, b):
+    return np.sum(np.sin(np.fmax(a, b)))
+
+
+def b_fmin(a, b):
+    return np.sum(np.sin(np.fmin(a, b)))
+
+
+def b_heaviside(a, b):
+    return np.sum(np.sin(np.heaviside(a, b)))
+
+
+def b_mod(a, b):
+    return np.sum(np.sin(np.mod(a, b)))
+
+
+def b_fmod(a, b):
+    return np.sum(np.sin(np.fmod(a, b)))
+
+
+def b_remainder(a, b):
+    return np.sum(np.sin(np.remainder(a, b)))
+
+
+def b_true_divide(a, b):
+    return np.sum(np.sin(np.true_divide(a, b)))
+
+
+def s_unary(x, y):
+    return (np.log10(2 + x) + np.log2(2 + y) + np.exp2(x) + np.arcsinh(y) + np.arccosh(2 + x) + np.arctanh(y / 2)
+            + np.reciprocal(2 + x) + np.cbrt(2 + y) + np.fabs(x) + np.positive(y) + np.deg2rad(x) + np.rad2deg(y)
+            + np.nan_to_num(x * y) + np.negative(x))
+
+
+def s_binary(x, y):
+    return (np.float_power(2 + x, y) + np.logaddexp2(x, y) + np.hypot(x, y) + np.arctan2(y, 2 + x) + np.fmax(x, y)
+            + np.fmin(x, y) + np.heaviside(x, y) + np.true_divide(x, 2 + y))
+
+
+def s_steps(x, y):
+    return np.floor(3 * x) * y + np.ceil(x) * x + np.trunc(y) * x + np.rint(x) + np.round(y) + np.mod(x, 0.3) + np.fmod(y, 0.7)
+
+
+def s_math(x, y):
+    return (math.log10(2 + x) + math.log2(2 + y) + math.asinh(x) + math.acosh(2 + y) + math.atanh(x / 2)
+            + math.cbrt(2 + y) + math.hypot(x, y) + math.atan2(y, 2 + x) + math.radians(x) + math.degrees(y)
+            + math.floor(3 * x) * y + math.ceil(y) * x + math.trunc(x) + math.fmod(x, 0.7))
+
+
+# ---- reductions and scans: f(x, w) with x a matrix -------------------------------------------------------
+
+def r_var(x, w):
+    return np.var(x) + np.sum(w[0] * np.var(x, axis=0)) + np.sum(np.var(x, axis=1, keepdims=True) * w[:, :1])
+
+
+def r_std(x, w):
+    return np.std(x) + np.sum(w[0] * np.std(x, axis=0, ddof=1)) + np.sum(np.std(x, axis=-1, keepdims=True) * w)
+
+
+def r_methods(x, w):
+    return x.var() + np.sum(w[0] * x.std(axis=0)) + np.sum(x.var(1, ddof=1) * w[:, 0]) + np.sum(w * x.cumsum(0))
+
+
+def r_cumsum(x, w):
+    return np.sum(w * np.cumsum(x, axis=1)) + np.sum(np.sin(np.cumsum(x, axis=0))) + np.sum(np.cumsum(x) ** 2)
+
+
+def s_moments(x, y):
+    v = np.stack((x, y, x * y, 0.5))
+    return np.var(v) + np.std(v, ddof=1) + np.sum(np.cumsum(v) * v) + v.var() * v.std()
+
+
+# ---- constructors: f(x, a) with x a vector, a a number ----------------------------------------------------
+
+def c_constructors(x, a):
+    n = len(x)
+    r = np.arange(n) * 0.5 + np.arange(1, n + 1) + np.arange(0, n, 1)
+    e = np.eye(n, k=1) + np.identity(n) + np.eye(n, k=-1)
+    z = np.full((n,), a) + np.full_like(x, 2.0) + np.empty(n) * 0 + np.empty_like(x) * 0
+    return np.sum(x * r) + np.sum(np.dot(e, x) * x) + np.sum(z * x * a)
+
+
+def c_linspace(a, x):
+    return np.sum(np.sin(np.linspace(a, 2 * a + 1, 4)) * x[0]) + np.sum(np.linspace(0.0, a * a, 3) ** 2)
+
+
+def c_arange_of_active(x, a):
+    return np.sum(np.arange(a, a + 3) * x)
+
+
+def c_full_like_of_active(x, a):
+    return np.sum(np.full_like(x, a) * x)
+
+
+def s_constructors(x, y):
+    return (np.sum(np.linspace(x, y, 4) ** 2) + np.sum(np.full((2,), x) * y) + np.sum(np.arange(3) * x)
+            + np.sum(np.eye(2, k=1) * y) + np.sum(np.full_like(np.ones(2), 0.5) * x))

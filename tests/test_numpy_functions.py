@@ -1,0 +1,236 @@
+"""NumPy functions of issue 15, one by one: both modes against central differences (check_gradients: grad,
+value_and_grad, jvp == <grad, v>, vjp), Hessians (vector mode) against differences of the gradient, the SymPy
+check on scalar programs, and located refusals of what NumPy itself refuses."""
+
+import numpy as np
+import pytest
+
+import wengert
+from wengert import WengertError
+
+from programs import numpy_functions as F
+from programs.gradcheck import check_gradients, numeric_grad
+
+
+def rng(*salt):
+    return np.random.default_rng([1515, *salt])
+
+
+def uniform(shape, low, high, seed):
+    return rng(seed).uniform(low, high, size=shape)
+
+
+def away_from_zero(shape, seed, low=0.4, high=2.0):
+    x = uniform(shape, low, high, seed)
+    return x * np.where(rng(seed, 1).random(shape) < 0.5, -1.0, 1.0)
+
+
+UNARY = {  # function -> argument draw (shape, seed) -> x
+    F.u_log10: lambda s, k: uniform(s, 0.5, 2, k), F.u_log2: lambda s, k: uniform(s, 0.5, 2, k),
+    F.u_exp2: lambda s, k: uniform(s, -2, 2, k), F.u_arcsinh: lambda s, k: uniform(s, -2, 2, k),
+    F.u_arccosh: lambda s, k: uniform(s, 1.2, 3, k), F.u_arctanh: lambda s, k: uniform(s, -0.8, 0.8, k),
+    F.u_reciprocal: away_from_zero, F.u_cbrt: away_from_zero, F.u_fabs: away_from_zero,
+    F.u_positive: lambda s, k: uniform(s, -2, 2, k), F.u_deg2rad: lambda s, k: uniform(s, -2, 2, k),
+    F.u_rad2deg: lambda s, k: uniform(s, -2, 2, k), F.u_radians: lambda s, k: uniform(s, -2, 2, k),
+    F.u_degrees: lambda s, k: uniform(s, -2, 2, k), F.u_nan_to_num: lambda s, k: uniform(s, -2, 2, k),
+    F.u_negative: lambda s, k: uniform(s, -2, 2, k),
+}
+
+
+def off_integers(shape, seed):
+    """Values at least 0.1 from every integer and half-integer: floor, round, ... are locally constant there."""
+    return np.floor(uniform(shape, -6, 6, seed) * 2) / 2 + uniform(shape, 0.1, 0.4, seed + 1)
+
+
+STEPS = [F.st_floor, F.st_ceil, F.st_trunc, F.st_rint, F.st_round, F.st_around]
+
+
+def binary_args(fn, sa, sb, seed):
+    if fn in (F.b_mod, F.b_fmod, F.b_remainder):  # the quotient a / b well away from integers (the jumps)
+        b = away_from_zero(sb, seed + 1, 0.8, 1.2)
+        a = np.broadcast_to(b, np.broadcast_shapes(sa, sb)) * off_integers(sa if sa else (), seed)
+        return np.asarray(a if np.shape(a) == sa else a[(0,) * (np.ndim(a) - len(sa))]), b
+    if fn is F.b_float_power:
+        return uniform(sa, 0.5, 2, seed), uniform(sb, -1.5, 1.5, seed + 1)
+    if fn in (F.b_fmax, F.b_fmin):  # no ties
+        a = uniform(sa, -2, 2, seed)
+        return a, uniform(sb, -2, 2, seed + 1) + 0.05
+    if fn is F.b_heaviside:
+        return away_from_zero(sa, seed), uniform(sb, -2, 2, seed + 1)
+    if fn is F.b_true_divide:
+        return uniform(sa, -2, 2, seed), away_from_zero(sb, seed + 1)
+    return away_from_zero(sa, seed), away_from_zero(sb, seed + 1)
+
+
+BINARY = [F.b_float_power, F.b_logaddexp2, F.b_hypot, F.b_arctan2, F.b_fmax, F.b_fmin, F.b_heaviside, F.b_mod,
+          F.b_fmod, F.b_remainder, F.b_true_divide]
+
+
+def hessian_by_differences(f, args, wrt, h=1e-4):
+    """The Jacobian of wengert's own gradient by central differences: a check of vector mode against reverse."""
+    grad = wengert.grad(f, wrt=wrt)
+    x = np.asarray(args[0], dtype=float)
+    out = np.zeros(x.shape + x.shape)
+    for pos in range(x.size):
+        moved = [x.copy(), x.copy()]
+        moved[0].reshape(-1)[pos] += h
+        moved[1].reshape(-1)[pos] -= h
+        out.reshape(x.size, -1)[pos] = ((grad(moved[0], *args[1:]) - grad(moved[1], *args[1:])) / (2 * h)).ravel()
+    return np.moveaxis(out.reshape(x.shape + x.shape), tuple(range(x.ndim)), tuple(range(x.ndim, 2 * x.ndim))) \
+        if x.ndim else out
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (5,), ()], ids=str)
+@pytest.mark.parametrize("fn", list(UNARY), ids=lambda f: f.__name__)
+def test_unary_function_both_modes(fn, shape):
+    x = UNARY[fn](shape, 3)
+    w = uniform(shape, -2, 2, 4)
+    (gx,) = check_gradients(fn, (x, w), ("x",))
+    assert np.shape(gx) == np.shape(x)
+
+
+@pytest.mark.parametrize("fn", list(UNARY) + STEPS, ids=lambda f: f.__name__)
+def test_unary_function_hessian(fn):
+    x = UNARY[fn]((4,), 5) if fn in UNARY else off_integers((4,), 5)
+    w = uniform((4,), -2, 2, 6)
+    hessian = wengert.hessian(fn, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", STEPS, ids=lambda f: f.__name__)
+def test_step_functions_have_zero_derivative(fn):
+    """x * floor(x): the gradient is floor(x) (the product rule with floor' = 0), checked by differences."""
+    x, w = off_integers((3, 4), 7), uniform((3, 4), -2, 2, 8)
+    check_gradients(fn, (x, w), ("x",))
+
+
+@pytest.mark.parametrize("sa, sb", [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 1)), ((), (3,))], ids=str)
+@pytest.mark.parametrize("fn", BINARY, ids=lambda f: f.__name__)
+def test_binary_function_both_modes(fn, sa, sb):
+    a, b = binary_args(fn, sa, sb, 9)
+    ga, gb = check_gradients(fn, (a, b), ("a", "b"))
+    assert np.shape(ga) == np.shape(a) and np.shape(gb) == np.shape(b)
+
+
+@pytest.mark.parametrize("fn", BINARY, ids=lambda f: f.__name__)
+def test_binary_function_hessian(fn):
+    a, b = binary_args(fn, (3,), (3,), 11)
+    hessian = wengert.hessian(fn, wrt="a")(a, b)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (a, b), "a"), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [F.s_unary, F.s_binary, F.s_steps, F.s_math], ids=lambda f: f.__name__)
+def test_sympy_agrees(fn):
+    report = wengert.check(fn)
+    assert report.ok, str(report)
+
+
+def test_kinks_take_the_midpoint():
+    """fmax/fmin split a tie like maximum; fabs'(0) = 0; hypot at the origin gives 0 (as norm)."""
+    g = wengert.grad(F.b_fmax, wrt=("a", "b"))(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    np.testing.assert_allclose(g[0], [0.5 * np.cos(1.0), np.cos(2.0)])
+    np.testing.assert_allclose(g[1], [0.5 * np.cos(1.0), 0.0])
+    assert wengert.grad(F.u_fabs, wrt="x")(np.zeros(3), np.ones(3)).tolist() == [0.0, 0.0, 0.0]
+    for mode in ("reverse", "forward"):
+        g = wengert.grad(F.b_hypot, wrt=("a", "b"), mode=mode)(np.zeros(2), np.zeros(2))
+        assert np.all(np.isfinite(g)) and np.all(np.asarray(g) == 0.0)
+
+
+SOURCE = "import numpy as np\n\n\ndef f(x, y):\n    return np.sum({call})\n"
+
+
+@pytest.mark.parametrize("call, words", [
+    ("np.hypot(x)", "np.hypot takes 2 value arguments here (got 1)"),
+    ("np.log10(x, y)", "np.log10 takes 1 value argument here (got 2)"),
+    ("np.round(x, 2)", "np.round takes 1 value argument here (got 2)"),
+    ("np.nan_to_num(x, nan=0.0)", "keyword 'nan' is not supported here"),
+])
+def test_bad_input_is_located(tmp_path, call, words):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
+    err = info.value
+    assert words in str(err)
+    assert (err.line, err.col) == (5, 18 + (call.index("nan=") + 4 if "nan=" in call else 0)), str(err)
+
+
+# ---- reductions and scans ---------------------------------------------------------------------------------
+
+REDUCTIONS = [F.r_var, F.r_std, F.r_methods, F.r_cumsum]
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS, ids=lambda f: f.__name__)
+def test_reduction_both_modes(fn):
+    x, w = uniform((3, 4), -2, 2, 21), uniform((3, 4), -2, 2, 22)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS, ids=lambda f: f.__name__)
+def test_reduction_hessian(fn):
+    x, w = uniform((3, 4), -2, 2, 23), uniform((3, 4), -2, 2, 24)
+    hessian = wengert.hessian(fn, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_moments_agree_with_sympy():
+    report = wengert.check(F.s_moments)
+    assert report.ok, str(report)
+
+
+def test_std_of_equal_elements_is_the_midpoint():
+    """std is a norm of the centered x: at a constant x its kink's midpoint subgradient is 0 (not 0 / 0)."""
+    for mode in ("reverse", "forward"):
+        g = wengert.grad(F.r_std, wrt="x", mode=mode)(np.ones((3, 4)), np.ones((3, 4)))
+        assert np.all(g == 0.0), g
+
+
+@pytest.mark.parametrize("call, words, col", [
+    ("np.var(x, 0, 1)", "np.var takes at most 2 positional arguments here (got 3)", 18),
+    ("np.std(x, ddof=0.5)", "ddof=0.5 is not supported: ddof must be an integer", 18),
+    ("np.cumsum(x, axis=(0, 1))", "axis=(0, 1) is not supported: cumsum takes one axis", 18),
+    ("x.var(0, 1)", ".var() takes at most axis and keepdims=... and ddof=... here", 18),
+])
+def test_reduction_bad_input_is_located(tmp_path, call, words, col):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
+    assert words in str(info.value)
+    assert (info.value.line, info.value.col) == (5, col), str(info.value)
+
+
+# ---- constructors ---------------------------------------------------------------------------------------------
+
+def test_constructors_both_modes_and_hessian():
+    x, a = uniform((4,), -2, 2, 31), 0.7
+    check_gradients(F.c_constructors, (x, a), ("x", "a"))
+    hessian = wengert.hessian(F.c_constructors, wrt="x")(x, a)
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.c_constructors, (x, a), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_linspace_is_differentiable_in_its_ends():
+    a, x = 0.3, uniform((2,), -2, 2, 32)
+    check_gradients(F.c_linspace, (a, x), ("a", "x"))
+    hessian = wengert.hessian(F.c_linspace, wrt="a")(a, x)
+    expected = (wengert.grad(F.c_linspace, wrt="a")(a + 1e-5, x) - wengert.grad(F.c_linspace, wrt="a")(a - 1e-5, x)) / 2e-5
+    np.testing.assert_allclose(hessian, expected, rtol=1e-5)
+
+
+def test_constructors_agree_with_sympy():
+    report = wengert.check(F.s_constructors)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("fn", [F.c_arange_of_active, F.c_full_like_of_active], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_constructor_of_a_differentiated_value_is_refused(fn, mode):
+    """np.arange(a, ...) moves with a and np.full_like truncates to x's dtype: refused, not a zero derivative."""
+    with pytest.raises(WengertError) as info:
+        wengert.grad(fn, wrt="a", mode=mode)(np.ones(3), 0.5)
+    assert "cannot depend on the differentiated inputs" in str(info.value)
+    assert info.value.line == fn.__code__.co_firstlineno + 1
