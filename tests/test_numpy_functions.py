@@ -234,3 +234,50 @@ def test_constructor_of_a_differentiated_value_is_refused(fn, mode):
         wengert.grad(fn, wrt="a", mode=mode)(np.ones(3), 0.5)
     assert "cannot depend on the differentiated inputs" in str(info.value)
     assert info.value.line == fn.__code__.co_firstlineno + 1
+
+
+# ---- shape and layout ---------------------------------------------------------------------------------------
+
+LAYOUT = [F.l_flat, F.l_squeeze, F.l_clip]
+
+
+@pytest.mark.parametrize("fn", LAYOUT, ids=lambda f: f.__name__)
+def test_layout_both_modes(fn):
+    x, w = uniform((3, 4), -2, 2, 41), uniform((3, 4), -2, 2, 42)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+@pytest.mark.parametrize("fn", [F.l_flat, F.l_clip], ids=lambda f: f.__name__)
+def test_layout_hessian(fn):
+    x, w = uniform((3, 4), -2, 2, 43), uniform((3, 4), -2, 2, 44)
+    hessian = wengert.hessian(fn, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_squeeze_without_axis_in_vector_mode_is_refused_where_unknown():
+    """x[:, :1] has a length NumPy knows only at run time: which axes np.squeeze drops is unknown to vector mode."""
+    with pytest.raises(WengertError) as info:
+        wengert.hessian(F.l_squeeze_unknown, wrt="x")(np.ones((3, 4)), np.ones((3, 4)))
+    assert "np.squeeze without axis" in str(info.value) and "axis=" in info.value.hint
+
+
+def test_layout_agrees_with_sympy():
+    report = wengert.check(F.s_layout)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("call, words, col", [
+    ("np.clip(x, a_max=1.0)", "a_max= is given, but an earlier argument is missing", 29),
+    ("np.expand_dims(x)", "np.expand_dims needs axis=", 18),
+    ("x.ravel(0)", "this call of .ravel() is not supported", 18),
+    ("x.astype(int)", "this call of .astype() is not supported", 18),
+])
+def test_layout_bad_input_is_located(tmp_path, call, words, col):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
+    assert words in str(info.value)
+    assert (info.value.line, info.value.col) == (5, col), str(info.value)

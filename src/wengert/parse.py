@@ -40,7 +40,8 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.true_divide": "div", "numpy.around": "round", "numpy.var": "var", "numpy.std": "std",
               "numpy.cumsum": "cumsum", "numpy.arange": "arange", "numpy.linspace": "linspace", "numpy.full": "full",
               "numpy.full_like": "full_like", "numpy.empty": "zeros", "numpy.empty_like": "zeros_like",
-              "numpy.identity": "eye"})
+              "numpy.identity": "eye", "numpy.ravel": "ravel", "numpy.squeeze": "squeeze", "numpy.flip": "flip",
+              "numpy.copy": "copy", "numpy.expand_dims": "expand_dims"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -56,13 +57,16 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
          "concatenate": (1, ("axis",)), "stack": (1, ("axis",)), "var": (1, ("axis", "keepdims", "ddof")),
          "std": (1, ("axis", "keepdims", "ddof")), "cumsum": (1, ("axis",)), "linspace": (2, ("num",)),
-         "eye": (1, ("M", "k"))}
+         "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",))}
+REQUIRED = {"expand_dims": "axis"}  # attributes NumPy requires
+VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
 KEYWORD_ONLY = {"keepdims", "ddof"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1), ("full", 0)}  # (primitive, position) where a tuple is a shape
-REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum"}  # x.name(axis, keyword=...)
-METHODS = {"reshape", "dot", "transpose"} | REDUCING_METHODS
+REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum", "squeeze"}  # x.name(axis, keyword=...)
+PLAIN_METHODS = {"ravel": "ravel", "flatten": "flatten", "copy": "copy"}  # x.name() with no arguments
+METHODS = {"reshape", "dot", "transpose", "astype"} | REDUCING_METHODS | set(PLAIN_METHODS)
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
 
@@ -810,6 +814,14 @@ class Parser:
             args = [self.value(a, env) for a in e.args[0].elts]
         else:
             args = [self.value(a, env, shape=(prim, i) in SHAPE_ARGS) for i, a in enumerate(e.args[:n_values])]
+        keywords = [kw for kw in e.keywords if kw.arg in VALUE_KEYWORDS.get(prim, ())]
+        for kw in sorted(keywords, key=lambda kw: VALUE_KEYWORDS[prim].index(kw.arg)):
+            if VALUE_KEYWORDS[prim].index(kw.arg) + 1 != len(args):
+                raise self.m.error(kw, f"{kw.arg}= is given, but an earlier argument is missing or repeated",
+                                   f"write np.{prim}(x, {', '.join(VALUE_KEYWORDS[prim])}) positionally or by keyword")
+            args.append(self.value(kw.value, env))
+        e = ast.Call(e.func, e.args, [kw for kw in e.keywords if kw not in keywords], lineno=e.lineno,
+                     col_offset=e.col_offset) if keywords else e
         fewest, most = _arity(prim)
         if not fewest <= len(args) <= most:
             callee = ast.unparse(e.func)
@@ -832,6 +844,8 @@ class Parser:
                 raise self.m.error(kw.value, f"keyword {kw.arg!r} is not supported here",
                                    f"supported keywords: {', '.join(names) or 'none'}")
             attrs[kw.arg] = self.literal(kw.value)
+        if prim in REQUIRED and REQUIRED[prim] not in attrs:
+            raise self.m.error(e, f"{ast.unparse(e.func)} needs {REQUIRED[prim]}=", f"write e.g. {REQUIRED[prim]}=0")
         if prim == "norm" and attrs.get("ord") not in (None, 2, "fro"):
             raise self.m.error(e, f"np.linalg.norm with ord={attrs['ord']!r} is not supported",
                                "use the default 2-norm / Frobenius norm")
@@ -877,6 +891,14 @@ class Parser:
                 attrs[kw.arg] = self.literal(kw.value)
             self.check_attrs(e, attrs)
             return self.b.emit(name, (obj,), attrs)
+        if name in PLAIN_METHODS and not e.args and not e.keywords:
+            return self.b.emit(PLAIN_METHODS[name], (obj,))
+        if name == "astype" and len(e.args) == 1 and not e.keywords and \
+                self.dotted(e.args[0]) in ("float", "numpy.float64"):
+            return self.b.emit("astype_float", (obj,))
+        if name in PLAIN_METHODS or name == "astype":
+            raise self.m.error(e, f"this call of .{name}() is not supported",
+                               "write x.astype(float)" if name == "astype" else f"write x.{name}() without arguments")
         if e.keywords or name in ("reshape", "dot") and not e.args or name == "dot" and len(e.args) != 1:
             raise self.m.error(e, f"this call of .{name}() is not supported",
                                "pass positional arguments as in NumPy, e.g. x.dot(y), x.reshape(2, -1)")

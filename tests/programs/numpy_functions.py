@@ -206,3 +206,30 @@ def c_full_like_of_active(x, a):
 def s_constructors(x, y):
     return (np.sum(np.linspace(x, y, 4) ** 2) + np.sum(np.full((2,), x) * y) + np.sum(np.arange(3) * x)
             + np.sum(np.eye(2, k=1) * y) + np.sum(np.full_like(np.ones(2), 0.5) * x))
+
+
+# ---- shape and layout: f(x, w) with x and w matrices ----------------------------------------------------
+
+def l_flat(x, w):
+    v = np.ravel(x) * w.ravel() + x.flatten() * 2 + np.copy(x).ravel() + x.copy().flatten()
+    return np.sum(v * np.flip(v)) + np.sum(x.astype(float) ** 3)
+
+
+def l_squeeze(x, w):
+    s = np.squeeze(x[:, :1], axis=1) + x[None].squeeze(0)[:, 1] + np.squeeze(np.expand_dims(x, axis=0), axis=0)[:, 2]
+    return np.sum(s ** 2 * np.flip(x, axis=1)[:, 0]) + np.sum(np.flip(x) * w) + np.sum(np.squeeze(x[None]) ** 3)
+
+
+def l_clip(x, w):
+    return np.sum(np.clip(x, a_min=-0.5, a_max=0.5) * w) + np.sum(np.clip(x, -0.3, a_max=w) ** 2)
+
+
+def s_layout(x, y):
+    v = np.stack((x, y, x * y))
+    return (np.sum(np.flip(v) * v) + np.sum(np.ravel(np.outer(v, v)) * np.arange(9))
+            + np.sum(np.clip(v, a_min=-0.5, a_max=0.5) * v) + np.sum(np.squeeze(v[None]) ** 2)
+            + np.sum(v.copy() * v.astype(float)))
+
+
+def l_squeeze_unknown(x, w):
+    return np.sum(np.squeeze(x[:, :1]) * w[:, 0])

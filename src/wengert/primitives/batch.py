@@ -6,7 +6,7 @@ from ..errors import GENERATED, WengertError
 from ..trace import is_batched, key
 from .core import PRIMS, _batch_elementwise, _batch_of, _lift_rank, _rank, _shift, defprim, helper
 from .indexing import _index_text
-from .reductions import _flat_shape
+from .shape import _flat_shape
 
 
 # ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
@@ -206,3 +206,19 @@ def _batch_linspace(b, start, stop, num=50, axis=0):
 PRIMS["linspace"].batch = _batch_linspace
 PRIMS["linspace_vjp"].batch = lambda b, g, num, end, axis=0: b.emit_batched(
     "linspace_vjp", (g,), {"num": num, "end": end, "axis": axis + 1})
+
+
+def _batch_squeeze(b, x, axis=None):
+    if axis is None:
+        dims = key(x)[1:] if shapes.known(key(x)) else None
+        if dims is None or None in dims:
+            raise WengertError("vector mode of np.squeeze without axis needs to know which axes have length 1",
+                               GENERATED, 0, 0, "", "write np.squeeze(x, axis=...)")
+        axis = tuple(i for i, d in enumerate(dims) if d == 1)
+    return b.emit_batched("squeeze", (x,), {"axis": _shift(axis, 99)})
+
+
+PRIMS["ravel"].batch = lambda b, x: b.emit_batched("ravel_batch", (x,))
+PRIMS["flatten"].batch = lambda b, x: b.emit_batched("ravel_batch", (x,))
+PRIMS["squeeze"].batch = _batch_squeeze
+PRIMS["flip"].batch = lambda b, x, axis=None: b.emit_batched("flip", (x,), {"axis": _shift(axis, _rank(x))})

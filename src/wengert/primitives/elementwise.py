@@ -207,3 +207,6 @@ mod = elementwise("mod", "np.mod({0}, {1})", lambda a, b: a - b * PRIMS["floor"]
                   lambda y, a, b: 1.0, lambda y, a, b: -floor(a / b), singular=True)
 fmod = elementwise("fmod", "np.fmod({0}, {1})", lambda a, b: a - b * PRIMS["trunc"].sympy(a / b),
                    lambda y, a, b: 1.0, lambda y, a, b: -trunc(a / b), math="math.fmod({0}, {1})", singular=True)
+
+copy = unary("copy", lambda a: a, lambda y, x: 1)
+astype_float = unary("astype_float", lambda a: a, lambda y, x: 1, numpy="{0}.astype(float)")

@@ -10,7 +10,7 @@ from .. import shapes
 from ..trace import apply
 from .core import PRIMS, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
 from .elementwise import _nonzero_divisor
-from .shape import _expand_dims_src, shape_, size
+from .shape import _expand_dims_src, _flat_shape, shape_, size
 
 
 def _unreduce_src(g, x, axis=None, keepdims=False):
@@ -226,14 +226,6 @@ std = defprim("std", _moments_src("std"),
 
 def _sqrt_object(v):
     return np.vectorize(sympy.sqrt, otypes=[object])(v) if isinstance(v, np.ndarray) else sympy.sqrt(v)
-
-
-def _flat_shape(x):
-    """The shape key of x flattened: its size when every dimension is a literal, else rank 1 of unknown size."""
-    if not shapes.known(x):
-        return None
-    dims = [str(d) for d in x]
-    return (shapes._size(int(np.prod([int(d) for d in dims]))),) if all(d.isdigit() for d in dims) else (None,)
 
 
 def _cumsum_adjoint(g, y, x, axis=None):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import shapes
 from ..trace import apply
-from .core import Lazy, PRIMS, _kwargs, _obj, defprim, helper, nondiff, zeros_like
+from .core import Lazy, PRIMS, _kwargs, _obj, _scalar_or_array, defprim, helper, nondiff, zeros_like
 
 
 shape_ = nondiff("shape", "np.shape({0})", lambda a: np.shape(a), lambda a: ("shapeof", a))
@@ -33,7 +33,7 @@ def _expand_dims_src(g, axis):
     return f"np.expand_dims({g}, {axis!r})"
 
 
-defprim("expand_dims", lambda g, axis: _expand_dims_src(g, axis),
+defprim("expand_dims", lambda g, *, axis: _expand_dims_src(g, axis),
         sympy=lambda g, axis: np.expand_dims(_obj(g), axis),
         shape=lambda g, axis: _expanded(g, axis),
         tangent=lambda ts, y, g, axis: apply("expand_dims", ts[0], axis=axis),
@@ -98,3 +98,42 @@ stack = defprim(
 
 for _name in ("shape", "size", "ndim", "len"):
     PRIMS[_name].shape_args = (0,)
+
+
+
+# ---- more shape and layout functions (issue 15) ------------------------------------------------------------
+
+def _flat_shape(x):
+    """The shape key of x flattened: its size when every dimension is a literal, else rank 1 of unknown size."""
+    if not shapes.known(x):
+        return None
+    dims = [str(d) for d in x]
+    return (shapes._size(int(np.prod([int(d) for d in dims]))),) if all(d.isdigit() for d in dims) else (None,)
+
+
+def _squeeze_shape(x, axis=None):
+    if not shapes.known(x):
+        return None
+    if axis is None:
+        return None if None in x else tuple(d for d in x if d != 1)
+    axes = shapes.axes_of(axis, len(x))
+    return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+def _flat(name, numpy):
+    """x flattened to a vector: its cotangent is g reshaped back to x's shape."""
+    return defprim(name, numpy, sympy=lambda x: np.ravel(_obj(x)), shape=_flat_shape,
+                   tangent=lambda ts, y, x: apply(name, ts[0]),
+                   adjoint=lambda g, y, x: (apply("reshape", g, shape_(x)),))
+
+
+ravel = _flat("ravel", "np.ravel({0})")
+flatten = _flat("flatten", "{0}.flatten()")  # a copy, as the method's
+squeeze = defprim("squeeze", lambda x, axis=None: f"np.squeeze({x}{_kwargs(axis=axis)})",
+                  sympy=lambda x, axis=None: _scalar_or_array(np.squeeze(_obj(x), axis)), shape=_squeeze_shape,
+                  tangent=lambda ts, y, x, axis=None: apply("squeeze", ts[0], axis=axis),
+                  adjoint=lambda g, y, x, axis=None: (apply("reshape", g, shape_(x)),))
+flip = defprim("flip", lambda x, axis=None: f"np.flip({x}{_kwargs(axis=axis)})",
+               sympy=lambda x, axis=None: _scalar_or_array(np.flip(_obj(x), axis)), shape=lambda x, axis=None: x,
+               tangent=lambda ts, y, x, axis=None: apply("flip", ts[0], axis=axis),
+               adjoint=lambda g, y, x, axis=None: (apply("flip", g, axis=axis),))
