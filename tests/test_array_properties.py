@@ -29,15 +29,19 @@ UNARY = ["np.sin({a})", "np.tanh({a})", "np.exp(-{a} ** 2)", "np.log(1 + {a} ** 
          "np.expm1(np.sinh(np.tanh({a})))", "np.cosh(np.tanh({a}))", "np.sign({a}) * {a}",
          "{a} / {a}.shape[-1]", "np.ones({a}.shape) * {a}", "np.zeros_like({a}) + {a} * len({a})",
          "np.where({a} > 0.1, {a}, 0.0)", "np.minimum(1.0, {a})", "np.amax({a})", "{a}[:, None] * {a}[None]", "{a} @ {a}.T",
-         "{a}.T @ {a}"]
+         "{a}.T @ {a}", "np.log10(1 + {a} ** 2)", "np.log2(2 + np.tanh({a}))", "np.exp2(np.tanh({a}))",
+         "np.arcsinh({a})", "np.arctanh(0.5 * np.tanh({a}))", "np.cbrt(2 + {a} ** 2)", "np.hypot({a}, 0.5)",
+         "np.arctan2({a}, 1.5)", "np.fabs({a})", "np.fmax({a}, 0)", "np.floor({a}) * {a}", "np.mod({a}, 0.7)",
+         "np.cumsum({a}, axis=-1)", "np.cumsum({a})", "np.flip({a})", "np.ravel({a})", "np.clip({a}, a_min=-0.5, a_max=0.5)"]
 BINARY = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "{a} / (1.5 + {b} ** 2)", "np.maximum({a}, {b})",
           "np.minimum({a}, {b})", "np.logaddexp({a}, {b})", "np.where({a} > {b}, {a}, {b} * 0.5)",
           "(1.5 + np.sin({a})) ** {b}", "np.where({a} > 0, {b}, -{b})", "np.concatenate(({a}, {b}), axis=-1)",
           "np.stack(({a}, {b}))", "np.concatenate([{a}, {b}])", "np.stack([{a}, {b}], axis=-1)",
           "np.outer({a}, {b})", "np.where({a} > 0.1, {b}, 0.0)", "{a}.reshape({b}.shape)", "{a} @ {b}.T",
-          "np.sign({a}) * {b}", "np.clip({a}, -1.0, {b})", "np.maximum({a}, {b} * {a})", "{a}.dot({b})"]
+          "np.sign({a}) * {b}", "np.clip({a}, -1.0, {b})", "np.maximum({a}, {b} * {a})", "{a}.dot({b})",
+          "np.hypot({a}, {b})", "np.arctan2({a}, 1.5 + {b} ** 2)", "np.logaddexp2({a}, {b})", "np.fmin({a}, {b})"]
 PRODUCTS = ["{a} @ {b}", "np.dot({a}, {b})", "np.matmul({a}, {b})"]
-REDUCTIONS = ["np.sum", "np.mean", "np.max", "np.min"]
+REDUCTIONS = ["np.sum", "np.mean", "np.max", "np.min", "np.var", "np.std"]
 
 
 SCALARS = {"float": lambda: 0.5, "scalar": lambda: np.float64(0.5)}  # kinds of 0-d values besides 0-d arrays
