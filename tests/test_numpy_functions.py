@@ -159,7 +159,7 @@ def test_bad_input_is_located(tmp_path, call, words):
 
 # ---- reductions and scans ---------------------------------------------------------------------------------
 
-REDUCTIONS = [F.r_var, F.r_std, F.r_methods, F.r_cumsum]
+REDUCTIONS = [F.r_var, F.r_std, F.r_methods, F.r_cumsum, F.r_prod]
 
 
 @pytest.mark.parametrize("fn", REDUCTIONS, ids=lambda f: f.__name__)
@@ -175,9 +175,22 @@ def test_reduction_hessian(fn):
     np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
 
 
-def test_moments_agree_with_sympy():
-    report = wengert.check(F.s_moments)
+@pytest.mark.parametrize("fn", [F.s_moments, F.s_prod], ids=lambda f: f.__name__)
+def test_reductions_agree_with_sympy(fn):
+    report = wengert.check(fn)
     assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("zeros", [(5,), (0, 5), (0, 4, 8), (1, 2, 3, 5, 6, 9)], ids=str)
+def test_prod_at_zeros_never_divides_by_them(zeros):
+    """One, two and three zeros along an axis: gradients and Hessians stay exact (no 0 / 0)."""
+    x = uniform((3, 4), -2, 2, 25)
+    x.reshape(-1)[list(zeros)] = 0.0
+    w = uniform((3, 4), -2, 2, 26)
+    check_gradients(F.r_prod, (x, w), ("x",))
+    hessian = wengert.hessian(F.r_prod, wrt="x")(x, w)
+    assert np.all(np.isfinite(hessian))
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.r_prod, (x, w), "x"), rtol=1e-5, atol=1e-6)
 
 
 def test_std_of_equal_elements_is_the_midpoint():

@@ -41,7 +41,7 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.cumsum": "cumsum", "numpy.arange": "arange", "numpy.linspace": "linspace", "numpy.full": "full",
               "numpy.full_like": "full_like", "numpy.empty": "zeros", "numpy.empty_like": "zeros_like",
               "numpy.identity": "eye", "numpy.ravel": "ravel", "numpy.squeeze": "squeeze", "numpy.flip": "flip",
-              "numpy.copy": "copy", "numpy.expand_dims": "expand_dims"})
+              "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -57,14 +57,15 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
          "concatenate": (1, ("axis",)), "stack": (1, ("axis",)), "var": (1, ("axis", "keepdims", "ddof")),
          "std": (1, ("axis", "keepdims", "ddof")), "cumsum": (1, ("axis",)), "linspace": (2, ("num",)),
-         "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",))}
+         "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",)),
+         "prod": (1, ("axis", "keepdims"))}
 REQUIRED = {"expand_dims": "axis"}  # attributes NumPy requires
 VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
 KEYWORD_ONLY = {"keepdims", "ddof"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1), ("full", 0)}  # (primitive, position) where a tuple is a shape
-REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum", "squeeze"}  # x.name(axis, keyword=...)
+REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum", "squeeze", "prod"}  # x.name(axis, keyword=...)
 PLAIN_METHODS = {"ravel": "ravel", "flatten": "flatten", "copy": "copy"}  # x.name() with no arguments
 METHODS = {"reshape", "dot", "transpose", "astype"} | REDUCING_METHODS | set(PLAIN_METHODS)
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}

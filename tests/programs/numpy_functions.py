@@ -233,3 +233,13 @@ def s_layout(x, y):
 
 def l_squeeze_unknown(x, w):
     return np.sum(np.squeeze(x[:, :1]) * w[:, 0])
+
+
+def r_prod(x, w):
+    return (np.sum(w[0] * np.prod(x, axis=0)) + np.prod(x) + np.sum(x.prod(axis=1, keepdims=True) * w)
+            + np.sum(np.prod(np.sin(x), axis=(0, 1))))
+
+
+def s_prod(x, y):
+    v = np.stack((x, y, x * y, 0.0))
+    return np.prod(v[:3]) + np.sum(np.prod(np.stack((v, v * v)), axis=0)) + np.prod(v) + v[:2].prod()

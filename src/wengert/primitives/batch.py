@@ -20,7 +20,7 @@ def _batch_reduction(name):
     return rule
 
 
-for _name in ("sum", "mean", "max", "min", "var", "std"):
+for _name in ("sum", "mean", "max", "min", "var", "std", "prod"):
     PRIMS[_name].batch = _batch_reduction(_name)
 
 
@@ -222,3 +222,14 @@ PRIMS["ravel"].batch = lambda b, x: b.emit_batched("ravel_batch", (x,))
 PRIMS["flatten"].batch = lambda b, x: b.emit_batched("ravel_batch", (x,))
 PRIMS["squeeze"].batch = _batch_squeeze
 PRIMS["flip"].batch = lambda b, x, axis=None: b.emit_batched("flip", (x,), {"axis": _shift(axis, _rank(x))})
+
+
+def _batch_prod_others(b, x, t=None, axis=None):
+    """prod_others (t None) or prod_others_jvp on a batch: an unbatched argument gets a leading axis of length 1."""
+    rank = _rank(x) if t is None else max(_rank(x), _rank(t))
+    args = [v if is_batched(v) else b.emit_plain("expand_dims", (v,), {"axis": 0}) for v in (x, t) if v is not None]
+    return b.emit_batched("prod_others" if t is None else "prod_others_jvp", args, {"axis": _shift(axis, rank)})
+
+
+PRIMS["prod_others"].batch = lambda b, x, axis=None: _batch_prod_others(b, x, axis=axis)
+PRIMS["prod_others_jvp"].batch = lambda b, x, t, axis=None: _batch_prod_others(b, x, t, axis)

@@ -8,7 +8,7 @@ import sympy
 
 from .. import shapes
 from ..trace import apply
-from .core import PRIMS, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
+from .core import PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
 from .elementwise import _nonzero_divisor
 from .shape import _expand_dims_src, _flat_shape, shape_, size
 
@@ -243,3 +243,76 @@ defprim("rcumsum", lambda g, axis: f"np.flip(np.cumsum(np.flip({g}, {axis!r}), a
         sympy=lambda g, axis: np.flip(np.cumsum(np.flip(_obj(g), axis), axis=axis), axis), shape=lambda g, axis: g,
         tangent=lambda ts, y, g, axis: apply("rcumsum", ts[0], axis=axis),
         adjoint=lambda h, y, g, axis: (apply("cumsum", h, axis=axis),))
+
+
+# ---- products (issue 15): every derivative without dividing by a zero ----------------------------------------
+
+helper('''
+def _prod_others(x, axis):
+    """For each element of x, the product of the other elements along axis (None: all of x): the partial of
+    np.prod. Zeros are counted, never divided by: one zero leaves only its own partial non-zero."""
+    zero = x == 0
+    nonzero = np.where(zero, 1.0, x)
+    product = np.prod(nonzero, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    return np.where(zeros == 0, product / nonzero, np.where(zero & (zeros == 1), product, 0.0))
+''')
+helper('''
+def _prod_others_jvp(x, t, axis):
+    """The derivative of _prod_others(x, axis) along t: sum over k != i of t[k] times the product of the
+    elements other than i and k; by cases on the number of zeros along axis, without dividing by one."""
+    zero = x == 0
+    nonzero = np.where(zero, 1.0, x)
+    product = np.prod(nonzero, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    ratio = np.where(zero, 0.0, t / nonzero)
+    spread = np.sum(ratio, axis=axis, keepdims=True)
+    at_zeros = np.sum(np.where(zero, t, 0.0), axis=axis, keepdims=True)
+    none = product / nonzero * (spread - ratio)
+    one = np.where(zero, product * spread, product / nonzero * at_zeros)
+    two = np.where(zero, product * (at_zeros - t), 0.0)
+    return np.where(zeros == 0, none, np.where(zeros == 1, one, np.where(zeros == 2, two, 0.0)))
+''')
+
+
+def _sym_others(x, axis=None):
+    """SymPy: the product of the other elements along axis, for each element (O(n^2), for the check)."""
+    x = _obj(x)
+    axes = tuple(range(x.ndim)) if axis is None else shapes.axes_of(axis, x.ndim)
+    out = np.empty(x.shape, dtype=object)
+    for i in np.ndindex(*x.shape):
+        factors = [x[j] for j in np.ndindex(*x.shape)
+                   if j != i and all(j[a] == i[a] for a in range(x.ndim) if a not in axes)]
+        out[i] = sympy.Mul(*factors)
+    return _scalar_or_array(out)
+
+
+def _sym_others_jvp(x, t, axis=None):
+    x, t = _obj(x), _obj(np.broadcast_to(_obj(t), np.shape(x)))
+    axes = tuple(range(x.ndim)) if axis is None else shapes.axes_of(axis, x.ndim)
+    out = np.empty(x.shape, dtype=object)
+    for i in np.ndindex(*x.shape):
+        peers = [j for j in np.ndindex(*x.shape) if all(j[a] == i[a] for a in range(x.ndim) if a not in axes)]
+        out[i] = sympy.Add(*[t[k] * sympy.Mul(*[x[j] for j in peers if j not in (i, k)]) for k in peers if k != i])
+    return _scalar_or_array(out)
+
+
+prod = defprim("prod", lambda x, axis=None, keepdims=False: f"np.prod({x}{_kwargs(axis=axis, keepdims=keepdims)})",
+               sympy=_sym_reduce(lambda a, b: a * b), shape=shapes.reduce,
+               tangent=lambda ts, y, x, axis=None, keepdims=False:
+               apply("sum", ts[0] * apply("prod_others", x, axis=axis), axis=axis, keepdims=keepdims),
+               adjoint=lambda g, y, x, axis=None, keepdims=False:
+               (unreduce(g, x, axis, keepdims) * apply("prod_others", x, axis=axis),))
+defprim("prod_others", lambda x, axis=None: f"_prod_others({x}, {axis!r})", sympy=_sym_others,
+        shape=lambda x, axis=None: x,
+        tangent=lambda ts, y, x, axis=None: apply("prod_others_jvp", x, ts[0], axis=axis),
+        adjoint=lambda g, y, x, axis=None: (Lazy(lambda: _others_vjp(g, x, axis)),))
+
+
+def _others_vjp(g, x, axis):
+    """The Hessian of a product is symmetric: the vjp of prod_others equals its jvp."""
+    return apply("prod_others_jvp", x, g, axis=axis)
+
+
+defprim("prod_others_jvp", lambda x, t, axis=None: f"_prod_others_jvp({x}, {t}, {axis!r})", sympy=_sym_others_jvp,
+        shape=lambda x, t, axis=None: shapes.broadcast(x, t), diff_args=())
