@@ -159,7 +159,7 @@ def test_bad_input_is_located(tmp_path, call, words):
 
 # ---- reductions and scans ---------------------------------------------------------------------------------
 
-REDUCTIONS = [F.r_var, F.r_std, F.r_methods, F.r_cumsum, F.r_prod]
+REDUCTIONS = [F.r_var, F.r_std, F.r_methods, F.r_cumsum, F.r_prod, F.r_cumsum_of_a_number]
 
 
 @pytest.mark.parametrize("fn", REDUCTIONS, ids=lambda f: f.__name__)
@@ -294,3 +294,47 @@ def test_layout_bad_input_is_located(tmp_path, call, words, col):
         wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
     assert words in str(info.value)
     assert (info.value.line, info.value.col) == (5, col), str(info.value)
+
+
+AXES = [F.l_axes, F.l_triangles, F.l_triangle_of_vector]
+
+
+@pytest.mark.parametrize("fn", AXES, ids=lambda f: f.__name__)
+def test_axes_and_triangles_both_modes(fn):
+    x, w = uniform((2, 3, 3), -2, 2, 45), uniform((3, 3, 2), -2, 2, 46)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+@pytest.mark.parametrize("fn", [F.l_axes, F.l_triangles], ids=lambda f: f.__name__)
+def test_axes_and_triangles_hessian(fn):
+    x, w = uniform((2, 3, 3), -2, 2, 47), uniform((3, 3, 2), -2, 2, 48)
+    hessian = wengert.hessian(fn, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_triangle_of_a_vector_in_vector_mode_is_refused():
+    with pytest.raises(WengertError) as info:
+        wengert.hessian(F.l_triangle_of_vector, wrt="x")(np.ones((2, 3, 3)), np.ones((3, 3, 2)))
+    assert "vector mode of np.triu of a vector" in str(info.value)
+
+
+def test_axes_agree_with_sympy():
+    report = wengert.check(F.s_axes)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("call, words", [
+    ("np.swapaxes(x, 0)", "np.swapaxes needs axis2="),
+    ("np.moveaxis(x, source=0)", "np.moveaxis needs destination="),
+    ("np.triu(x, 0.5)", "this argument must be an integer (got 0.5)"),
+    ("np.swapaxes(x, 0, None)", "this argument must be an integer (got None)"),
+])
+def test_axes_bad_input_is_located(tmp_path, call, words):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
+    assert words in str(info.value)
+    assert (info.value.line, info.value.col) == (5, 18), str(info.value)

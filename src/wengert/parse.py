@@ -41,7 +41,8 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.cumsum": "cumsum", "numpy.arange": "arange", "numpy.linspace": "linspace", "numpy.full": "full",
               "numpy.full_like": "full_like", "numpy.empty": "zeros", "numpy.empty_like": "zeros_like",
               "numpy.identity": "eye", "numpy.ravel": "ravel", "numpy.squeeze": "squeeze", "numpy.flip": "flip",
-              "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod"})
+              "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod",
+              "numpy.swapaxes": "swapaxes_ij", "numpy.moveaxis": "moveaxis", "numpy.triu": "triu", "numpy.tril": "tril"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -58,8 +59,9 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "concatenate": (1, ("axis",)), "stack": (1, ("axis",)), "var": (1, ("axis", "keepdims", "ddof")),
          "std": (1, ("axis", "keepdims", "ddof")), "cumsum": (1, ("axis",)), "linspace": (2, ("num",)),
          "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",)),
-         "prod": (1, ("axis", "keepdims"))}
-REQUIRED = {"expand_dims": "axis"}  # attributes NumPy requires
+         "prod": (1, ("axis", "keepdims")), "swapaxes_ij": (1, ("axis1", "axis2")),
+         "moveaxis": (1, ("source", "destination")), "triu": (1, ("k",)), "tril": (1, ("k",))}
+REQUIRED = {"expand_dims": ("axis",), "swapaxes_ij": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
 VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
 KEYWORD_ONLY = {"keepdims", "ddof"}  # positionally, NumPy reads dtype or out there
@@ -845,8 +847,9 @@ class Parser:
                 raise self.m.error(kw.value, f"keyword {kw.arg!r} is not supported here",
                                    f"supported keywords: {', '.join(names) or 'none'}")
             attrs[kw.arg] = self.literal(kw.value)
-        if prim in REQUIRED and REQUIRED[prim] not in attrs:
-            raise self.m.error(e, f"{ast.unparse(e.func)} needs {REQUIRED[prim]}=", f"write e.g. {REQUIRED[prim]}=0")
+        for name in REQUIRED.get(prim, ()):
+            if name not in attrs:
+                raise self.m.error(e, f"{ast.unparse(e.func)} needs {name}=", f"write e.g. {name}=0")
         if prim == "norm" and attrs.get("ord") not in (None, 2, "fro"):
             raise self.m.error(e, f"np.linalg.norm with ord={attrs['ord']!r} is not supported",
                                "use the default 2-norm / Frobenius norm")
@@ -861,6 +864,10 @@ class Parser:
     def check_attrs(self, e, attrs):
         """axis/axes must be integers (or a tuple of them, or None), keepdims a bool."""
         for name, value in attrs.items():
+            if name in ("axis1", "axis2", "source", "destination", "k"):
+                name = "axis" if name != "k" or value is None else name  # the same checks as an axis
+                if value is None or name == "k" and not (isinstance(value, int) and not isinstance(value, bool)):
+                    raise self.m.error(e, f"this argument must be an integer (got {value!r})", "write e.g. 0")
             items = value if isinstance(value, tuple) and name in ("axis", "axes") else (value,)
             ints = all(isinstance(v, int) and not isinstance(v, bool) for v in items)
             if name in ("axis", "axes") and not (value is None or ints) or name == "keepdims" and \

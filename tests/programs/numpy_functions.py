@@ -243,3 +243,28 @@ def r_prod(x, w):
 def s_prod(x, y):
     v = np.stack((x, y, x * y, 0.0))
     return np.prod(v[:3]) + np.sum(np.prod(np.stack((v, v * v)), axis=0)) + np.prod(v) + v[:2].prod()
+
+
+def l_axes(x, w):
+    a = np.swapaxes(x, 0, 2) * w
+    b = np.moveaxis(x, 0, -1)
+    return np.sum(np.sin(a)) + np.sum(b[..., 0] ** 2 * np.moveaxis(w, (0, 1), (1, 2))[0])
+
+
+def l_triangles(x, w):
+    c = np.triu(x[0], 1) + np.tril(x[1]) + np.tril(x[1], k=-1) * w[0, :, 0]
+    return np.sum(c ** 2 * np.swapaxes(x[1], -1, 0)) + np.sum(np.triu(x[0, :, :2] @ x[0, :, :2].T) ** 3)
+
+
+def l_triangle_of_vector(x, w):
+    return np.sum(np.triu(x[0, 0], -1) ** 2 * w[:, :, 0])
+
+
+def s_axes(x, y):
+    m = np.stack((np.stack((x, y)), np.stack((x * y, y * y))))
+    return (np.sum(np.triu(m) * np.tril(m, -1).T) + np.sum(np.swapaxes(m, 0, 1) * m)
+            + np.sum(np.moveaxis(m, 0, 1) * m ** 2) + np.sum(np.triu(np.stack((x, y, x))) * 2.0))
+
+
+def r_cumsum_of_a_number(x, w):
+    return np.sum(np.cumsum(x[0, 0], axis=-1) * w[0, :1]) + np.sum(np.cumsum(x[1, 1]) ** 2)

@@ -25,7 +25,7 @@ for _name in ("sum", "mean", "max", "min", "var", "std", "prod"):
 
 
 def _batch_cumsum(b, x, axis=None):
-    if axis is None and _rank(x) != 1:  # np.cumsum flattens: flatten each slice
+    if axis is None and _rank(x) != 1 or _rank(x) == 0:  # np.cumsum flattens (a 0-d x too): flatten each slice
         return b.emit_batched("cumsum", (b.emit_batched("ravel_batch", (x,)),), {"axis": 1})
     return b.emit_batched("cumsum", (x,), {"axis": 1 if axis is None else _shift(axis, 99)})
 
@@ -233,3 +233,28 @@ def _batch_prod_others(b, x, t=None, axis=None):
 
 PRIMS["prod_others"].batch = lambda b, x, axis=None: _batch_prod_others(b, x, axis=axis)
 PRIMS["prod_others_jvp"].batch = lambda b, x, t, axis=None: _batch_prod_others(b, x, t, axis)
+
+
+def _batch_tri(name):
+    def rule(b, x, k=0):
+        if _rank(x) < 2:
+            raise WengertError(f"vector mode of np.{name} of a vector is not supported", GENERATED, 0, 0, "",
+                               f"apply np.{name} to a matrix (e.g. np.outer(np.ones(n), x))")
+        return b.emit_batched(name, (x,), {"k": k})
+    return rule
+
+
+def _batch_tri_vjp(b, g, x, k=0, upper=True):
+    if is_batched(x):
+        raise WengertError("vector mode of this np.triu/np.tril cotangent is not supported", GENERATED, 0, 0, "",
+                           "use hvp or jvp/vjp one direction at a time")
+    return b.emit_batched("tri_vjp", (g, x), {"k": k, "upper": upper})
+
+
+PRIMS["triu"].batch = _batch_tri("triu")
+PRIMS["tril"].batch = _batch_tri("tril")
+PRIMS["tri_vjp"].batch = _batch_tri_vjp
+PRIMS["swapaxes_ij"].batch = lambda b, x, axis1, axis2: b.emit_batched(
+    "swapaxes_ij", (x,), {"axis1": _shift(axis1, 99), "axis2": _shift(axis2, 99)})
+PRIMS["moveaxis"].batch = lambda b, x, source, destination: b.emit_batched(
+    "moveaxis", (x,), {"source": _shift(source, 99), "destination": _shift(destination, 99)})

@@ -7,7 +7,7 @@ import numpy as np
 import sympy
 
 from .. import shapes
-from ..trace import apply
+from ..trace import apply, rank
 from .core import PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
 from .elementwise import _nonzero_divisor
 from .shape import _expand_dims_src, _flat_shape, shape_, size
@@ -229,14 +229,16 @@ def _sqrt_object(v):
 
 
 def _cumsum_adjoint(g, y, x, axis=None):
-    if axis is not None:
+    r = rank(x)
+    if axis is not None and r is not None and r >= 1:
         return (apply("rcumsum", g, axis=axis),)
-    return (apply("reshape", apply("rcumsum", g, axis=0), shape_(x)),)  # np.cumsum flattened x
+    # np.cumsum flattened x (or made a 0-d x a vector of one)
+    return (apply("reshape", apply("rcumsum", g, axis=0 if axis is None else axis), shape_(x)),)
 
 
 cumsum = defprim("cumsum", lambda x, axis=None: f"np.cumsum({x}{_kwargs(axis=axis)})",
                  sympy=lambda x, axis=None: np.cumsum(_obj(x), axis=axis),
-                 shape=lambda x, axis=None: x if axis is not None else _flat_shape(x),
+                 shape=lambda x, axis=None: x if axis is not None and x != shapes.SCALAR else _flat_shape(x),
                  tangent=lambda ts, y, x, axis=None: apply("cumsum", ts[0], axis=axis), adjoint=_cumsum_adjoint)
 # the cumulative sum from the end: cumsum's adjoint (and cumsum is its adjoint)
 defprim("rcumsum", lambda g, axis: f"np.flip(np.cumsum(np.flip({g}, {axis!r}), axis={axis!r}), {axis!r})",

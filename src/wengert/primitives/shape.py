@@ -137,3 +137,70 @@ flip = defprim("flip", lambda x, axis=None: f"np.flip({x}{_kwargs(axis=axis)})",
                sympy=lambda x, axis=None: _scalar_or_array(np.flip(_obj(x), axis)), shape=lambda x, axis=None: x,
                tangent=lambda ts, y, x, axis=None: apply("flip", ts[0], axis=axis),
                adjoint=lambda g, y, x, axis=None: (apply("flip", g, axis=axis),))
+
+
+def _permuted(x, perm):
+    return tuple(x[i] for i in perm) if shapes.known(x) else None
+
+
+def _perm_of_moveaxis(rank, source, destination):
+    src = [s % rank for s in (source if isinstance(source, tuple) else (source,))]
+    dst = [d % rank for d in (destination if isinstance(destination, tuple) else (destination,))]
+    order = [i for i in range(rank) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return tuple(order)
+
+
+def _swapped(rank, axis1, axis2):
+    perm = list(range(rank))
+    perm[axis1 % rank], perm[axis2 % rank] = perm[axis2 % rank], perm[axis1 % rank]
+    return tuple(perm)
+
+
+swapaxes_ij = defprim("swapaxes_ij", "np.swapaxes({0}, {axis1}, {axis2})",
+                      sympy=lambda x, axis1, axis2: np.swapaxes(_obj(x), axis1, axis2),
+                      shape=lambda x, axis1, axis2: _permuted(x, _swapped(len(x), axis1, axis2))
+                      if shapes.known(x) else None,
+                      tangent=lambda ts, y, x, **kw: apply("swapaxes_ij", ts[0], **kw),
+                      adjoint=lambda g, y, x, **kw: (apply("swapaxes_ij", g, **kw),))
+moveaxis = defprim("moveaxis", "np.moveaxis({0}, {source}, {destination})",
+                   sympy=lambda x, source, destination: np.moveaxis(_obj(x), source, destination),
+                   shape=lambda x, source, destination: _permuted(x, _perm_of_moveaxis(len(x), source, destination))
+                   if shapes.known(x) else None,
+                   tangent=lambda ts, y, x, **kw: apply("moveaxis", ts[0], **kw),
+                   adjoint=lambda g, y, x, source, destination: (apply("moveaxis", g, source=destination,
+                                                                       destination=source),))
+
+
+# np.triu / np.tril: x times a triangular mask of its last two axes (a vector is first repeated into rows)
+helper('''
+def _tri_vjp(g, x, k, upper):
+    """The cotangent of np.triu(x, k) (upper) or np.tril(x, k): g masked alike, summed over the rows NumPy
+    repeated when x is a vector."""
+    masked = np.triu(g, k) if upper else np.tril(g, k)
+    return np.sum(masked, axis=-2) if np.ndim(x) == 1 else masked
+''')
+
+
+def _tri(name, upper):
+    return defprim(name, lambda x, k=0: f"np.{name}({x}{_kwargs(k=k or None)})",
+                   sympy=lambda x, k=0: getattr(np, name)(_obj(x), k),
+                   shape=lambda x, k=0: (x if len(x) >= 2 else x + x) if shapes.known(x) else None,
+                   tangent=lambda ts, y, x, k=0: apply(name, ts[0], k=k),
+                   adjoint=lambda g, y, x, k=0: (apply("tri_vjp", g, x, k=k, upper=upper),))
+
+
+triu = _tri("triu", True)
+tril = _tri("tril", False)
+defprim("tri_vjp", lambda g, x, k=0, upper=True: f"_tri_vjp({g}, {x}, {k!r}, {upper!r})",
+        sympy=lambda g, x, k=0, upper=True: _sym_tri_vjp(g, x, k, upper),
+        shape=lambda g, x, **kw: (g if len(x) >= 2 else g[:-2] + g[-1:]) if shapes.known(g) and shapes.known(x) else None,
+        shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, k=0, upper=True: apply("tri_vjp", ts[0], x, k=k, upper=upper),
+        adjoint=lambda h, y, g, x, k=0, upper=True: (apply("triu" if upper else "tril", h, k=k), None))
+
+
+def _sym_tri_vjp(g, x, k, upper):
+    masked = (np.triu if upper else np.tril)(_obj(g), k)
+    return _scalar_or_array(np.sum(masked, axis=-2)) if np.ndim(x) == 1 else masked
