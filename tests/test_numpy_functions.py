@@ -338,3 +338,39 @@ def test_axes_bad_input_is_located(tmp_path, call, words):
         wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
     assert words in str(info.value)
     assert (info.value.line, info.value.col) == (5, 18), str(info.value)
+
+
+@pytest.mark.parametrize("fn", [F.l_flips_and_rolls, F.l_roll_flattened], ids=lambda f: f.__name__)
+def test_flips_and_rolls_both_modes(fn):
+    x, w = uniform((3, 4), -2, 2, 51), uniform((3, 4), -2, 2, 52)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+def test_flips_and_rolls_hessian_and_sympy():
+    x, w = uniform((3, 4), -2, 2, 53), uniform((3, 4), -2, 2, 54)
+    hessian = wengert.hessian(F.l_flips_and_rolls, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.l_flips_and_rolls, (x, w), "x"), rtol=1e-5,
+                               atol=1e-6)
+    report = wengert.check(F.s_flips_and_rolls)
+    assert report.ok, str(report)
+
+
+def test_roll_without_axis_in_vector_mode_is_refused():
+    with pytest.raises(WengertError) as info:
+        wengert.hessian(F.l_roll_flattened, wrt="x")(np.ones((3, 4)), np.ones((3, 4)))
+    assert "np.roll without axis" in str(info.value)
+
+
+@pytest.mark.parametrize("call, words", [
+    ("np.roll(x)", "np.roll needs shift="),
+    ("np.roll(x, 0.5)", "shift=0.5 is not supported"),
+])
+def test_roll_bad_input_is_located(tmp_path, call, words):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
+    assert words in str(info.value)
+    assert (info.value.line, info.value.col) == (5, 18), str(info.value)

@@ -42,7 +42,8 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.full_like": "full_like", "numpy.empty": "zeros", "numpy.empty_like": "zeros_like",
               "numpy.identity": "eye", "numpy.ravel": "ravel", "numpy.squeeze": "squeeze", "numpy.flip": "flip",
               "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod",
-              "numpy.swapaxes": "swapaxes_ij", "numpy.moveaxis": "moveaxis", "numpy.triu": "triu", "numpy.tril": "tril"})
+              "numpy.swapaxes": "swapaxes_ij", "numpy.moveaxis": "moveaxis", "numpy.triu": "triu", "numpy.tril": "tril",
+              "numpy.flipud": "flipud", "numpy.fliplr": "fliplr", "numpy.roll": "roll"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -60,8 +61,9 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "std": (1, ("axis", "keepdims", "ddof")), "cumsum": (1, ("axis",)), "linspace": (2, ("num",)),
          "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",)),
          "prod": (1, ("axis", "keepdims")), "swapaxes_ij": (1, ("axis1", "axis2")),
-         "moveaxis": (1, ("source", "destination")), "triu": (1, ("k",)), "tril": (1, ("k",))}
-REQUIRED = {"expand_dims": ("axis",), "swapaxes_ij": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
+         "moveaxis": (1, ("source", "destination")), "triu": (1, ("k",)), "tril": (1, ("k",)),
+         "roll": (1, ("shift", "axis"))}
+REQUIRED = {"expand_dims": ("axis",), "roll": ("shift",), "swapaxes_ij": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
 VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
 KEYWORD_ONLY = {"keepdims", "ddof"}  # positionally, NumPy reads dtype or out there
@@ -864,6 +866,10 @@ class Parser:
     def check_attrs(self, e, attrs):
         """axis/axes must be integers (or a tuple of them, or None), keepdims a bool."""
         for name, value in attrs.items():
+            if name == "shift" and not all(isinstance(v, int) and not isinstance(v, bool)
+                                           for v in (value if isinstance(value, tuple) else (value,))):
+                raise self.m.error(e, f"shift={value!r} is not supported: it must be an integer or a tuple of them",
+                                   "write e.g. np.roll(x, 1, axis=0)")
             if name in ("axis1", "axis2", "source", "destination", "k"):
                 name = "axis" if name != "k" or value is None else name  # the same checks as an axis
                 if value is None or name == "k" and not (isinstance(value, int) and not isinstance(value, bool)):

@@ -268,3 +268,18 @@ def s_axes(x, y):
 
 def r_cumsum_of_a_number(x, w):
     return np.sum(np.cumsum(x[0, 0], axis=-1) * w[0, :1]) + np.sum(np.cumsum(x[1, 1]) ** 2)
+
+
+def l_flips_and_rolls(x, w):
+    return (np.sum(np.sin(np.flipud(x)) * w) + np.sum(np.fliplr(x) ** 2 * w) + np.sum(np.roll(x, 2, axis=1) * w ** 2)
+            + np.sum(np.roll(x[0], -1) * x[1]) + np.sum(np.roll(x, (1, 2), axis=(0, 1)) * np.cos(x)))
+
+
+def l_roll_flattened(x, w):
+    return np.sum(np.roll(x, 2) * w * x)
+
+
+def s_flips_and_rolls(x, y):
+    m = np.stack((np.stack((x, y, 1.0)), np.stack((x * y, y * y, x))))
+    return (np.sum(np.flipud(m) * m) + np.sum(np.fliplr(m) * m ** 2) + np.sum(np.roll(m, 1, axis=1) * m)
+            + np.sum(np.roll(m, 2) * m))

@@ -258,3 +258,16 @@ PRIMS["swapaxes_ij"].batch = lambda b, x, axis1, axis2: b.emit_batched(
     "swapaxes_ij", (x,), {"axis1": _shift(axis1, 99), "axis2": _shift(axis2, 99)})
 PRIMS["moveaxis"].batch = lambda b, x, source, destination: b.emit_batched(
     "moveaxis", (x,), {"source": _shift(source, 99), "destination": _shift(destination, 99)})
+
+PRIMS["flipud"].batch = lambda b, x: b.emit_batched("flip", (x,), {"axis": 1})
+PRIMS["fliplr"].batch = lambda b, x: b.emit_batched("flip", (x,), {"axis": 2})
+
+
+def _batch_roll(b, x, shift, axis=None):
+    if axis is None and _rank(x) != 1:
+        raise WengertError("vector mode of np.roll without axis (of the flattened array) is not supported",
+                           GENERATED, 0, 0, "", "give axis=")
+    return b.emit_batched("roll", (x,), {"shift": shift, "axis": 1 if axis is None else _shift(axis, 99)})
+
+
+PRIMS["roll"].batch = _batch_roll

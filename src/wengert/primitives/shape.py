@@ -204,3 +204,22 @@ defprim("tri_vjp", lambda g, x, k=0, upper=True: f"_tri_vjp({g}, {x}, {k!r}, {up
 def _sym_tri_vjp(g, x, k, upper):
     masked = (np.triu if upper else np.tril)(_obj(g), k)
     return _scalar_or_array(np.sum(masked, axis=-2)) if np.ndim(x) == 1 else masked
+
+
+def _flip_fixed(name, axis):
+    """np.flipud / np.fliplr: np.flip along axis 0 / 1 (their own spelling in the generated code)."""
+    return defprim(name, f"np.{name}({{0}})", sympy=lambda x: np.flip(_obj(x), axis), shape=lambda x: x,
+                   tangent=lambda ts, y, x: apply(name, ts[0]), adjoint=lambda g, y, x: (apply(name, g),))
+
+
+flipud = _flip_fixed("flipud", 0)
+fliplr = _flip_fixed("fliplr", 1)
+roll = defprim("roll", lambda x, *, shift, axis=None: f"np.roll({x}, {shift!r}{_kwargs(axis=axis)})",
+               sympy=lambda x, shift, axis=None: _scalar_or_array(np.roll(_obj(x), shift, axis)),
+               shape=lambda x, shift, axis=None: x,
+               tangent=lambda ts, y, x, shift, axis=None: apply("roll", ts[0], shift=shift, axis=axis),
+               adjoint=lambda g, y, x, shift, axis=None: (apply("roll", g, shift=_negated(shift), axis=axis),))
+
+
+def _negated(shift):
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
