@@ -374,3 +374,21 @@ def test_roll_bad_input_is_located(tmp_path, call, words):
         wengert.grad(namespace["f"])(np.ones((2, 3)), np.ones(3))
     assert words in str(info.value)
     assert (info.value.line, info.value.col) == (5, 18), str(info.value)
+
+
+@pytest.mark.parametrize("fn", [F.l_diagonals, F.l_diagonals_batched], ids=lambda f: f.__name__)
+def test_diagonals_both_modes(fn):
+    x, w = uniform((3, 4), -2, 2, 61), uniform((3, 4), -2, 2, 62)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+def test_diagonals_hessian_sympy_and_refusal():
+    x, w = uniform((3, 4), -2, 2, 63), uniform((3, 4), -2, 2, 64)
+    hessian = wengert.hessian(F.l_diagonals_batched, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.l_diagonals_batched, (x, w), "x"), rtol=1e-5,
+                               atol=1e-6)
+    report = wengert.check(F.s_diagonals)
+    assert report.ok, str(report)
+    with pytest.raises(WengertError) as info:  # np.diag has no vector-mode rule: said, not miscomputed
+        wengert.hessian(F.l_diagonals, wrt="x")(x, w)
+    assert "vector mode of np.diag is not supported" in str(info.value)

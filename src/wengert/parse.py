@@ -43,7 +43,8 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.identity": "eye", "numpy.ravel": "ravel", "numpy.squeeze": "squeeze", "numpy.flip": "flip",
               "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod",
               "numpy.swapaxes": "swapaxes_ij", "numpy.moveaxis": "moveaxis", "numpy.triu": "triu", "numpy.tril": "tril",
-              "numpy.flipud": "flipud", "numpy.fliplr": "fliplr", "numpy.roll": "roll"})
+              "numpy.flipud": "flipud", "numpy.fliplr": "fliplr", "numpy.roll": "roll", "numpy.diag": "diag",
+              "numpy.diagonal": "diagonal"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -62,7 +63,7 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",)),
          "prod": (1, ("axis", "keepdims")), "swapaxes_ij": (1, ("axis1", "axis2")),
          "moveaxis": (1, ("source", "destination")), "triu": (1, ("k",)), "tril": (1, ("k",)),
-         "roll": (1, ("shift", "axis"))}
+         "roll": (1, ("shift", "axis")), "diag": (1, ("k",)), "diagonal": (1, ("offset", "axis1", "axis2"))}
 REQUIRED = {"expand_dims": ("axis",), "roll": ("shift",), "swapaxes_ij": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
 VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
@@ -870,8 +871,8 @@ class Parser:
                                            for v in (value if isinstance(value, tuple) else (value,))):
                 raise self.m.error(e, f"shift={value!r} is not supported: it must be an integer or a tuple of them",
                                    "write e.g. np.roll(x, 1, axis=0)")
-            if name in ("axis1", "axis2", "source", "destination", "k"):
-                name = "axis" if name != "k" or value is None else name  # the same checks as an axis
+            if name in ("axis1", "axis2", "source", "destination", "k", "offset"):
+                name = "axis" if name not in ("k", "offset") or value is None else "k"  # checked as an axis
                 if value is None or name == "k" and not (isinstance(value, int) and not isinstance(value, bool)):
                     raise self.m.error(e, f"this argument must be an integer (got {value!r})", "write e.g. 0")
             items = value if isinstance(value, tuple) and name in ("axis", "axes") else (value,)

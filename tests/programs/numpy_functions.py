@@ -283,3 +283,19 @@ def s_flips_and_rolls(x, y):
     m = np.stack((np.stack((x, y, 1.0)), np.stack((x * y, y * y, x))))
     return (np.sum(np.flipud(m) * m) + np.sum(np.fliplr(m) * m ** 2) + np.sum(np.roll(m, 1, axis=1) * m)
             + np.sum(np.roll(m, 2) * m))
+
+
+def l_diagonals(x, w):
+    return (np.sum(np.diagonal(x) * w[0, :3]) + np.sum(np.diagonal(x, 1) ** 2) + np.sum(np.diag(x, -1) ** 3)
+            + np.sum(np.diag(x[0])[:3] * np.cos(x)) + np.sum(np.diag(x[1], 1) ** 2))
+
+
+def l_diagonals_batched(x, w):
+    return (np.sum(np.diagonal(np.stack((x, x * x)), axis1=-1, axis2=-2) ** 2 * w[0, :3])
+            + np.sum(np.diagonal(x, 1) ** 2))
+
+
+def s_diagonals(x, y):
+    m = np.stack((np.stack((x, y, 1.0)), np.stack((x * y, y * y, x))))
+    return (np.sum(np.diagonal(m) * m[0, :2]) + np.sum(np.diag(m, 1) ** 2)
+            + np.sum(np.diag(m[0]) * np.diag(m[1], -1)[1:, :3]))

@@ -271,3 +271,24 @@ def _batch_roll(b, x, shift, axis=None):
 
 
 PRIMS["roll"].batch = _batch_roll
+
+
+def _batch_diagonal(b, x, offset=0, axis1=0, axis2=1):
+    return b.emit_batched("diagonal", (x,), {"offset": offset, "axis1": _shift(axis1, 99), "axis2": _shift(axis2, 99)})
+
+
+def _batch_diagonal_vjp(b, g, x, offset=0, axis1=0, axis2=1):
+    like = x if is_batched(x) else b.emit_batched("batch_like", (x, g))
+    return b.emit_batched("diagonal_vjp", (g, like), {"offset": offset, "axis1": _shift(axis1, 99),
+                                                      "axis2": _shift(axis2, 99)})
+
+
+def _no_batch_diag(b, *args, **kw):
+    raise WengertError("vector mode of np.diag is not supported", GENERATED, 0, 0, "",
+                       "write np.diagonal(x) for a matrix's diagonal, or use hvp / jvp one direction at a time")
+
+
+PRIMS["diagonal"].batch = _batch_diagonal
+PRIMS["diagonal_vjp"].batch = _batch_diagonal_vjp
+PRIMS["diag"].batch = _no_batch_diag
+PRIMS["diag_vjp"].batch = _no_batch_diag

@@ -223,3 +223,64 @@ roll = defprim("roll", lambda x, *, shift, axis=None: f"np.roll({x}, {shift!r}{_
 
 def _negated(shift):
     return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+# ---- diagonals: np.diagonal, np.diag (both directions) -----------------------------------------------------------
+
+_DIAGONAL_VJP = '''
+def _diagonal_vjp(g, x, offset, axis1, axis2):
+    """The cotangent of np.diagonal(x, offset, axis1, axis2): g on that diagonal of zeros shaped like x."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, 1.0))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    steps = np.arange(np.shape(g)[-1])
+    view[..., steps + max(-offset, 0), steps + max(offset, 0)] = g
+    return out
+'''
+helper(_DIAGONAL_VJP)
+helper('''
+def _diag_vjp(g, x, k):
+    """The cotangent of np.diag(x, k): the k-th diagonal of g for a vector x, g placed on it for a matrix x."""
+    return np.diag(g, k) if np.ndim(x) == 1 else _diagonal_vjp(g, x, k, 0, 1)
+''')
+
+
+def _sym_diagonal_vjp(g, x, offset=0, axis1=0, axis2=1):
+    out = np.zeros(np.shape(x), dtype=int).astype(object)
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    steps = np.arange(np.shape(g)[-1])
+    view[..., steps + max(-offset, 0), steps + max(offset, 0)] = _obj(g)
+    return out
+
+
+def _diagonal_shape(x, offset=0, axis1=0, axis2=1):
+    if not shapes.known(x):
+        return None
+    a, b = axis1 % len(x), axis2 % len(x)
+    n, m = x[a], x[b]
+    length = max(0, min(int(n) + min(offset, 0), int(m) - max(offset, 0))) \
+        if str(n).isdigit() and str(m).isdigit() else None
+    return tuple(d for i, d in enumerate(x) if i not in (a, b)) + (shapes._size(length) if length is not None else None,)
+
+
+diagonal = defprim("diagonal", lambda x, offset=0, axis1=0, axis2=1:
+                   f"np.diagonal({x}{_kwargs(offset=offset or None)}"
+                   f"{_kwargs(axis1=axis1) if axis1 != 0 else ''}{_kwargs(axis2=axis2) if axis2 != 1 else ''})",
+                   sympy=lambda x, offset=0, axis1=0, axis2=1: np.array(np.diagonal(_obj(x), offset, axis1, axis2)),
+                   shape=_diagonal_shape,
+                   tangent=lambda ts, y, x, **kw: apply("diagonal", ts[0], **kw),
+                   adjoint=lambda g, y, x, **kw: (apply("diagonal_vjp", g, x, **kw),))
+defprim("diagonal_vjp", lambda g, x, offset=0, axis1=0, axis2=1: f"_diagonal_vjp({g}, {x}, {offset!r}, {axis1!r}, {axis2!r})",
+        sympy=_sym_diagonal_vjp, shape=lambda g, x, **kw: x, shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, **kw: apply("diagonal_vjp", ts[0], x, **kw),
+        adjoint=lambda h, y, g, x, **kw: (apply("diagonal", h, **kw), None))
+diag = defprim("diag", lambda x, k=0: f"np.diag({x}{_kwargs(k=k or None)})",
+               sympy=lambda x, k=0: np.diag(_obj(x), k),
+               shape=lambda x, k=0: None if not shapes.known(x) else
+               _diagonal_shape(x, k) if len(x) == 2 else (None, None) if len(x) == 1 else None,
+               tangent=lambda ts, y, x, k=0: apply("diag", ts[0], k=k),
+               adjoint=lambda g, y, x, k=0: (apply("diag_vjp", g, x, k=k),))
+defprim("diag_vjp", lambda g, x, k=0: f"_diag_vjp({g}, {x}, {k!r})",
+        sympy=lambda g, x, k=0: np.diag(_obj(g), k) if np.ndim(x) == 1 else _sym_diagonal_vjp(g, x, k, 0, 1),
+        shape=lambda g, x, k=0: x, shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, k=0: apply("diag_vjp", ts[0], x, k=k),
+        adjoint=lambda h, y, g, x, k=0: (apply("diag", h, k=k), None))
