@@ -392,3 +392,24 @@ def test_diagonals_hessian_sympy_and_refusal():
     with pytest.raises(WengertError) as info:  # np.diag has no vector-mode rule: said, not miscomputed
         wengert.hessian(F.l_diagonals, wrt="x")(x, w)
     assert "vector mode of np.diag is not supported" in str(info.value)
+
+
+def test_nan_reductions_and_ptp():
+    x, w = uniform((3, 4), -2, 2, 71), uniform((3, 4), -2, 2, 72)
+    check_gradients(F.r_nan_and_ptp, (x, w), ("x", "w"))
+    hessian = wengert.hessian(F.r_nan_and_ptp, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.r_nan_and_ptp, (x, w), "x"), rtol=1e-5, atol=1e-6)
+    report = wengert.check(F.s_nan)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_nan_elements_are_skipped(mode):
+    """np.nansum / np.nanmean ignore nan elements: their partials are 0 there, the others as without them."""
+    x, w = uniform((3, 4), -2, 2, 73), uniform((3, 4), -2, 2, 74)
+    x[1, 2] = np.nan
+    g = wengert.grad(F.r_nan_skipped, wrt="x", mode=mode)(x, w)
+    mean = np.nanmean(x, axis=0)
+    count = np.sum(~np.isnan(x), axis=0)
+    expected = np.where(np.isnan(x), 0.0, w + 2 * mean / count)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)

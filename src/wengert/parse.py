@@ -1088,7 +1088,39 @@ def _identical(a, b):
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
-CALLS = {}
+CALLS = {}  # dotted callee -> (parser, call, env) -> value: functions written with other primitives
+
+
+def _with_first(p, e, env, value):
+    """(call, env): e with its first argument replaced by an already computed value."""
+    slot = ast.Name("_wengert_first", ast.Load(), lineno=e.args[0].lineno, col_offset=e.args[0].col_offset)
+    call = ast.Call(e.func, [slot] + e.args[1:], e.keywords, lineno=e.lineno, col_offset=e.col_offset)
+    return call, {**env, "_wengert_first": value}
+
+
+def _nan_sum(p, e, env, value):
+    call, env = _with_first(p, e, env, value)
+    return call, "sum", env
+
+
+def _nan_reduction(mean):
+    """np.nansum / np.nanmean: the sum (mean) of the elements that are not nan; their gradient is 0."""
+    def call(p, e, env):
+        if not e.args:
+            raise p.m.error(e, f"{ast.unparse(e.func)} takes 1 value argument here (got 0)", "write it as in NumPy")
+        x = p.value(e.args[0], env)
+        missing = p.b.emit("isnan", (x,))
+        total = p.primitive(*_nan_sum(p, e, env, p.b.emit("where", (missing, Const(0.0), x))))
+        if not mean:
+            return total
+        count = p.primitive(*_nan_sum(p, e, env, p.b.emit("where", (missing, Const(0.0), Const(1.0)))))
+        return p.b.emit("div", (total, count))
+    return call
+
+
+CALLS["numpy.nansum"] = _nan_reduction(mean=False)
+CALLS["numpy.nanmean"] = _nan_reduction(mean=True)
+CALLS["numpy.ptp"] = lambda p, e, env: p.b.emit("sub", (p.primitive(e, "max", env), p.primitive(e, "min", env)))
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),

@@ -299,3 +299,17 @@ def s_diagonals(x, y):
     m = np.stack((np.stack((x, y, 1.0)), np.stack((x * y, y * y, x))))
     return (np.sum(np.diagonal(m) * m[0, :2]) + np.sum(np.diag(m, 1) ** 2)
             + np.sum(np.diag(m[0]) * np.diag(m[1], -1)[1:, :3]))
+
+
+def r_nan_and_ptp(x, w):
+    return (np.sum(np.nansum(x * w, axis=0) ** 2) + np.nanmean(x ** 3) + np.sum(np.ptp(x, axis=1) * w[:, 0])
+            + np.ptp(x) + np.sum(np.nanmean(x, axis=1, keepdims=True) * w))
+
+
+def r_nan_skipped(x, w):
+    return np.nansum(x * w) + np.sum(np.nanmean(x, axis=0) ** 2)
+
+
+def s_nan(x, y):
+    v = np.stack((x, y, x * y))
+    return np.nansum(v * v) + np.nanmean(v) * x + np.ptp(v[:2]) * y
