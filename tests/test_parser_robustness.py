@@ -67,7 +67,7 @@ REJECTED = [
     ("w: float", "w: float", ["annotation"]),
     ("w = x[[0, 1]]", "[0, 1]", ["basic indexing"]),
     ("w = x[x > 0]", "x > 0", ["basic indexing"]),
-    ("w = x.copy()", "x.copy()", ["copy"]),
+    ("w = x.tolist()", "x.tolist()", ["tolist"]),
     ("w = np.sum(x, axis=1.5)", "np.sum(x, axis=1.5)", ["axis"]),
     ("w = np.sum(x, axis=10000000000000000000000000000000)", "np.sum(x, axis=1", ["axis", "out of range"]),  # hung
     ("w = np.clip(x)", "np.clip(x)", ["np.clip", "3"]),
