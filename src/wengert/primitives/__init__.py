@@ -28,12 +28,15 @@ The table is split by family, one module each:
 Adding a NumPy function:
   1. One declaration in its family's module: ``name = unary("name", sympy_fn, lambda y, x: partial)`` for an
      elementwise function, ``elementwise(...)`` with one partial per argument, ``nondiff(...)`` for a
-     function without derivative, ``defprim(...)`` with shape/tangent/adjoint (and batch= unless it
+     function without derivative, ``defprim(...)`` with shape/tangent/adjoint (and a vector-mode rule, batch=
+     or PRIMS[name].batch in batch.py, unless it
      broadcasts elementwise) otherwise. A rule calls other primitives by their names in that module
      (import them from their family), or by ``apply("name", ...)``.
-  2. The source spelling in parse.py's tables (NUMPY for np.name, METHODS for x.name(), ATTRS ...).
+  2. The source spelling in parse.py's tables: NUMPY (np.name -> primitive), ATTRS (its literal attributes
+     such as axis=), METHODS / REDUCING_METHODS / PLAIN_METHODS (x.name()), CALLS (a function written
+     with other primitives, e.g. np.ptp).
   3. Tests: central differences in both modes, wengert.check where SymPy has the meaning, a Hessian, and
-     a bad input with its located message (tests/test_arrays.py shows the pattern).
+     a bad input with its located message (tests/test_numpy_functions.py shows the pattern).
 
 Subgradient convention at kinks: the midpoint of the Clarke subdifferential.
 |x|' = 0 at 0; maximum/minimum and max/min split the gradient equally between
