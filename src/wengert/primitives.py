@@ -1132,3 +1132,70 @@ for _name in ("zeros_like", "ones_like"):
     PRIMS[_name].batch = lambda b, x, _n=_name: b.emit_batched(_n, (x,))
 defprim("reshape_pair", "np.reshape({0}, np.shape({1}) + np.shape({2}))")
 defprim("jacobian_layout", "np.reshape(np.moveaxis({0}, 0, -1), np.shape({1}) + np.shape({2}))")
+
+
+# ---- h_lang ----
+# Python's integer and float arithmetic: %, //, round, int, float. Conventions (README "Integer arithmetic"):
+# d(a % b)/da = 1 and d(a % b)/db = -(a // b) (a % b = a - b * floor(a / b)); a // b, round and int are
+# piecewise constant: derivative 0 (at their jumps too). float(x) passes the derivative.
+
+class Floor(sympy.Function):
+    """floor with derivative 0 (sympy.floor's stays an unevaluated Subs)."""
+
+    @classmethod
+    def eval(cls, x):
+        value = sympy.floor(x)
+        return value if value.is_number else None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class Truncate(sympy.Function):
+    """int(x): toward zero, derivative 0."""
+
+    @classmethod
+    def eval(cls, x):
+        return sympy.Integer(int(x)) if x.is_number and x.is_finite else None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class Round(sympy.Function):
+    """round(x[, ndigits]): Python's (half to even), derivative 0."""
+
+    @classmethod
+    def eval(cls, x, *digits):
+        if not (x.is_number and x.is_finite and all(d.is_Integer for d in digits)):
+            return None
+        return sympy.Integer(round(float(x))) if not digits else sympy.Float(round(float(x), int(digits[0])))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class Remainder(sympy.Function):
+    """a % b (the sign of b, as Python), with the derivatives 1 and -floor(a / b)."""
+
+    @classmethod
+    def eval(cls, a, b):
+        return sympy.Mod(a, b) if a.is_number and b.is_number else None
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return sympy.S.One if argindex == 1 else -Floor(a / b)
+
+
+floordiv = nondiff("floordiv", "{0} // {1}", lambda a, b: Floor(a / b), shapes.broadcast)
+mod = elementwise("mod", "{0} % {1}", Remainder, lambda y, a, b: 1, lambda y, a, b: -floordiv(a, b))
+round_ = nondiff("round", lambda x, *digits: f"round({', '.join((x,) + digits)})",
+                 lambda x, *digits: Round(x, *digits), shapes.broadcast)
+int_ = nondiff("int", "int({0})", Truncate, lambda a: shapes.SCALAR)
+float_ = defprim("float", "float({0})", sympy=lambda a: a, shape=lambda a: shapes.SCALAR,
+                 tangent=lambda ts, y, x: ts[0], adjoint=lambda g, y, x: (g,),
+                 batch=lambda b, x: x)  # float(x) of a scalar is x; its (co)tangents pass unchanged
+builtin_min = nondiff("builtin_min", lambda *xs: f"min({', '.join(xs)})", lambda *xs: sympy.Min(*xs),
+                      lambda *keys: shapes.SCALAR)  # min of counts (zip of sequences)
+range_len = nondiff("range_len", "len(range({0}, {1}, {2}))",
+                    lambda a, b, c: max(0, -((a - b) // c)), lambda *keys: shapes.SCALAR)
