@@ -600,6 +600,8 @@ class Parser:
             self.assign(s.target, value, env, s)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
             pass  # docstring
+        elif isinstance(s, ast.FunctionDef) and not s.decorator_list:
+            pass  # a local helper: inlined where it is called (check_closure refuses one reading local names)
         elif isinstance(s, ast.Pass):
             pass
         elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
@@ -782,7 +784,9 @@ class Parser:
                     raise self.m.error(e, f"tuple index {index.value} is out of range (the tuple has "
                                        f"{len(base)} items)", "index within the tuple")
                 return base[index.value]
-            raise self.m.error(e, "a tuple can only be indexed by a literal integer", "write t[0], t[1], ...")
+            if isinstance(index, (ast.Slice, ast.Tuple)) or any(isinstance(v, tuple) for v in base):
+                raise self.m.error(e, "a tuple can only be indexed by an integer", "write t[0], t[i], ...")
+            # t[i] with an integer i known at run time: the items as an array (np.stack), and its item i
         value = self.as_value(base, e.value)
         if isinstance(value, Const) and (value.value is None or isinstance(value.value, (bool, int, float))):
             raise self.m.error(e, f"{value.value!r} cannot be indexed: it is not an array",
@@ -829,6 +833,8 @@ class Parser:
         dotted = self.dotted(f)
         if dotted is None:
             raise self.m.error(e, "only calls of named functions are supported", "call np.<name> or math.<name>")
+        if dotted == "numpy.sum" and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.ListComp):
+            return self.sum_of_list(e.args[0], env)
         if dotted in NUMPY or dotted in MATH or dotted in BUILTINS:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
@@ -939,6 +945,7 @@ class Parser:
             raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
                                "write the recursion as a loop")
         self.check_signature(helper)
+        self.check_closure(helper)
         inner = self.bind(e, helper, env, instance is not None)
         self.calls.append(helper.name)
         saved, self._current = self._current, helper
@@ -952,6 +959,24 @@ class Parser:
         return outputs[0] if len(outputs) == 1 else outputs
 
     _current = None
+
+    def check_closure(self, helper):
+        """A def inside a function is inlined like one at module level, so it must not read the enclosing
+        function's names (a closure): inlined, such a name would be read from the module instead."""
+        outer = self.m.parents.get(helper)
+        while outer is not None and not isinstance(outer, (ast.FunctionDef, ast.Module)):
+            outer = self.m.parents.get(outer)
+        if not isinstance(outer, ast.FunctionDef):
+            return
+        own = {a.arg for a in _parameters(helper)} | {n.id for n in ast.walk(helper) if isinstance(n, ast.Name)
+                                                      and isinstance(n.ctx, ast.Store)}
+        enclosing = {a.arg for a in _parameters(outer)} | {n.id for n in ast.walk(outer) if isinstance(n, ast.Name)
+                                                           and isinstance(n.ctx, ast.Store)}
+        for n in ast.walk(helper):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in own and n.id in enclosing:
+                raise self.m.error(n, f"{helper.name} reads {n.id} of the enclosing function {outer.name} "
+                                   "(a closure), which is not supported",
+                                   f"pass {n.id} to {helper.name} as an argument")
 
     def bind(self, e, helper, env, method):
         """{parameter: value} of the call e of helper, as Python binds it: positional arguments, keywords,
@@ -1175,6 +1200,16 @@ class Parser:
         inner[acc] = start
         self.loop_statement(loop, inner)
         return inner[acc]
+
+    def sum_of_list(self, comp, env):
+        """np.sum([e for ...]): the sum of np.sum(e) over the comprehension's items, in a loop."""
+        elt = _located(ast.Call(ast.Attribute(ast.Name("numpy", ast.Load()), "sum", ast.Load()), [comp.elt], []),
+                       comp.elt)
+        inner = {k: v for k, v in env.items()}
+        if "numpy" in inner or self.m.aliases.get("numpy", "numpy") != "numpy":
+            raise self.m.error(comp, "np.sum of a list comprehension needs the name numpy free",
+                               "write sum(np.sum(e) for ...)")
+        return self.comprehension_loop(_located(ast.GeneratorExp(elt, comp.generators), comp), inner, "add", Const(0.0))
 
     def expr_GeneratorExp(self, e, env):
         raise self.m.error(e, "a generator expression is supported only as the argument of sum, max, min, "
