@@ -101,9 +101,12 @@ SYMPY = [(L.wrapped_phase, None), (L.divmod_parts, None), (L.casts, None), (L.ma
          (L.positional_defaults, None), (L.smallest_square, {"x": (4,)})]
 
 
+KINKED = {L.max_min_abs, L.largest_product, L.smallest_square}  # nested Max/Min: SymPy's simplify is slow there
+
+
 @pytest.mark.parametrize("f, shapes", SYMPY, ids=[f.__name__ for f, _ in SYMPY])
 def test_sympy_agrees(f, shapes):
-    assert wengert.check(f, shapes=shapes)
+    assert wengert.check(f, shapes=shapes, method="points" if f in KINKED else "auto")
 
 
 def test_a_comprehension_over_a_run_time_range_stays_a_loop():
