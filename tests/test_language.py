@@ -138,6 +138,13 @@ def lambda_free_mod(x, y):
     return x % y
 
 
+def test_a_local_helper_is_inlined(load_source):
+    m = load_source("def g(x, n):\n    def sq(u, v):\n        return u * v\n"
+                    "    for i in range(n):\n        x = sq(x, x)\n    return x\n")
+    assert wengert.grad(m.g, wrt="x")(1.1, 2) == pytest.approx(4 * 1.1 ** 3)
+    assert wengert.grad(m.g, wrt="x", mode="forward")(1.1, 3) == pytest.approx(8 * 1.1 ** 7)
+
+
 def test_keywords_defaults_and_wrt_by_name():
     f = L.with_defaults
     assert wengert.grad(f, wrt="c")(1.5, c=0.25) == pytest.approx(1.5 ** 2 + 1.5)
@@ -202,6 +209,8 @@ BAD = [  # (id, source, line, col, words in the message)
     ("helper-keyword-twice", "def g(a, b=1.0):\n    return a * b\n\ndef f(x):\n    return g(x, a=x)\n", 5, 18,
      ["repeated keyword", "'a'"]),
     ("star-args", "def f(x, *rest):\n    return x\n", 1, 10, ["*args"]),
+    ("closure-two-levels", "k = 5.0\ndef f(x):\n    k = 1.0\n    def g(y):\n        def h(z):\n"
+     "            return z * k\n        return h(y)\n    return g(x)\n", 6, 23, ["reads k", "closure"]),
 ]
 
 

@@ -963,20 +963,20 @@ class Parser:
     def check_closure(self, helper):
         """A def inside a function is inlined like one at module level, so it must not read the enclosing
         function's names (a closure): inlined, such a name would be read from the module instead."""
-        outer = self.m.parents.get(helper)
-        while outer is not None and not isinstance(outer, (ast.FunctionDef, ast.Module)):
-            outer = self.m.parents.get(outer)
-        if not isinstance(outer, ast.FunctionDef):
-            return
         own = {a.arg for a in _parameters(helper)} | {n.id for n in ast.walk(helper) if isinstance(n, ast.Name)
                                                       and isinstance(n.ctx, ast.Store)}
-        enclosing = {a.arg for a in _parameters(outer)} | {n.id for n in ast.walk(outer) if isinstance(n, ast.Name)
-                                                           and isinstance(n.ctx, ast.Store)}
-        for n in ast.walk(helper):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in own and n.id in enclosing:
-                raise self.m.error(n, f"{helper.name} reads {n.id} of the enclosing function {outer.name} "
-                                   "(a closure), which is not supported",
-                                   f"pass {n.id} to {helper.name} as an argument")
+        outer = self.m.parents.get(helper)
+        while outer is not None:  # every enclosing function, not only the nearest
+            if isinstance(outer, ast.FunctionDef):
+                enclosing = {a.arg for a in _parameters(outer)} | {
+                    n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                for n in ast.walk(helper):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in own \
+                            and n.id in enclosing:
+                        raise self.m.error(n, f"{helper.name} reads {n.id} of the enclosing function {outer.name} "
+                                           "(a closure), which is not supported",
+                                           f"pass {n.id} to {helper.name} as an argument")
+            outer = self.m.parents.get(outer)
 
     def bind(self, e, helper, env, method):
         """{parameter: value} of the call e of helper, as Python binds it: positional arguments, keywords,
