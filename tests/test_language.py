@@ -209,6 +209,8 @@ BAD = [  # (id, source, line, col, words in the message)
     ("helper-keyword-twice", "def g(a, b=1.0):\n    return a * b\n\ndef f(x):\n    return g(x, a=x)\n", 5, 18,
      ["repeated keyword", "'a'"]),
     ("star-args", "def f(x, *rest):\n    return x\n", 1, 10, ["*args"]),
+    ("tuple-from-branches", "def f(x):\n    if x > 0:\n        t = (x, 2 * x)\n    else:\n        t = (x, x)\n"
+     "    return t[0] * t[1]\n", 2, 4, ["t holds a tuple", "branch"]),
     ("closure-two-levels", "k = 5.0\ndef f(x):\n    k = 1.0\n    def g(y):\n        def h(z):\n"
      "            return z * k\n        return h(y)\n    return g(x)\n", 6, 23, ["reads k", "closure"]),
 ]

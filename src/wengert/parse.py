@@ -417,6 +417,11 @@ class Parser:
         else:
             names = [n for n in _assigned(s.body + s.orelse) if n in env or (n in then and n in orelse)]
         names = [n for n in dict.fromkeys(names) if n in then and n in orelse]
+        names = [n for n in names if isinstance(then[n], Value) or then[n] is not orelse[n]]  # an untouched tuple
+        for n in names:
+            if not (isinstance(then[n], Value) and isinstance(orelse[n], Value)):
+                raise self.m.error(s, f"{n} holds a tuple after a branch; branches can assign numbers and arrays "
+                                   "only", f"assign its items to separate names in each branch, e.g. {n}0, {n}1 = ...")
         for n in set(then) ^ set(orelse) | {n for n in then if n not in env and n not in names}:
             self.maybe_undefined.setdefault(n, s)
         outs = tuple(self.names.fresh(n) for n in names)
