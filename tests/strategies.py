@@ -479,7 +479,7 @@ from edge_programs import _plant  # noqa: E402
 
 MAX_ELEMENTS = 12  # elements of any value: finite differences cost one program run per element and step
 FEATURES = ("scalar", "array", "broadcast", "reduction", "indexing", "branch", "loop", "while", "break",
-            "helper", "early_return", "unpack", "augmented", "math", "boolean")
+            "helper", "early_return", "unpack", "augmented", "math", "boolean", "iterate", "comprehension")
 
 # Loop bodies keep the state's shape and stay bounded: s is the loop state, b another value.
 STATE_UPDATES = ["np.tanh({s}) * 0.5 + {b} * 0.25", "np.sin({s}) * 0.75 + np.cos({b}) * 0.1",
@@ -683,8 +683,22 @@ class _Writer:
         alias = rng.random() < 0.6  # the state starts as the very same value (no += then: NumPy would write into it)
         self.lines.append((indent, f"{s} = {state}" if alias else f"{s} = {state} * 0.75"))
         self.shapes[s] = state_shape
-        kind = rng.choice(["for", "for", "for_start", "while"])
-        if kind == "while":
+        kind = rng.choice(["for", "for", "for_start", "while", "for_down", "enumerate"])
+        arrays = [n for n in scope if self.shapes[n] not in ("float", ())]
+        item = None
+        if kind == "enumerate" and arrays:
+            i, item = self.fresh("i"), self.fresh("v")
+            seq = rng.choice(arrays)
+            pair = rng.random() < 0.5
+            header = f"for {i}, ({item}, _) in enumerate(zip({seq}, {seq}))" if pair else \
+                f"for {i}, {item} in enumerate({seq})"
+            self.lines.append((indent, f"{header}:"))
+            self.features.add("iterate")
+        elif kind == "for_down":
+            i = self.fresh("i")
+            self.lines.append((indent, f"for {i} in range({rng.choice([2, 3])}, 0, -1):"))
+            self.features.add("loop")
+        elif kind == "while":
             k = self.fresh("k")
             self.lines.append((indent, f"{k} = 0"))
             self.lines.append((indent, f"while {k} < {rng.choice([1, 2, 3])}:"))
@@ -707,6 +721,8 @@ class _Writer:
                 self.features.add("augmented")
                 update = f"0.25 * np.sin({update})"
             self.lines.append((indent + 1, f"{s} {op} {update}"))
+        if item is not None:  # the item and the index (integer arithmetic) enter the state
+            self.lines.append((indent + 1, f"{s} = {s} + 0.125 * np.sum(np.sin({item})) * ({i} % 2 + 1)"))
         if rng.random() < 0.3:
             cond = self.condition(f"np.sum({s})" if state_shape != "float" else s, rng.choice(THRESHOLDS))
             self.lines.append((indent + 1, f"if {cond}:"))
@@ -714,6 +730,31 @@ class _Writer:
             self.lines.append((indent + 1, f"{s} = {s} * 0.9"))
             self.features.add("break")
         return s
+
+    def comprehension(self, indent, scope):
+        """A generator in sum/max/min over an array's items, or max/min of several floats."""
+        rng = self.rng
+        arrays = [n for n in scope if self.shapes[n] not in ("float", ())]
+        floats = [n for n in scope if self.shapes[n] == "float"]
+        options = []
+        if arrays:
+            a = rng.choice(arrays)
+            k = self.fresh("k")
+            options += [f"sum(np.tanh({a}[{k}]) * 0.5 for {k} in range(len({a})) if {k} % 2 == 0)",
+                        f"sum(({k} + 1) * np.sin(v) for {k}, v in enumerate({a}))",
+                        f"{rng.choice(['max', 'min'])}(np.sum(np.cos(v)) for v in {a})"]
+        if floats:
+            a, b = rng.choice(floats), rng.choice(floats)
+            options.append(f"{rng.choice(['max', 'min'])}({a}, {b} * 0.5, 0.25) + float({a})")
+        for text in rng.sample(options, len(options)):
+            shape = self.shape(text)
+            if shape is not None:
+                target = self.fresh()
+                self.lines.append((indent, f"{target} = {text}"))
+                self.shapes[target] = shape
+                self.features.add("comprehension")
+                return target
+        return self.assignment(indent, scope)
 
     def make_helper(self):
         """def helper(p, q): an elementwise function, sometimes with a branch inside."""
@@ -758,7 +799,9 @@ def random_program(rng, max_statements=6):
     latest = params[0]
     for _ in range(rng.randint(1, max_statements)):
         roll = rng.random()
-        if roll < 0.55:
+        if roll < 0.08:
+            latest = w.comprehension(1, scope)
+        elif roll < 0.55:
             latest = w.assignment(1, scope, first=latest if rng.random() < 0.7 else None)
         elif roll < 0.7:
             latest = w.branch(1, scope)

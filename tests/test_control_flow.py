@@ -473,8 +473,8 @@ BAD = [
      "def f(x):\n    return g(x) * 2.0\n\n\ndef g(x):\n    if x > 0:\n        y = f(x - 1.0)\n    else:\n"
      "        y = x\n    return y\n", 7, 12, "recursive call"),
     ("break-outside-loop", "def f(x):\n    if x > 0:\n        break\n    return x\n", 3, 8, "break outside"),
-    ("tuple-loop-target", "def f(x, ys):\n    s = 0.0\n    for a, b in ys:\n        s = s + a * b * x\n    return s\n",
-     3, 8, "loop variable"),
+    ("subscript-loop-target", "def f(x, ys):\n    s = 0.0\n    for a, ys[0] in ys:\n        s = s + a * x\n"
+     "    return s\n", 3, 11, "loop variable"),
     ("one-branch-returns", "def f(x):\n    if x > 0:\n        return x\n    else:\n        y = x\n", 2, 4,
      "one branch returns"),
     ("assigned-only-in-loop", "def f(x, n):\n    for i in range(n):\n        y = x * i\n    return y\n", 4, 11,

@@ -353,10 +353,33 @@ def _derived(f, kind, wrt, mode):
         raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line,
                            0, "", "pass wrt='x' for one parameter")
     inner = _derived_primal(f, primal, module, node, kind, wrt, mode)
-    if primal.bound is None:
-        return inner
     extra = {"jvp": len(names), "vjp": 1, "hvp": 1}.get(kind, 0)
-    return _method(inner, primal, kind, instance, module, node, f, len(primal.inputs()) + extra)
+    if primal.bound is not None:
+        inner = _method(inner, primal, kind, instance, module, node, f, len(primal.inputs()) + extra)
+    a = node.args
+    return _binding(inner, f, extra) if a.defaults or a.kwonlyargs or a.kw_defaults else inner
+
+
+def _binding(fn, f, extra):
+    """fn called as f is: keywords and defaults bound by f's signature (its default values are f's own);
+    the `extra` last positional arguments (jvp's tangents, vjp's and hvp's vector) follow f's arguments."""
+    sig = inspect.signature(f)
+
+    def bound(*args, **kwargs):
+        split = len(args) - extra
+        if split < 0:
+            raise TypeError(f"{fn.__name__}() takes {extra} argument{'s' * (extra != 1)} after those of "
+                            f"{f.__name__} ({extra and 'tangents or a cotangent'})")
+        arguments = sig.bind(*args[:split], **kwargs)
+        arguments.apply_defaults()
+        return fn(*arguments.arguments.values(), *args[split:])
+
+    functools.update_wrapper(bound, fn)
+    del bound.__wrapped__
+    for attr in ("__wengert_specialize__", "__wengert_generic_source__", "__wengert_cache__", "__wengert_source__"):
+        if hasattr(fn, attr):
+            setattr(bound, attr, getattr(fn, attr))
+    return bound
 
 
 def _method(inner, primal, kind, instance, module, node, f, count):

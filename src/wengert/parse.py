@@ -259,7 +259,7 @@ class Parser:
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
         self.check_signature(node)
-        args = node.args.args
+        args = _parameters(node)
         cls = self.m.enclosing_class(node)
         instance = self.instance_of(node, cls) if cls is not None else None
         if instance is not None:
@@ -278,13 +278,13 @@ class Parser:
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
-            env[node.args.args[0].arg] = instance
+            env[_parameters(node)[0].arg] = instance
         with self.b:
             outputs = self.body(node, env)
         self.calls.pop()
         bound = None
         if instance is not None:  # the attributes read become leading parameters, filled in from the instance
-            bound = Bound(node.args.args[0].arg, cls.name, tuple((p, a) for a, p in instance.attrs.items()),
+            bound = Bound(_parameters(node)[0].arg, cls.name, tuple((p, a) for a, p in instance.attrs.items()),
                           tuple((n, _def_lines(d)) for n, d in instance.methods.items()))
             params = tuple(instance.attrs.values()) + params
         trace = Trace(node.name, params, self.b.ops, outputs, self.b.shapes, self.m.filename,
@@ -302,7 +302,7 @@ class Parser:
                                "instance) and staticmethods are supported",
                                f"make it a method def {node.name}(self, ...) and differentiate instance.{node.name}, "
                                "or a @staticmethod")
-        if not node.args.args:
+        if not node.args.posonlyargs + node.args.args:
             raise self.m.error(node, f"method {node.name} of class {cls.name} has no self parameter",
                                f"write def {node.name}(self, ...), or mark it @staticmethod")
         return Instance(cls)
@@ -340,9 +340,6 @@ class Parser:
             bad = a.vararg or a.kwarg
             raise self.m.error(bad, f"*args and **kwargs are not supported (in {node.name})",
                                "list the parameters by name")
-        if a.kwonlyargs or a.posonlyargs or a.defaults:
-            raise self.m.error(node, f"only plain positional parameters are supported (in {node.name})",
-                               "remove defaults, keyword-only and positional-only markers")
 
     def body(self, node, env):
         """Parse a function body; its value is what it returns (returns inside if/else included)."""
@@ -446,6 +443,11 @@ class Parser:
         else:
             names = [n for n in _assigned(s.body + s.orelse) if n in env or (n in then and n in orelse)]
         names = [n for n in dict.fromkeys(names) if n in then and n in orelse]
+        names = [n for n in names if isinstance(then[n], Value) or then[n] is not orelse[n]]  # an untouched tuple
+        for n in names:
+            if not (isinstance(then[n], Value) and isinstance(orelse[n], Value)):
+                raise self.m.error(s, f"{n} holds a tuple after a branch; branches can assign numbers and arrays "
+                                   "only", f"assign its items to separate names in each branch, e.g. {n}0, {n}1 = ...")
         for n in set(then) ^ set(orelse) | {n for n in then if n not in env and n not in names}:
             self.maybe_undefined.setdefault(n, s)
         outs = tuple(self.names.fresh(n) for n in names)
@@ -472,23 +474,15 @@ class Parser:
                                    "unpack the tuple into separate names before the loop")
         body_env = dict(env)
         body_env.update({n: Var(p) for n, p in phis.items()})
-        bounds, index, step, sequence = (), None, None, None
+        bounds, index, step, element = (), None, None, None
         if isinstance(s, ast.For):
-            if not isinstance(s.target, ast.Name):
-                raise self.m.error(s.target, "the loop variable must be a single name", "write for i in range(n)")
-            it = s.iter
-            if isinstance(it, ast.Call) and self.dotted(it.func) == "range":
-                if it.keywords or not 1 <= len(it.args) <= 3:
-                    raise self.m.error(it, "range takes 1 to 3 positional arguments", "write range(n)")
-                parts = [self.value(a, env) for a in it.args]
-                start, stop, step = ([Const(0)] + parts + [Const(1)])[:3] if len(parts) == 1 else \
-                    (parts + [Const(1)])[:3]
-            else:
-                sequence = self.value(it, env)
-                start, stop, step = Const(0), self.b.emit("len", (sequence,)), Const(1)
-            index = self.names.fresh(s.target.id if sequence is None else "i")
+            self.check_target(s.target)
+            start, stop, step, element = self.iteration(s.iter, env)
+            if element is None and not isinstance(s.target, ast.Name):
+                raise self.m.error(s.target, "cannot unpack the integers of a range", "write for i in range(n)")
+            index = self.names.fresh(s.target.id if element is None else "i")
             bounds = (start, stop, step)
-            if sequence is None:
+            if element is None:
                 body_env[s.target.id] = Var(index)
         tracked = carried + ([flag] if flag else [])
         if flag:
@@ -504,8 +498,8 @@ class Parser:
         try:
             with self.b, self.block_level(s, loop=True):
                 i_value = Var(counter) if counter else (Var(index) if index else None)
-                if sequence is not None:
-                    body_env[s.target.id] = self.b.emit("index", (sequence, i_value), {"spec": (("arg", 1),)})
+                if element is not None:
+                    self.assign(s.target, element(i_value), body_env, s.iter)
                 elif counter:
                     body_env[s.target.id] = i_value
                 kind, end = self.run(s.body, body_env, loop)
@@ -545,6 +539,72 @@ class Parser:
             if n not in env:
                 self.maybe_undefined.setdefault(n, s)
 
+    def check_target(self, target):
+        """A loop target is a name or a (nested) tuple of names."""
+        if isinstance(target, ast.Name):
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self.check_target(t)
+            return
+        raise self.m.error(target, "the loop variable must be a name or a tuple of names",
+                           "write for i in range(n), for x in xs or for i, (a, b) in enumerate(zip(xs, ys))")
+
+    def range_args(self, it, env):
+        if it.keywords or not 1 <= len(it.args) <= 3:
+            raise self.m.error(it, "range takes 1 to 3 positional arguments", "write range(n)")
+        parts = [self.value(a, env) for a in it.args]
+        if len(parts) == 3 and isinstance(parts[2], Const) and parts[2].value == 0:
+            raise self.m.error(it.args[2], "range() step must not be zero", "write a step of 1 or -1")
+        return ([Const(0)] + parts + [Const(1)])[:3] if len(parts) == 1 else (parts + [Const(1)])[:3]
+
+    def iteration(self, it, env):
+        """(start, stop, step, element) of a for loop over it: element is None for range (the target is the
+        index), else element(i) builds the item of pass i (a value, or a tuple for enumerate and zip)."""
+        if isinstance(it, ast.Call) and self.dotted(it.func) == "range":
+            return (*self.range_args(it, env), None)
+        count, element = self.sequence(it, env)
+        return Const(0), count, Const(1), element
+
+    def sequence(self, it, env):
+        """(number of items, item(i)) of an iterable: range, enumerate, zip, reversed, a tuple, or an array
+        (its items along the first axis)."""
+        kind = self.dotted(it.func) if isinstance(it, ast.Call) else None
+        if kind == "range":
+            start, stop, step = self.range_args(it, env)
+            return (self.b.emit("range_len", (start, stop, step)),
+                    lambda i: self.b.emit("add", (start, self.b.emit("mul", (i, step)))))
+        if kind == "enumerate":
+            starts = [kw.value for kw in it.keywords if kw.arg == "start"] + list(it.args[1:])
+            if not it.args or len(it.args) + len(it.keywords) > 2 or len(starts) != len(it.args) + len(it.keywords) - 1:
+                raise self.m.error(it, "enumerate takes an iterable and an optional start",
+                                   "write enumerate(xs) or enumerate(xs, start=1)")
+            start = self.value(starts[0], env) if starts else Const(0)
+            count, item = self.sequence(it.args[0], env)
+            return count, lambda i: (self.b.emit("add", (i, start)), item(i))
+        if kind == "zip":
+            if not it.args or it.keywords:
+                raise self.m.error(it, "zip takes one or more iterables (and no keywords) here", "write zip(xs, ys)")
+            parts = [self.sequence(a, env) for a in it.args]
+            count = parts[0][0] if len(parts) == 1 else self.b.emit("builtin_min", tuple(c for c, _ in parts))
+            return count, lambda i: tuple(item(i) for _, item in parts)
+        if kind == "reversed":
+            if len(it.args) != 1 or it.keywords:
+                raise self.m.error(it, "reversed takes one iterable", "write reversed(xs)")
+            count, item = self.sequence(it.args[0], env)
+            return count, lambda i: item(self.b.emit("sub", (self.b.emit("sub", (count, Const(1))), i)))
+        if isinstance(it, (ast.GeneratorExp, ast.ListComp)):
+            raise self.m.error(it, "a loop over a comprehension is not supported",
+                               "loop over what the comprehension loops over")
+        value = self.expr(it, env)
+        if isinstance(value, tuple) and any(isinstance(v, tuple) for v in value):
+            raise self.m.error(it, "a loop over a tuple of tuples is not supported", "loop over an array")
+        sequence = self.as_value(value, it)
+        if isinstance(sequence, Const):
+            raise self.m.error(it, f"cannot loop over the number {sequence.value!r}", "loop over range(n) or an array")
+        return (self.b.emit("len", (sequence,)),
+                lambda i: self.b.emit("index", (sequence, i), {"spec": (("arg", 1),)}))
+
     # ---- statements ------------------------------------------------------------------------------
     def statement(self, s, env, loop=None):
         if isinstance(s, ast.If):
@@ -566,11 +626,13 @@ class Parser:
             prim = BINOPS.get(type(s.op))
             if prim is None:
                 raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
-                                   "use += -= *= /= or write x = x <op> y")
+                                   "use += -= *= /= //= %= or write x = x <op> y")
             value = self.b.emit(prim, (self.load(s.target, env), self.expr(s.value, env)))
             self.assign(s.target, value, env, s)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
             pass  # docstring
+        elif isinstance(s, ast.FunctionDef) and not s.decorator_list:
+            pass  # a local helper: inlined where it is called (check_closure refuses one reading local names)
         elif isinstance(s, ast.Pass):
             pass
         elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
@@ -688,7 +750,7 @@ class Parser:
     def expr_BinOp(self, e, env):
         prim = BINOPS.get(type(e.op))
         if prim is None:
-            raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / ** @")
+            raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / // % ** @")
         return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.right, env)))
 
     def expr_UnaryOp(self, e, env):
@@ -753,7 +815,9 @@ class Parser:
                     raise self.m.error(e, f"tuple index {index.value} is out of range (the tuple has "
                                        f"{len(base)} items)", "index within the tuple")
                 return base[index.value]
-            raise self.m.error(e, "a tuple can only be indexed by a literal integer", "write t[0], t[1], ...")
+            if isinstance(index, (ast.Slice, ast.Tuple)) or any(isinstance(v, tuple) for v in base):
+                raise self.m.error(e, "a tuple can only be indexed by an integer", "write t[0], t[i], ...")
+            # t[i] with an integer i known at run time: the items as an array (np.stack), and its item i
         value = self.as_value(base, e.value)
         if isinstance(value, Const) and (value.value is None or isinstance(value.value, (bool, int, float))):
             raise self.m.error(e, f"{value.value!r} cannot be indexed: it is not an array",
@@ -800,13 +864,15 @@ class Parser:
         dotted = self.dotted(f)
         if dotted is None:
             raise self.m.error(e, "only calls of named functions are supported", "call np.<name> or math.<name>")
+        if dotted == "numpy.sum" and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.ListComp):
+            return self.sum_of_list(e.args[0], env)
         if dotted in NUMPY or dotted in MATH or dotted in BUILTINS:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
-        if dotted in CALLS:
-            return CALLS[dotted](self, e, env)
         helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
+        if dotted in CALLS and helper is None:
+            return CALLS[dotted](self, e, env)
         if helper is not None:
             return self.inline(e, helper, env)
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
@@ -943,19 +1009,14 @@ class Parser:
         if helper.name in self.calls:
             raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
                                "write the recursion as a loop")
-        params = helper.args.args[1:] if instance is not None else helper.args.args
-        if e.keywords or len(e.args) != len(params):
-            raise self.m.error(e, f"{helper.name} takes {len(params)} positional arguments"
-                               + (" after self" if instance is not None else ""),
-                               "pass every argument positionally")
         self.check_signature(helper)
-        args = [self.expr(a, env) for a in e.args]
+        self.check_closure(helper)
+        inner = self.bind(e, helper, env, instance is not None)
         self.calls.append(helper.name)
         saved, self._current = self._current, helper
         try:
-            inner = {a.arg: v for a, v in zip(params, args)}
             if instance is not None:
-                inner[helper.args.args[0].arg] = instance
+                inner[_parameters(helper)[0].arg] = instance
             outputs = self.body(helper, inner)
         finally:
             self.calls.pop()
@@ -963,6 +1024,65 @@ class Parser:
         return outputs[0] if len(outputs) == 1 else outputs
 
     _current = None
+
+    def check_closure(self, helper):
+        """A def inside a function is inlined like one at module level, so it must not read the enclosing
+        function's names (a closure): inlined, such a name would be read from the module instead."""
+        own = {a.arg for a in _parameters(helper)} | {n.id for n in ast.walk(helper) if isinstance(n, ast.Name)
+                                                      and isinstance(n.ctx, ast.Store)}
+        outer = self.m.parents.get(helper)
+        while outer is not None:  # every enclosing function, not only the nearest
+            if isinstance(outer, ast.FunctionDef):
+                enclosing = {a.arg for a in _parameters(outer)} | {
+                    n.id for n in ast.walk(outer) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                for n in ast.walk(helper):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in own \
+                            and n.id in enclosing:
+                        raise self.m.error(n, f"{helper.name} reads {n.id} of the enclosing function {outer.name} "
+                                           "(a closure), which is not supported",
+                                           f"pass {n.id} to {helper.name} as an argument")
+            outer = self.m.parents.get(outer)
+
+    def bind(self, e, helper, env, method):
+        """{parameter: value} of the call e of helper, as Python binds it: positional arguments, keywords,
+        then the defaults (which must be constants: they are read from the source, as Python evaluates them
+        once, at the def)."""
+        a = helper.args
+        positional = (a.posonlyargs + a.args)[1 if method else 0:]
+        after = " after self" if method else ""
+        for arg in e.args:
+            if isinstance(arg, ast.Starred):
+                raise self.m.error(arg, "*args unpacking is not supported", "pass arguments one by one")
+        if len(e.args) > len(positional):
+            raise self.m.error(e, f"{helper.name} takes {len(positional)} positional arguments{after} "
+                               f"(got {len(e.args)})", "pass the right number of arguments")
+        bound = {p.arg: self.expr(x, env) for p, x in zip(positional, e.args)}
+        keywords = {p.arg for p in positional + a.kwonlyargs if p not in a.posonlyargs}
+        for kw in e.keywords:
+            if kw.arg is None:
+                raise self.m.error(kw.value, "**kwargs unpacking is not supported", "pass keywords one by one")
+            if kw.arg not in keywords or kw.arg in bound:
+                why = "an unexpected" if kw.arg not in keywords else "a repeated"
+                raise self.m.error(kw.value, f"{helper.name} got {why} keyword argument {kw.arg!r}",
+                                   f"the parameters of {helper.name}: "
+                                   + ", ".join(p.arg for p in positional + a.kwonlyargs))
+            bound[kw.arg] = self.expr(kw.value, env)
+        defaults = dict(zip([p.arg for p in (a.posonlyargs + a.args)][::-1], a.defaults[::-1]))
+        defaults.update((p.arg, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)
+        for p in positional + a.kwonlyargs:
+            if p.arg in bound:
+                continue
+            if p.arg not in defaults:
+                raise self.m.error(e, f"{helper.name}() is missing the argument {p.arg!r}{after}",
+                                   f"pass {p.arg}, e.g. {helper.name}(..., {p.arg}=...)")
+            default = defaults[p.arg]
+            if not all(isinstance(n, (ast.Constant, ast.UnaryOp, ast.Tuple, ast.Name, ast.Attribute, ast.unaryop,
+                                      ast.expr_context)) for n in ast.walk(default)):
+                raise self.m.error(default, f"the default of {p.arg} in {helper.name} is computed; only "
+                                   "constants are supported as defaults of a helper",
+                                   f"pass {p.arg} in the call, or write a number as its default")
+            bound[p.arg] = self.expr(default, {})
+        return bound
 
     # ---- helpers ----------------------------------------------------------------------------------
     def value(self, e, env, shape=False):
@@ -1010,6 +1130,169 @@ class Parser:
             return None
         head = self.m.aliases.get(e.id, e.id)
         return ".".join([head] + parts[::-1])
+
+
+    # ---- Python builtins -------------------------------------------------------------------------
+    def positional(self, e, name, fewest, most, keywords=()):
+        """e's positional arguments, checked; keywords other than those listed are refused."""
+        bad = [kw for kw in e.keywords if kw.arg not in keywords]
+        if bad or not fewest <= len(e.args) <= most:
+            takes = f"{fewest}" if fewest == most else f"{fewest} to {most}"
+            where = bad[0].value if bad else e
+            raise self.m.error(where, f"{name}() takes {takes} positional argument{'s' * (most != 1)} here"
+                               + (f" and no keyword {bad[0].arg!r}" if bad else "")
+                               + (f" (keywords: {', '.join(keywords)})" if keywords else ""),
+                               f"write it as in Python, e.g. {name}(x)")
+        return e.args
+
+    def call_divmod(self, e, env):
+        a, b = (self.operand(x, env) for x in self.positional(e, "divmod", 2, 2))
+        return self.b.emit("floordiv", (a, b)), self.b.emit("mod", (a, b))
+
+    def call_round(self, e, env):
+        args = self.positional(e, "round", 1, 2, ("ndigits",))
+        digits = [kw.value for kw in e.keywords] + list(args[1:])
+        x = self.operand(args[0], env)
+        if not digits or isinstance(digits[0], ast.Constant) and digits[0].value is None:
+            return self.b.emit("pyround", (x,))
+        return self.b.emit("pyround", (x, self.operand(digits[0], env)))
+
+    def call_int(self, e, env):
+        x = self.operand(self.positional(e, "int", 1, 1)[0], env)
+        return self.b.emit("int", (x,))
+
+    def call_float(self, e, env):
+        (arg,) = self.positional(e, "float", 1, 1)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            try:
+                return Const(float(arg.value))
+            except ValueError:
+                raise self.m.error(arg, f"float({arg.value!r}) is not a number", "write float('inf')") from None
+        return self.b.emit("float", (self.operand(arg, env),))
+
+    def call_print(self, e, env):
+        raise self.m.error(e, "print is not supported in a differentiated function",
+                           "remove it, or call the function itself (not its derivative) to print")
+
+    def call_iterator(self, e, env):
+        name = self.dotted(e.func)
+        raise self.m.error(e, f"{name}(...) is supported only as what a for loop or a comprehension loops over",
+                           f"write for ... in {name}(...): or sum(... for ... in {name}(...))")
+
+    def call_sum(self, e, env):
+        args = self.positional(e, "sum", 1, 2, ("start",))
+        starts = [kw.value for kw in e.keywords] + list(args[1:])
+        start = self.operand(starts[0], env) if starts else Const(0)
+        return self.fold(e, args[0], env, "add", start)
+
+    def call_fsum(self, e, env):
+        return self.fold(e, self.positional(e, "math.fsum", 1, 1)[0], env, "add", Const(0.0))
+
+    def call_prod(self, e, env):
+        args = self.positional(e, "math.prod", 1, 1, ("start",))
+        start = self.operand(e.keywords[0].value, env) if e.keywords else Const(1)
+        return self.fold(e, args[0], env, "mul", start)
+
+    def call_max(self, e, env, prim="maximum"):
+        name = "max" if prim == "maximum" else "min"
+        args = self.positional(e, name, 1, math.inf)
+        if len(args) > 1:
+            values = [self.operand(a, env) for a in args]
+            result = values[0]
+            for v in values[1:]:
+                result = self.b.emit(prim, (result, v))
+            return result
+        return self.fold(e, args[0], env, prim, Const(-math.inf if prim == "maximum" else math.inf))
+
+    def call_min(self, e, env):
+        return self.call_max(e, env, "minimum")
+
+    def fold(self, e, arg, env, prim, start):
+        """start combined (prim: add, mul, maximum, minimum) with each item of arg, in order: a comprehension
+        or generator becomes a for loop; a tuple is combined item by item; an array along its first axis
+        (a loop for a product; np.sum, np.max, np.min with axis=0 else)."""
+        if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+            return self.comprehension_loop(arg, env, prim, start)
+        value = self.expr(arg, env)
+        if isinstance(value, tuple):
+            items = [self.as_value(v, arg) for v in value]
+            if prim in ("maximum", "minimum"):
+                if not items:
+                    raise self.m.error(arg, f"{ast.unparse(e.func)}() of an empty sequence", "pass values")
+                start, items = items[0], items[1:]
+            result = start
+            for v in items:
+                result = self.b.emit(prim, (result, v))
+            return result
+        array = self.as_value(value, arg)
+        if isinstance(array, Const):
+            raise self.m.error(arg, f"cannot iterate over the number {array.value!r}", "pass an array or a generator")
+        if prim == "mul":  # no product reduction with a derivative at zeros: the loop Python runs
+            item = ast.Name(self.fresh_key(arg, env, "item"), ast.Load())
+            gen = ast.GeneratorExp(item, [ast.comprehension(ast.Name(item.id, ast.Store()), arg, [], 0)])
+            return self.comprehension_loop(_located(gen, arg), env, prim, start)
+        reduced = self.b.emit({"add": "sum", "maximum": "max", "minimum": "min"}[prim], (array,), {"axis": 0})
+        return self.b.emit("add", (start, reduced)) if prim == "add" else reduced
+
+    def fresh_key(self, node, env, base):
+        """A name for a value of a desugared loop: not in env, not read in node."""
+        used = set(env) | {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        name, k = base, 0
+        while name in used:
+            k += 1
+            name = f"{base}_{k}"
+        return name
+
+    def comprehension_loop(self, gen, env, prim, start):
+        """The comprehension's `for`s and `if`s as nested for loops and ifs that combine its items into an
+        accumulator: a loop in the generated code whatever the number of items."""
+        if any(c.is_async for c in gen.generators):
+            raise self.m.error(gen, "async comprehensions are not supported", "use a plain for")
+        acc = self.fresh_key(gen, env, {"add": "total", "mul": "product", "maximum": "largest",
+                                        "minimum": "smallest"}[prim])
+        read = _located(ast.Name(acc, ast.Load()), gen)
+        if prim in ("add", "mul"):
+            update = ast.BinOp(read, ast.Add() if prim == "add" else ast.Mult(), gen.elt)
+        else:
+            update = ast.Call(ast.Name(f"_wengert_{prim}", ast.Load()), [read, gen.elt], [])
+        body = [ast.Assign([ast.Name(acc, ast.Store())], update)]
+        for c in reversed(gen.generators):
+            for cond in reversed(c.ifs):
+                body = [ast.If(cond, body, [])]
+            body = [ast.For(c.target, c.iter, body, [], None)]
+        loop = _located(body[0], gen)
+        inner = dict(env)
+        inner[acc] = start
+        self.loop_statement(loop, inner)
+        return inner[acc]
+
+    def sum_of_list(self, comp, env):
+        """np.sum([e for ...]): the sum of np.sum(e) over the comprehension's items, in a loop."""
+        elt = _located(ast.Call(ast.Attribute(ast.Name("numpy", ast.Load()), "sum", ast.Load()), [comp.elt], []),
+                       comp.elt)
+        inner = {k: v for k, v in env.items()}
+        if "numpy" in inner or self.m.aliases.get("numpy", "numpy") != "numpy":
+            raise self.m.error(comp, "np.sum of a list comprehension needs the name numpy free",
+                               "write sum(np.sum(e) for ...)")
+        return self.comprehension_loop(_located(ast.GeneratorExp(elt, comp.generators), comp), inner, "add", Const(0.0))
+
+    def expr_GeneratorExp(self, e, env):
+        raise self.m.error(e, "a generator expression is supported only as the argument of sum, max, min, "
+                           "math.fsum or math.prod", "write sum(x[i] ** 2 for i in range(n))")
+
+
+def _located(node, ref):
+    """node (a tree built by the parser) with ref's location wherever it has none."""
+    for n in ast.walk(node):
+        if "lineno" in n._attributes and not hasattr(n, "lineno"):
+            ast.copy_location(n, ref)
+    return node
+
+
+def _parameters(node):
+    """The parameters of a def in order (positional-only, positional, keyword-only; not *args, **kwargs)."""
+    a = node.args
+    return a.posonlyargs + a.args + a.kwonlyargs
 
 
 class Instance:
@@ -1085,10 +1368,15 @@ def _identical(a, b):
     return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
-BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul",
+          ast.Mod: "mod", ast.FloorDiv: "floordiv"}
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
-CALLS = {}  # dotted callee -> (parser, call, env) -> value: functions written with other primitives
+CALLS = {"divmod": Parser.call_divmod, "round": Parser.call_round, "int": Parser.call_int,
+         "float": Parser.call_float, "print": Parser.call_print, "sum": Parser.call_sum, "max": Parser.call_max,
+         "min": Parser.call_min, "math.fsum": Parser.call_fsum, "math.prod": Parser.call_prod,
+         "_wengert_maximum": lambda p, e, env: p.call_max(e, env), "_wengert_minimum": Parser.call_min}
+CALLS.update({name: Parser.call_iterator for name in ("range", "enumerate", "zip", "reversed")})
 
 
 def _with_first(p, e, env, value):

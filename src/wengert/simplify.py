@@ -12,7 +12,8 @@ from . import shapes
 from .trace import Block, Const, If, Loop, Op, Var, defined_names, free_vars, walk
 
 _NUMBER = (int, float)
-_FOLDABLE_NONDIFF = {"sign", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+_FOLDABLE_NONDIFF = {"sign", "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+                     "floordiv", "pyround", "int", "builtin_min", "range_len"}
 
 
 def _number(v):

@@ -22,6 +22,7 @@ The table is split by family, one module each:
   reductions    sum, mean, max, min and the broadcasting bookkeeping (unreduce, unbroadcast, sum_axes)
   indexing      x[...] and its cotangent scatter, take, where
   linalg        dot, matmul, outer, transpose, trace, norm
+  python        Python's own //, round, int, float on numbers
   control       the stack a loop's reverse sweep pops, the rows a loop collects
   batch         vector-mode rules that need more than broadcasting, and the ops only vector mode emits
 
@@ -55,6 +56,7 @@ from .reductions import SplitMax, SplitMin, _reduce_object, _sym_unbroadcast  # 
 from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403
+from .python import *  # noqa: F401,F403
 from . import control, batch  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
 
 # ---- which results are positive (> 0) when their arguments are ---------------------------------------------

@@ -7,7 +7,7 @@ import sympy
 
 from .. import shapes
 from ..trace import Const, apply
-from .core import PRIMS, _nonzero_number, _smooth_power, _unless_positive, elementwise, helper, kink, nondiff, scale, unary
+from .core import PRIMS, _nonzero_number, _smooth_power, _unless_positive, defprim, elementwise, helper, kink, nondiff, scale, unary
 
 
 add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lambda y, a, b: 1)
@@ -203,7 +203,8 @@ rint = _step("rint", lambda v: round(v))  # half to even, as np.rint
 round_ = _step("round", lambda v: round(v))
 isfinite = nondiff("isfinite", "np.isfinite({0})", lambda a: sympy.true, shapes.broadcast)
 isnan = nondiff("isnan", "np.isnan({0})", lambda a: sympy.false, shapes.broadcast)
-mod = elementwise("mod", "np.mod({0}, {1})", lambda a, b: a - b * PRIMS["floor"].sympy(a / b),
+mod = elementwise("mod", "{0} % {1}",  # np.mod and Python's %: the same on numbers and arrays
+                  lambda a, b: a - b * PRIMS["floor"].sympy(a / b),
                   lambda y, a, b: 1.0, lambda y, a, b: -floor(a / b), singular=True)
 fmod = elementwise("fmod", "np.fmod({0}, {1})", lambda a, b: a - b * PRIMS["trunc"].sympy(a / b),
                    lambda y, a, b: 1.0, lambda y, a, b: -trunc(a / b), math="math.fmod({0}, {1})", singular=True)

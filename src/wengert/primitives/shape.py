@@ -2,6 +2,7 @@
 stack."""
 
 import numpy as np
+import sympy
 
 from .. import shapes
 from ..trace import apply

@@ -1,0 +1,128 @@
+"""Plain Python in cost functions (issue 14): integer and float arithmetic, builtins, loops over enumerate,
+zip and reversed with tuple targets, comprehensions and generator expressions, defaults and keywords."""
+
+import math
+
+import numpy as np
+
+
+# ---- integer and float arithmetic ----------------------------------------------------------------------
+
+def wrapped_phase(x, y):
+    """% and // on values: d(a % b)/da = 1, d(a % b)/db = -(a // b); // is piecewise constant."""
+    return (x * y) % 1.5 + x % y + (x // 0.5) * y + x * (y // 1.0)
+
+
+def divmod_parts(x, y):
+    q, r = divmod(x, y)
+    return r * r + q * x + math.sin(r)
+
+
+def casts(x, y):
+    """round and int are piecewise constant; float(x) passes the derivative."""
+    return round(x) * y + int(y) * x ** 2 + float(x) * float(y) + round(x * y, 1) * x
+
+
+def shape_arithmetic(x):
+    """Integers from shapes and loop indices: n // 2, i % 2, float(n), a neighbour index (i + 1) % n."""
+    n = x.shape[0]
+    half = n // 2
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            s = s + x[i] * x[(i + 1) % n]
+        else:
+            s = s - 0.5 * x[i] ** 2
+    return s / float(n) + x[half] * x[-1] + x[n % 3]
+
+
+# ---- builtins -------------------------------------------------------------------------------------------
+
+def max_min_abs(x, y):
+    """Two or more arguments: np.maximum's convention, nested left to right."""
+    return max(x, y) + min(x, y, 0.25) * x + abs(x - 2.0 * y) + max(x * y, x + y, 0.5)
+
+
+def sum_of_squares(x):
+    n = len(x)
+    return sum(x[i] ** 2 for i in range(n))
+
+
+def sum_with_start(x):
+    return sum((v * v for v in x), 1.5) + sum(x) + sum((x[0], x[1] * x[2]), start=0.5)
+
+
+def even_terms(x):
+    return sum(x[i] * x[i - 1] for i in range(1, len(x)) if i % 2 == 0)
+
+
+def largest_product(x):
+    return max(x[i] * x[i + 1] for i in range(len(x) - 1)) - min(v ** 2 for v in x) + max(x) * min(x)
+
+
+def fsum_prod(x):
+    return math.fsum(np.sin(v) for v in x) + math.prod(x) + math.prod(v + 1.0 for v in x) + math.fsum(x)
+
+
+def backwards(x):
+    s = 0.0
+    for i in range(len(x) - 1, -1, -1):
+        s = 0.5 * s + x[i]
+    for v in reversed(x):
+        s = s * 0.75 + v ** 2
+    for i in range(len(x) - 1, 0, -2):
+        s = s + x[i] * x[i - 1]
+    return s
+
+
+# ---- loop targets ---------------------------------------------------------------------------------------
+
+def weighted(xs, ws):
+    s = 0.0
+    for i, (x, w) in enumerate(zip(xs, ws)):
+        s = s + (i + 1) * w * np.tanh(x)
+    return s
+
+
+def pair_rows(P):
+    s = 0.0
+    for a, b in P:
+        s = s + a * b - 0.1 * a ** 2
+    return s
+
+
+def enumerate_array(x):
+    s = 0.0
+    for i, v in enumerate(x, 1):
+        s = s + v ** 2 / i
+    return s
+
+
+def comprehension_zip(ws, vs):
+    return sum(w * v for w, v in zip(ws, vs)) + sum(i * v for i, v in enumerate(vs) if i % 2 == 1)
+
+
+def nested_generators(x):
+    return sum(x[i] * x[j] for i in range(len(x)) for j in range(i) if (i + j) % 3 != 0)
+
+
+# ---- signatures ---------------------------------------------------------------------------------------
+
+def scaled(v, factor=2.0, *, shift=0.0):
+    return v * factor + shift
+
+
+def with_defaults(x, y=3.0, *, c=0.5):
+    return x * y + c * x ** 2 + scaled(x) + scaled(y, shift=1.0) + scaled(v=x, factor=c)
+
+
+def with_array_default(w, X, reg=0.1):
+    return np.sum((X @ w) ** 2) + reg * np.sum(w ** 2)
+
+
+def positional_defaults(x, y=3.0, c=0.5):
+    return with_defaults(x, y, c=c)
+
+
+def smallest_square(x):
+    return min(v ** 2 for v in x) + max(np.sin(v) for v in x if v > 0.0)
