@@ -337,7 +337,7 @@ def signature(a):
     return tuple(1 if d == 1 else "n" for d in shape)
 
 
-FAST_ENTRIES = 64  # exact argument shapes remembered per derivative (the signature cache has no limit)
+FAST_ENTRIES = 64  # exact argument kinds remembered per derivative (the signature cache has no limit)
 
 
 def _derived(f, kind, wrt, mode):
@@ -454,7 +454,7 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
         return fn
 
     cache = {}  # broadcast signature -> the version compiled for it
-    fast = {}  # (type, shape, dtype) of every argument -> (that version, promote integer results?)
+    versions = {}  # type, shape and dtype of every argument -> (that version, promote integer results?)
     lock = threading.Lock()
 
     def specialize(*args):
@@ -466,21 +466,16 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
                 cache[key] = fn
         return fn
 
-    def lookup(args):
-        """What a call with args runs, by the broadcast signature; remembered by exact shapes when it can be."""
-        fn = cache.get(tuple(map(signature, args))) or specialize(*args)
+    def choose(args, key):
+        """(version, promote?) for a call whose exact key was not seen yet; remembered under that key
+        when the key fixes the broadcast signature (not for lists, or Dask's unknown chunk sizes)."""
         # Integer arguments compute in integers (range(n) needs them), but a derivative is a float: NumPy
         # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
-        entry = fn, any(map(_integral, args))
-        try:
-            key = _exact_key(args)
-            hash(key)
-        except (AttributeError, TypeError):  # Python numbers, lists: only the signature path
-            return entry
-        if all(d == d for a in args for d in a.shape):  # no NaN sizes (Dask's unknown chunks)
-            if len(fast) >= FAST_ENTRIES:
-                fast.clear()
-            fast[key] = entry
+        entry = specialize(*args), any(map(_integral, args))
+        if all(map(_described_by_key, args)):
+            if len(versions) >= FAST_ENTRIES:
+                versions.clear()
+            versions[key] = entry
         return entry
 
     def report(fn, args, error):
@@ -499,7 +494,7 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
     def generic_source():
         return None if emit is None else emit_module([emit()])
 
-    dispatch = _dispatcher(name, params, fast, lookup, report)
+    dispatch = _dispatcher(name, params, versions, choose, report)
     functools.update_wrapper(dispatch, f)
     del dispatch.__wrapped__  # the generated code, not f, is what runs
     dispatch.__wengert_specialize__ = specialize
@@ -509,50 +504,59 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
 
 
 DISPATCH = """
-def {make}({fast}, {lookup}, {report}, {promoted}, {exact_key}, {type}, {AttributeError}, {KeyError}, {TypeError}):
-    def {name}({params}):
-        try:
-            {fn}, {promote} = {fast}[{key}]
-        except ({AttributeError}, {KeyError}, {TypeError}):
-            {fn}, {promote} = {lookup}({args})
-        try:
-            {result} = {fn}({call})
-        except {TypeError} as {error}:
-            {mixed} = {report}({fn}, {args}, {error})
-            if {mixed} is None:
-                raise
-            raise {mixed} from {error}
-        return {promoted}({result}) if {promote} else {result}
-    return {name}
+def {name}({params}):
+    {entry} = {versions}.get(({key},))
+    if {entry} is None:
+        {entry} = {choose}(({call},), ({key},))
+    try:
+        {result} = {entry}[0]({call})
+    except {TypeError} as {error}:
+        {clearer} = {report}({entry}[0], ({call},), {error})
+        if {clearer} is None:
+            raise
+        raise {clearer} from {error}
+    return {promoted}({result}) if {entry}[1] else {result}
 """
 
 
-def _exact_key(args):
-    """The type, shape and dtype of every argument: what a dispatcher's fast path looks up."""
-    return tuple(x for a in args for x in (type(a), a.shape, a.dtype))
+def _dispatcher(name, params, versions, choose, report):
+    """The function a derivative's callers call. Per call: one dict lookup in `versions`, keyed by the type,
+    shape and dtype class of every argument (getattr with a default: a Python number has neither, its type
+    says all; the dtype's class, as a dtype hashes slowly and only its kind matters), then the compiled
+    version. choose(args, key) gives (version, promote?) on a miss; report(fn, args,
+    error) a clearer error for a TypeError, or None.
+
+    Everything but the parameter list is fixed text: the key is written out per parameter because building
+    it from *args (map, zip, a generator) costs more than the whole 0.3 us budget (benchmarks/dispatch.py)."""
+    local = Names(set(params))  # the dispatcher's own names must not shadow a parameter (say, one called type)
+    own = {n: local.fresh(n) for n in ("versions", "choose", "report", "promoted", "type", "getattr", "TypeError",
+                                        "entry", "result", "error", "clearer", "args")}
+    if params:
+        call = ", ".join(params)
+        key = ", ".join(f"{own['type']}({p}), {own['getattr']}({p}, 'shape', None), "
+                        f"{own['type']}({own['getattr']}({p}, 'dtype', None))" for p in params)
+        signature = call
+    else:  # the parameter list is unknown (a derivative only for concrete shapes): any positional arguments
+        call, signature = f"*{own['args']}", f"*{own['args']}"
+        key = f"*_keys({own['args']})"
+    own["name"] = local.fresh(name)
+    text = DISPATCH.format(params=signature, call=call, key=key, **own).lstrip()
+    names = {own["versions"]: versions, own["choose"]: choose, own["report"]: report, own["promoted"]: _promoted,
+             own["type"]: type, own["getattr"]: getattr, own["TypeError"]: TypeError, "_keys": _keys}
+    return compile_function(text, own["name"], names)
 
 
-def _dispatcher(name, params, fast, lookup, report):
-    """The function a derivative's callers call: per call, one dict lookup keyed by _exact_key of the
-    arguments (these fix the broadcast signature and whether results are promoted), written out for this
-    parameter list so that nothing else runs before the compiled version; *args when the parameter list is
-    unknown. lookup(args) gives (version, promote?) on a miss; report(fn, args, error) a clearer error for a
-    TypeError, or None."""
-    local = Names(set(params))  # the function's own names must not shadow a parameter (say, one called type)
-    names = {n: local.fresh(n) for n in ("make", "fast", "lookup", "report", "promoted", "exact_key", "type",
-                                         "AttributeError", "KeyError", "TypeError", "fn", "promote", "result",
-                                         "error", "mixed", "args")}
-    names["name"] = local.fresh(name)
-    if params:  # _exact_key written out: no generator per call
-        key = ", ".join(f"{names['type']}({p}), {p}.shape, {p}.dtype" for p in params)
-        signature = call = ", ".join(params)
-        names["args"] = f"({call},)"
-    else:
-        key = f"{names['exact_key']}({names['args']})"
-        signature = call = f"*{names['args']}"
-    text = DISPATCH.format(params=signature, call=call, key=key, **names)
-    make = compile_function(text.lstrip(), names["make"])
-    return make(fast, lookup, report, _promoted, _exact_key, type, AttributeError, KeyError, TypeError)
+def _keys(args):
+    """The dispatch key of a call with unknown parameter list (what the written-out key computes)."""
+    return [x for a in args for x in (type(a), getattr(a, "shape", None), type(getattr(a, "dtype", None)))]
+
+
+def _described_by_key(a):
+    """Do a's type, shape and dtype fix its broadcast signature (a number; an array of known shape)?"""
+    if type(a) in (float, int, bool, complex):
+        return True
+    shape, dtype = getattr(a, "shape", None), getattr(a, "dtype", None)
+    return type(shape) is tuple and dtype is not None and all(type(d) is int for d in shape)
 
 
 def _integral(a):
@@ -564,9 +568,11 @@ def _integral(a):
 
 def _as_float(a):
     """a promoted to float64 when it is an integer or bool number or array; else a itself."""
-    if not _integral(a):
-        return a
-    return float(a) if np.ndim(a) == 0 and not isinstance(a, np.ndarray) else np.asarray(a, dtype=float)
+    if type(a) in (int, bool):
+        return float(a)
+    if isinstance(a, np.ndarray):
+        return np.asarray(a, dtype=float) if a.dtype.kind in "iub" else a
+    return float(a) if isinstance(a, (np.integer, np.bool_)) else a
 
 
 def _promoted(result):

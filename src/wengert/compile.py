@@ -74,17 +74,20 @@ def python_ast(source, filename="<unknown>", mode="exec"):
         return ast.parse(source, filename, mode)
 
 
-def compile_function(source, name):
-    """The function `name` defined by module `source` (compiled once per distinct source)."""
+def compile_function(source, name, namespace=None):
+    """The function `name` defined by module `source` (compiled once per distinct source); with a namespace
+    (the module's globals), compiled anew each time."""
     with _lock:
-        fn = _cache.get((source, name))
+        fn = None if namespace else _cache.get((source, name))
         if fn is None:
             digest = hashlib.sha1(source.encode()).hexdigest()[:10]
             filename = f"<wengert {name} {digest}>"
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-            namespace = {"__name__": f"wengert_generated_{name}"}
+            shared = namespace is None
+            namespace = {"__name__": f"wengert_generated_{name}", **(namespace or {})}
             exec(compile(source, filename, "exec"), namespace)
             fn = namespace[name]
             fn.__wengert_source__ = source
-            _cache[(source, name)] = fn
+            if shared:
+                _cache[(source, name)] = fn
         return fn
