@@ -3,13 +3,17 @@ tracebacks and debuggers show the generated lines. Also the one gate to Python's
 
 import ast
 import contextlib
+import copy
+import functools
 import gc
 import hashlib
+import itertools
 import linecache
 import sys
 import threading
 
 _cache = {}
+_serial = itertools.count(1)
 
 # Frames the compiler may use: an expression nested a few thousand levels deep takes several per level.
 # Pure-Python calls do not grow the C stack from Python 3.11 on; before that, stay closer to the default.
@@ -74,6 +78,70 @@ def python_ast(source, filename="<unknown>", mode="exec"):
         return ast.parse(source, filename, mode)
 
 
+def compile_tree(module, name, text):
+    """The function `name` defined by `module`, an ast.Module, compiled as it is: its source is printed only when
+    someone reads it. text() prints it (fn.__wengert_text__ gives it, once); a traceback through the function
+    shows its statements, one a line (linecache reads them when asked)."""
+    with _lock:
+        statements = _number_lines(module)
+        filename = f"wengert-generated:{name}:{next(_serial)}"  # not <...>: linecache asks for lazy lines
+        linecache.cache[filename] = (lambda: _one_per_line(statements),)
+        namespace = {"__name__": f"wengert_generated_{name}"}
+        exec(compile(module, filename, "exec"), namespace)
+    fn = namespace[name]
+    fn.__wengert_text__ = functools.lru_cache(maxsize=None)(text)
+    return fn
+
+
+def source_text(fn):
+    """The source of a function made by compile_tree or compile_function."""
+    return fn.__wengert_text__()
+
+
+WHOLE_LINE = 10_000  # a column past the end of any line: tracebacks show the line without carets
+
+
+def _number_lines(module):
+    """Number the statements of module 1, 2, ... in the order they are written and give every node in a
+    statement (not in the statements nested in it) the statement's number as its line: [(depth, statement)]."""
+    statements, pending = [], [(0, s) for s in reversed(module.body)]
+    while pending:
+        depth, statement = pending.pop()
+        statements.append((depth, statement))
+        line, nested, stack = len(statements), [], [statement]
+        while stack:
+            node = stack.pop()
+            if node._attributes:
+                node.lineno = node.end_lineno = line
+                node.col_offset, node.end_col_offset = 0, WHOLE_LINE
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.stmt):
+                            nested.append(item)
+                        elif isinstance(item, ast.AST):
+                            stack.append(item)
+                elif isinstance(value, ast.AST) and value._fields:
+                    stack.append(value)
+        pending += [(depth + 1, s) for s in reversed(nested)]
+    return statements
+
+
+def _one_per_line(statements):
+    """Lines for linecache: each statement on the line _number_lines gave it, a compound one by its header."""
+    lines = []
+    for depth, statement in statements:
+        if isinstance(statement, (ast.For, ast.While, ast.If, ast.FunctionDef)):
+            header = copy.copy(statement)
+            header.body, header.orelse = [ast.Pass()], []
+            text = ast.unparse(header).splitlines()[0]
+        else:
+            text = " ".join(part.strip() for part in ast.unparse(statement).splitlines())
+        lines.append("    " * depth + text + "\n")
+    return "".join(lines)
+
+
 def compile_function(source, name, namespace=None):
     """The function `name` defined by module `source` (compiled once per distinct source); with a namespace
     (the module's globals), compiled anew each time."""
@@ -87,7 +155,7 @@ def compile_function(source, name, namespace=None):
             namespace = {"__name__": f"wengert_generated_{name}", **(namespace or {})}
             exec(compile(source, filename, "exec"), namespace)
             fn = namespace[name]
-            fn.__wengert_source__ = source
+            fn.__wengert_text__ = lambda: source
             if shared:
                 _cache[(source, name)] = fn
         return fn
