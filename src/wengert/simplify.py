@@ -127,6 +127,10 @@ def rewrite(b, p, args, attrs):
         inner = defined_as(args[0], "neg")
         if inner is not None:
             return inner.args[0]
+    elif name in ("sum", "sum_axes", "mean") and len(args) == 1 and not b.batched:
+        inner = defined_as(args[0], "neg")
+        if inner is not None:  # -(sum of x): one negation of the smaller, reduced array
+            return b.emit("neg", (b.emit(name, (inner.args[0],), dict(attrs)),))
     elif name == "unbroadcast":
         g, x = args
         if shapes.same(key(g), key(x)) or _number(g) and key(x) == shapes.SCALAR:
