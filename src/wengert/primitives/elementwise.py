@@ -1,11 +1,9 @@
 """Elementwise operations: arithmetic, powers, transcendental functions, kinks (abs, maximum, clip), and the
 comparisons and logical operations (no derivative)."""
 
-import sympy
-
 from .. import shapes
 from ..trace import Const, apply
-from .core import PRIMS, _nonzero_number, _smooth_power, _unless_positive, elementwise, helper, kink, nondiff, scale, unary
+from .core import PRIMS, _nonzero_number, sympy, symbolic, _smooth_power, _unless_positive, elementwise, helper, kink, nondiff, scale, unary
 
 
 add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lambda y, a, b: 1)
@@ -104,21 +102,7 @@ clip = elementwise("clip", "np.clip({0}, {1}, {2})",
                    lambda y, x, lo, hi: kink(maximum(x, lo) - hi))
 
 
-class Sign(sympy.Function):
-    """The meaning of np.sign: sympy.sign's value, with derivative 0 like the rules (it is constant away from 0).
-    sympy.sign's own derivative stays an unevaluated Derivative when SymPy cannot prove the argument real, as
-    for (1.5 + sin(t)) ** t: then no point could be checked."""
-
-    @classmethod
-    def eval(cls, x):
-        value = sympy.sign(x)
-        return value if value.is_number else None  # -sign(y) for sign(-y) would bring sympy.sign back
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-sign = nondiff("sign", "np.sign({0})", Sign, shapes.broadcast)
+sign = nondiff("sign", "np.sign({0})", symbolic.Sign, shapes.broadcast)
 less = nondiff("less", "{0} < {1}", lambda a, b: a < b, shapes.broadcast)
 less_equal = nondiff("less_equal", "{0} <= {1}", lambda a, b: a <= b, shapes.broadcast)
 greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)
