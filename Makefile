@@ -35,6 +35,7 @@ test: $(TEST_STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/dispatch.py
 	$(PY) benchmarks/scalar.py
+	$(PY) benchmarks/gaussian.py --threads 1
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py --threads 1
 	$(PY) benchmarks/hessian.py --threads 1

@@ -202,9 +202,12 @@ class Builder:
             for name, (a, b) in zip(op.outs, keys):
                 self.shapes[name] = a if a == b else name
             return
+        # A carried value whose shape is not known starts as unknown (its own name): then one pass over the body
+        # settles it. Starting from another value's unknown shape would take a second pass whenever the body
+        # changes it, and nested loops would be inferred up to 2^depth times.
         start = [self.shape(v) for v in op.init]
         for name, key in zip(op.carried, start):
-            self.shapes[name] = key
+            self.shapes[name] = key if known(key) else name
         if op.index:
             self.shapes[op.index] = SCALAR
         for _ in range(2):

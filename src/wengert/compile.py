@@ -82,7 +82,7 @@ def compile_tree(module, name, text):
     """The function `name` defined by `module`, an ast.Module, compiled as it is: its source is printed only when
     someone reads it. text() prints it (fn.__wengert_text__ gives it, once); a traceback through the function
     shows its statements, one a line (linecache reads them when asked)."""
-    with _lock:
+    with _lock, _no_collection.held():  # a large tree: collecting would walk it again and again
         statements = _number_lines(module)
         filename = f"wengert-generated:{name}:{next(_serial)}"  # not <...>: linecache asks for lazy lines
         linecache.cache[filename] = (lambda: _one_per_line(statements),)
