@@ -27,9 +27,14 @@ class _Meanings:
         module = self._module
 
         def meaning(*args, **kwargs):
-            return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
+            return _loaded(module, name)(*args, **kwargs)
         meaning.__name__ = meaning.__qualname__ = name
         return meaning
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(module, name):
+    return getattr(importlib.import_module(module, __package__), name)
 
 
 sympy = _Meanings("sympy")
