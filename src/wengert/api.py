@@ -251,10 +251,9 @@ def located(primal):
 
 def prepare_function(primal, kind, wrt=None, mode="reverse"):
     """(function name, its parameters, emit) for the requested derivative: derived now, so that any error
-    shows now; emit() gives the source of the function and any it calls. A method's derivative takes the
-    attributes of self it reads as leading parameters and is named with a leading underscore: method_source
-    gives the function taking self that calls it. emit() gives the function and any it calls, each as source text
-    or as an ast.FunctionDef (see emit.to_source)."""
+    shows now; emit() gives the function and any it calls, each as source text or an ast.FunctionDef (see
+    emit.to_source). A method's derivative takes the attributes of self it reads as leading parameters and is
+    named with a leading underscore: method_source gives the function taking self that calls it."""
     with located(primal):
         name, params, emit = _prepare_function(primal, kind, wrt, mode)
 
