@@ -507,6 +507,7 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
     del dispatch.__wrapped__  # the generated code, not f, is what runs
     dispatch.__wengert_specialize__ = specialize
     dispatch.__wengert_cache__ = cache
+    dispatch.__wengert_versions__ = versions  # what the dispatcher looks up (benchmarks/dispatch.py)
     dispatch.__wengert_generic_source__ = generic_source
     return dispatch
 
