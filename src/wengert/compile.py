@@ -1,5 +1,6 @@
-"""Generated source -> callable. Cached by source text; registered with linecache so
-tracebacks and debuggers show the generated lines. Also the one gate to Python's own parser."""
+"""Generated code -> callable: a syntax tree compiled as it is (compile_tree: its source printed only when read,
+its statements shown in tracebacks through a lazy linecache entry), or source text (compile_function: cached
+by text, registered with linecache). Also the one gate to Python's own parser."""
 
 import ast
 import contextlib
