@@ -12,6 +12,7 @@ import itertools
 import linecache
 import sys
 import threading
+import types
 
 _cache = {}
 _serial = itertools.count(1)
@@ -82,16 +83,27 @@ def python_ast(source, filename="<unknown>", mode="exec"):
 def compile_tree(module, name, text):
     """The function `name` defined by `module`, an ast.Module, compiled as it is: its source is printed only when
     someone reads it. text() prints it (fn.__wengert_text__ gives it, once); a traceback through the function
-    shows its statements, one a line (linecache reads them when asked)."""
+    shows its statements, one a line (linecache reads them when asked). Compiled once per distinct code: the
+    same code object (Python compares bytecode, constants, names and lines) gives the same function."""
     with _lock, _no_collection.held():  # a large tree: collecting would walk it again and again
         statements = _number_lines(module)
-        filename = f"wengert-generated:{name}:{next(_serial)}"  # not <...>: linecache asks for lazy lines
-        linecache.cache[filename] = (lambda: _one_per_line(statements),)
-        namespace = {"__name__": f"wengert_generated_{name}"}
-        exec(compile(module, filename, "exec"), namespace)
-    fn = namespace[name]
-    fn.__wengert_text__ = functools.lru_cache(maxsize=None)(text)
+        code = compile(module, "wengert-generated", "exec")
+        fn = _cache.get(("tree", code, name))
+        if fn is None:
+            filename = f"wengert-generated:{name}:{next(_serial)}"  # not <...>: linecache asks for lazy lines
+            linecache.cache[filename] = (lambda: _one_per_line(statements),)
+            namespace = {"__name__": f"wengert_generated_{name}"}
+            exec(_in_file(code, filename), namespace)
+            fn = namespace[name]
+            fn.__wengert_text__ = functools.lru_cache(maxsize=None)(text)
+            _cache[("tree", code, name)] = fn
     return fn
+
+
+def _in_file(code, filename):
+    """code, and the code objects in it, with co_filename set to filename."""
+    consts = tuple(_in_file(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def source_text(fn):
