@@ -1,33 +1,48 @@
-# Every target sets up .venv itself: `make demo` and `make test` work on a fresh clone.
+# Every target sets up .venv itself, installing only what it needs: `make demo` wengert alone (NumPy, SymPy,
+# astor), `make test` the test tools and Dask, `make bench` the libraries compared against.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench fuzz clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[test,dask]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,dask]'
+	touch $(TEST_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[bench,dask]'
+	touch $(BENCH_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/wengert grad examples/lecture.py:f
 	$(VENV)/bin/wengert trace examples/lecture.py:f --at x1=2 --at x2=5
 	$(VENV)/bin/wengert check examples/lecture.py:f
 
-test: $(STAMP)
-	$(PY) -m pytest
+# Both cores (pytest-xdist): TEST_WORKERS=0 runs in one process.
+test: $(TEST_STAMP)
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/dispatch.py
 	$(PY) benchmarks/scalar.py
+	$(PY) benchmarks/gaussian.py --threads 1
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py --threads 1
 	$(PY) benchmarks/hessian.py --threads 1
 	$(PY) benchmarks/compile.py
 
 # 10,000 random programs (every derivative agrees) and parser mutants (compiled or a located WengertError).
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	$(PY) fuzz/run.py --programs 10000 --mutants 3000
 
 clean:
@@ -39,7 +54,7 @@ EXAMPLES_STAMP := $(VENV)/.examples-installed
 
 .PHONY: examples docs
 
-$(EXAMPLES_STAMP): $(STAMP)
+$(EXAMPLES_STAMP): $(TEST_STAMP)
 	$(PY) -m pip install -q -e '.[test,examples]'
 	touch $(EXAMPLES_STAMP)
 

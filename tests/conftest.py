@@ -85,3 +85,14 @@ def load_source(tmp_path):
 def lecture():
     """examples/lecture.py, imported from its file."""
     return load_file(ROOT / "examples" / "lecture.py")
+
+
+def param_id(value):
+    """A test id for a parameter: a function by its name (its repr holds a memory address, and every
+    pytest-xdist worker must collect the same ids), anything else as str() gives it."""
+    return value.__name__ if callable(value) and hasattr(value, "__name__") else str(value)
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """Functions without explicit ids are named by param_id too."""
+    return param_id(val) if callable(val) and hasattr(val, "__name__") else None

@@ -350,3 +350,17 @@ def test_source_of_an_array_derivative_is_the_version_for_unknown_shapes(load_so
     text = wengert.source(df)
     assert "def f_grad(a, b):" in text and "_unbroadcast" in text
     assert wengert.source(df) == text
+
+
+def test_a_traceback_through_a_generated_gradient_shows_the_generated_line(load_source):
+    """Compiled from its syntax tree, a derivative's source is printed only when read; a traceback still
+    shows the generated statement that failed."""
+    import traceback
+    np = pytest.importorskip("numpy")
+    df = wengert.grad(load_source("import numpy as np\n\n\ndef f(x, W):\n    h = np.tanh(W @ x)\n"
+                                  "    return np.sum(h ** 2)\n").f)
+    with pytest.raises(ValueError) as info:
+        df(np.ones(3), np.ones((4, 2)))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert frames[-1].name == "f_grad" and frames[-1].line == "h = np.tanh(W @ x)"
+    assert "def f_grad(x, W):" in wengert.source(df, np.ones(3), np.ones((4, 3)))

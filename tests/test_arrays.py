@@ -13,6 +13,7 @@ import wengert
 from wengert.api import generate
 from wengert.parse import module_of, parse
 
+from conftest import param_id
 from programs import primitives as P
 from programs.gradcheck import check_gradients, numeric_grad
 
@@ -55,7 +56,7 @@ def binary_args(op, sa, sb, seed):
     return make(sa, seed=seed), make(sb, seed=seed + 1)
 
 
-@pytest.mark.parametrize("sa, sb", ORDERED_PAIRS, ids=str)
+@pytest.mark.parametrize("sa, sb", ORDERED_PAIRS, ids=param_id)
 @pytest.mark.parametrize("op", P.BINARY, ids=lambda f: f.__name__)
 def test_binary_op_broadcasting(op, sa, sb):
     a, b = binary_args(op, sa, sb, seed=len(str(sa)) + 7 * len(str(sb)))
@@ -63,7 +64,7 @@ def test_binary_op_broadcasting(op, sa, sb):
     assert np.shape(ga) == np.shape(a) and np.shape(gb) == np.shape(b)
 
 
-@pytest.mark.parametrize("sa, sb", [((3, 4), (4,)), ((2, 3, 4), (3, 1)), ((3, 4), "float")], ids=str)
+@pytest.mark.parametrize("sa, sb", [((3, 4), (4,)), ((2, 3, 4), (3, 1)), ((3, 4), "float")], ids=param_id)
 @pytest.mark.parametrize("op", P.BINARY, ids=lambda f: f.__name__)
 def test_binary_op_one_argument_at_a_time(op, sa, sb):
     """Activity analysis: differentiating by one argument only gives that argument's gradient."""
@@ -96,7 +97,7 @@ def unary_arg(fn, shape, seed):
     return make(shape, *domain, seed=seed)
 
 
-@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 1, 3), (), "float"], ids=str)
+@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 1, 3), (), "float"], ids=param_id)
 @pytest.mark.parametrize("fn", list(UNARY_DOMAINS), ids=lambda f: f.__name__)
 def test_unary_ufunc(fn, shape):
     x = unary_arg(fn, shape, seed=11)
@@ -115,7 +116,7 @@ def test_unary_with_broadcast_weight(fn):
 
 
 @pytest.mark.parametrize("sx, slo, shi", [((3, 4), "float", "float"), ((3, 4), (4,), (3, 1)), ((5,), (), (5,)),
-                                           ((2, 3), (2, 3), (2, 3))], ids=str)
+                                           ((2, 3), (2, 3), (2, 3))], ids=param_id)
 def test_clip_with_differentiated_bounds(sx, slo, shi):
     x = make(sx, -3.0, 3.0, seed=13)
     lo, hi = make(slo, -1.5, -0.25, seed=14), make(shi, 0.25, 1.5, seed=15)
@@ -134,7 +135,7 @@ def test_reduction(fn):
 
 
 @pytest.mark.parametrize("fn", [P.r_sum_all, P.r_mean_all, P.r_max_all, P.r_min_all, P.r_sum_axis0])
-@pytest.mark.parametrize("shape", [(5,), (1, 4), (3, 1, 2)], ids=str)
+@pytest.mark.parametrize("shape", [(5,), (1, 4), (3, 1, 2)], ids=param_id)
 def test_reduction_other_ranks(fn, shape):
     x = make(shape, seed=22)
     check_gradients(fn, (x,), "x")
@@ -150,7 +151,7 @@ MATMUL_SHAPES = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)),
                  ((1, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((3, 4), (2, 4, 5))]
 
 
-@pytest.mark.parametrize("sa, sb", DOT_SHAPES, ids=str)
+@pytest.mark.parametrize("sa, sb", DOT_SHAPES, ids=param_id)
 @pytest.mark.parametrize("fn", [P.dot, P.dot_method], ids=lambda f: f.__name__)
 def test_dot(fn, sa, sb):
     a, b = make(sa, seed=31), make(sb, seed=32)
@@ -158,14 +159,14 @@ def test_dot(fn, sa, sb):
     assert np.shape(ga) == np.shape(a) and np.shape(gb) == np.shape(b)
 
 
-@pytest.mark.parametrize("sa, sb", [((2, 3, 4), (4,)), ((2, 3, 4), (4, 5)), ((3,), (2, 3, 4))], ids=str)
+@pytest.mark.parametrize("sa, sb", [((2, 3, 4), (4,)), ((2, 3, 4), (4, 5)), ((3,), (2, 3, 4))], ids=param_id)
 def test_dot_higher_rank(sa, sb):
     """np.dot beyond 2-D: a sum product over the last axis of a and the second-to-last of b."""
     a, b = make(sa, seed=33), make(sb, seed=34)
     check_gradients(P.dot, (a, b), ("a", "b"))
 
 
-@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES, ids=str)
+@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES, ids=param_id)
 @pytest.mark.parametrize("fn", [P.matmul_operator, P.matmul_function], ids=lambda f: f.__name__)
 def test_matmul(fn, sa, sb):
     a, b = make(sa, seed=35), make(sb, seed=36)
@@ -179,7 +180,7 @@ def test_matmul_one_operand_active():
     check_gradients(P.matmul_operator, (a, b), "a")
 
 
-@pytest.mark.parametrize("sa, sb", [((3,), (4,)), ((1,), (4,)), ((3,), (1,))], ids=str)
+@pytest.mark.parametrize("sa, sb", [((3,), (4,)), ((1,), (4,)), ((3,), (1,))], ids=param_id)
 def test_outer(sa, sb):
     a, b = make(sa, seed=39), make(sb, seed=40)
     check_gradients(P.outer, (a, b), ("a", "b"))
@@ -194,7 +195,7 @@ def test_outer(sa, sb):
     (P.reshape_function, (2, 3, 4), (4, 6)), (P.reshape_function, (24,), (4, 6)),
     (P.reshape_method, (2, 3, 4), (6, 4)), (P.reshape_method_tuple_inferred, (2, 3, 4), (8, 3)),
     (P.reshape_flatten, (2, 3, 4), (24,)), (P.reshape_flatten, (3, 1), (3,)),
-], ids=str)
+], ids=param_id)
 def test_shape_manipulation(fn, shape, out):
     x, w = make(shape, seed=41), make(out, seed=42)
     (gx,) = check_gradients(fn, (x, w), ("x",))
@@ -207,12 +208,12 @@ def test_reshape_to_an_integer_is_printed_as_a_tuple():
     assert "np.reshape(x, (-1,))" in text and "np.reshape(x, -1)" not in text, text
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 2), (1, 1)], ids=str)
+@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 2), (1, 1)], ids=param_id)
 def test_trace(shape):
     check_gradients(P.trace, (make(shape, seed=43),), "x")
 
 
-@pytest.mark.parametrize("shape", [(3, 3, 2), (2, 4, 1, 3), (1, 1, 1), (3, 4)], ids=str)
+@pytest.mark.parametrize("shape", [(3, 3, 2), (2, 4, 1, 3), (1, 1, 1), (3, 4)], ids=param_id)
 def test_trace_of_higher_rank_arrays(shape):
     (gx,) = check_gradients(P.trace_batched, (make(shape, seed=45),), ("x",))
     off_diagonal = ~np.eye(shape[0], shape[1], dtype=bool)
@@ -220,7 +221,7 @@ def test_trace_of_higher_rank_arrays(shape):
 
 
 @pytest.mark.parametrize("fn, shape", [(P.norm_vector, (5,)), (P.norm_vector, (1,)), (P.norm_frobenius, (3, 4)),
-                                       (P.norm_fro_keyword, (3, 4))], ids=str)
+                                       (P.norm_fro_keyword, (3, 4))], ids=param_id)
 def test_norm(fn, shape):
     x = make(shape, seed=44)
     (gx,) = check_gradients(fn, (x,), ("x",))
@@ -239,7 +240,7 @@ def test_norm(fn, shape):
     (P.index_negative, (1, 1)), (P.slices_of_unknown_size_add, (3, 4)), (P.slices_of_unknown_size_mul, (3, 4)),
     (P.slices_of_unknown_size_plain_sum, (3, 4)), (P.slices_of_unknown_size_vectors, (3, 4)),
     (P.slices_of_unknown_size_max, (3, 4)), (P.slices_of_unknown_size_add, (2, 1)),
-], ids=str)
+], ids=param_id)
 def test_indexing(fn, shape):
     x = make(shape, seed=51)
     (gx,) = check_gradients(fn, (x,), ("x",))
@@ -259,7 +260,7 @@ def test_indexing_scatters_zeros_elsewhere():
     (P.concatenate_columns, (3, 2), (3, 4)), (P.concatenate_list_three, (3, 2), (3, 2)),
     (P.concatenate_list_three, (4,), (4,)), (P.stack_front, (3, 4), (3, 4)), (P.stack_front, (), ()),
     (P.stack_last, (3, 4), (3, 4)), (P.stack_last, (5,), (5,)), (P.stack_middle, (3, 4), (3, 4)),
-], ids=str)
+], ids=param_id)
 def test_joining(fn, sa, sb):
     a, b = make(sa, seed=53), make(sb, seed=54)
     ga, gb = check_gradients(fn, (a, b), ("a", "b"))
@@ -284,7 +285,7 @@ def test_stacking_more_operands_than_any_primitive_has(load_source):
     (P.where_mask, [(3, 4), (4,)]), (P.where_mask, [(4,), (3, 4)]), (P.where_scalar_branch, [(3, 4)]),
     (P.where_mixed_shapes, [(3, 1), (1, 4)]), (P.where_mixed_shapes, [(3, 4), "float"]),
     (P.comparison_as_weight, [(3, 4)]), (P.shape_reshape, [(12,), (3, 4)]),
-], ids=str)
+], ids=param_id)
 def test_nondifferentiable_values_flow(fn, shapes):
     args = tuple(away_from_zero(s, seed=61 + i) for i, s in enumerate(shapes))
     names = tuple(list(fn.__code__.co_varnames[:fn.__code__.co_argcount]))
@@ -471,7 +472,7 @@ MAX_TRICK_LOOKALIKES = [P.not_lse_plus_one, P.not_lse_doubled, P.not_softmax_squ
 
 
 @pytest.mark.parametrize("fn", MAX_TRICK + MAX_TRICK_LOOKALIKES, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("shape", [(4, 3), (4, 4), (1, 3), (4, 1)], ids=str)
+@pytest.mark.parametrize("shape", [(4, 3), (4, 4), (1, 3), (4, 1)], ids=param_id)
 def test_max_trick_and_lookalikes(fn, shape):
     check_gradients(fn, (make(shape, seed=101),), "U")
 
@@ -506,7 +507,7 @@ def test_max_trick_drops_the_adjoint_through_the_max():
 # ---- array-valued functions: jvp and vjp against finite differences -------------------------------------------
 
 @pytest.mark.parametrize("fn, shapes", [(P.layer, [(3, 4), (4,), (3,)]), (P.layer, [(3, 4), (4, 2), (3, 1)]),
-                                        (P.softmax_rows, [(3, 5)])], ids=str)
+                                        (P.softmax_rows, [(3, 5)])], ids=param_id)
 def test_array_valued_jvp_and_vjp(fn, shapes):
     args = tuple(make(s, seed=110 + i) for i, s in enumerate(shapes))
     names = fn.__code__.co_varnames[:fn.__code__.co_argcount]

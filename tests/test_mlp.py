@@ -10,7 +10,7 @@ import pytest
 
 import wengert
 
-from conftest import ROOT, load_file
+from conftest import ROOT, load_file, param_id
 from programs.gradcheck import check_gradients
 from programs.mlp_slide import cost_slide
 
@@ -30,7 +30,7 @@ def cost_grad():
     return wengert.grad(mlp.cost, wrt=("W", "V"))
 
 
-@pytest.mark.parametrize("N, D, M, C", SIZES, ids=str)
+@pytest.mark.parametrize("N, D, M, C", SIZES, ids=param_id)
 def test_gradient_equals_the_lecture_hand_written_one(cost_grad, N, D, M, C):
     X, Y, W, V = data(N, D, M, C)
     dW, dV = cost_grad(X, Y, W, V)
@@ -67,7 +67,7 @@ def test_one_compiled_version_serves_every_batch_size(cost_grad):
 
 # ---- the literal slide version ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("N, D, M, C", [(150, 3, 16, 3), (9, 2, 5, 4)], ids=str)
+@pytest.mark.parametrize("N, D, M, C", [(150, 3, 16, 3), (9, 2, 5, 4)], ids=param_id)
 def test_slide_version_gives_the_same_value_and_gradient(N, D, M, C):
     X, Y, W, V = data(N, D, M, C, seed=3)
     value, (dW, dV) = wengert.value_and_grad(cost_slide, wrt=("W", "V"))(X, Y, W, V)

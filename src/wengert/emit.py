@@ -1,4 +1,5 @@
-"""Trace -> Python source: an AST built op by op, printed with astor.
+"""Trace -> Python: an AST built op by op, compiled as it is (compile.compile_tree) and printed with astor only
+when someone reads it (wengert.source, the CLI, a traceback).
 
 Temporaries used once are folded into the expression that uses them; the rest
 are numbered in order. The module imports numpy/math only and carries the small
@@ -7,14 +8,13 @@ helpers it needs inline, so it runs without wengert installed.
 
 import ast
 import collections
+import copy
 import functools
 import itertools
 import math
 import re
 
-import astor
-
-from .compile import python_ast
+from .compile import compiling, python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
@@ -26,7 +26,59 @@ def emit_function(trace, name, doc=None, returns=None):
     """Source of one function computing trace.outputs from trace.params.
 
     returns: how outputs are returned, as nested tuples of output indices (default: all, flat)."""
+    return to_source(function_ast(trace, name, doc, returns))
+
+
+def function_ast(trace, name, doc=None, returns=None):
+    """The ast.FunctionDef of emit_function; its attribute `reads` holds the global names it reads."""
     return _Emitter(trace).function(name, doc, returns)
+
+
+def to_source(function):
+    """The source text of a function: given as text, or an ast.FunctionDef printed with astor."""
+    if isinstance(function, str):
+        return function
+    import astor  # only for people reading the code: compiling does not print it
+    with compiling():  # deep expressions print recursively
+        return astor.to_source(function)
+
+
+def module_text(functions, header=None):
+    """emit_module of functions given as source text or ast.FunctionDef."""
+    return emit_module([to_source(f) for f in functions], header)
+
+
+def module_ast(functions):
+    """The ast.Module that module_text(functions) prints: imports, the helpers called, the functions."""
+    nodes, reads = [], set()
+    for f in functions:
+        if isinstance(f, str):
+            parsed = python_ast(f).body
+            nodes += parsed
+            reads |= {n.id for tree in parsed for n in _name_nodes(tree)}
+        else:
+            nodes.append(f)
+            reads |= f.reads
+    helpers, pending = set(), [name for name in reads if name in HELPERS]
+    while pending:
+        name = pending.pop()
+        if name not in helpers:
+            helpers.add(name)
+            pending += [n for n in _helper_tree(name)[1] if n in HELPERS]
+    body = []
+    if "math" in reads:
+        body.append(ast.Import([ast.alias("math")]))
+    if "np" in reads or helpers:
+        body.append(ast.Import([ast.alias("numpy", "np")]))
+    body += [copy.deepcopy(_helper_tree(name)[0]) for name in sorted(helpers)]
+    return ast.Module(body + nodes, [])
+
+
+@functools.lru_cache(maxsize=None)
+def _helper_tree(name):
+    """(the FunctionDef of HELPERS[name], the names it reads)."""
+    (tree,) = python_ast(HELPERS[name]).body
+    return tree, frozenset(n.id for n in _name_nodes(tree))
 
 
 def _last_reads(ops):
@@ -181,8 +233,9 @@ class _Emitter:
         args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in self.trace.params], vararg=None,
                              kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
         fn = ast.FunctionDef(name, args, body, [], None, lineno=0)
-        self._drop_version_suffixes(fn, set(self.trace.params))
-        return astor.to_source(fn)
+        renames = self._drop_version_suffixes(fn, set(self.trace.params))
+        fn.reads = frozenset(renames.get(n, n) for n in self.fixed)
+        return fn
 
     def _drop_version_suffixes(self, fn, params):
         """h_2 -> h, y_1_dot -> y_dot wherever the plain name is free: SSA versions read as the user's names.
@@ -194,6 +247,7 @@ class _Emitter:
         for node in nodes:
             if node.id in renames:
                 node.id = renames[node.id]
+        return renames
 
     def name(self, n, store=False):
         emitted = self.emitted.get(n)

@@ -5,7 +5,8 @@ from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
-from .trace import AUTO, Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names, placed
+from .builder import Builder, activity
+from .trace import AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, defined_names, placed
 
 
 def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):

@@ -23,7 +23,8 @@ from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .primitives import PRIMS, Lazy
 from .table import _Sheet, check_point, pretty
-from .trace import AUTO, Builder, Const, Names, Var, activity
+from .builder import Builder, activity
+from .trace import AUTO, Const, Names, Var
 
 MODES = ("reverse", "forward")
 FORMATS = ("svg", "png")

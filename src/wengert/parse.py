@@ -18,7 +18,8 @@ from . import shapes
 from .compile import compiling, python_ast
 from .errors import WengertError, remember
 from .primitives import PRIMS
-from .trace import Block, Bound, Builder, Const, If, Loop, Names, Trace, Var, Value
+from .builder import Builder
+from .trace import Block, Bound, Const, If, Loop, Names, Trace, Var, Value
 
 # Dotted callee -> primitive. "math.*" entries are emitted with math when the arguments are scalars.
 UFUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "arcsin", "arccos",

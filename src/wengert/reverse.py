@@ -11,8 +11,9 @@ from .errors import WengertError
 from .primitives import PRIMS, Lazy, zeros_like
 from .shapes import SCALAR, known
 from .simplify import dead_code, rename
-from .trace import (AUTO, Block, Builder, Const, If, Loop, Names, Op, Trace, Var, activity, defined_names,
-                    free_vars, placed, user_name, walk)
+from .builder import Builder, activity
+from .trace import (AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, defined_names, free_vars, placed, user_name,
+                    walk)
 
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 

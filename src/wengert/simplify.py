@@ -128,6 +128,12 @@ def rewrite(b, p, args, attrs):
         inner = defined_as(args[0], "neg")
         if inner is not None:
             return inner.args[0]
+    elif name in ("sum", "sum_axes", "mean") and len(args) == 1 and not b.batched:
+        inner = defined_as(args[0], "neg")
+        if inner is not None:  # -(sum of x): one negation of the smaller, reduced array
+            return b.emit("neg", (b.emit(name, (inner.args[0],), dict(attrs)),))
+        if name in ("sum", "sum_axes"):
+            return _divide_after_sum(b, name, args[0], dict(attrs))
     elif name == "unbroadcast":
         g, x = args
         if shapes.same(key(g), key(x)) or _number(g) and key(x) == shapes.SCALAR:
@@ -153,6 +159,44 @@ def rewrite(b, p, args, attrs):
         if shapes.same(key(t), key(ref)):
             return t
     return None
+
+
+def _divide_after_sum(b, name, x, kw):
+    """sum(y / c) = sum(y) / c, and sum(a * (y / c)) = sum(a * y) / c, when c is positive and finite and the same
+    along every summed axis (it broadcasts only over axes of x it does not have): one division of the smaller,
+    reduced array."""
+    op = b.defs.get(x.name) if isinstance(x, Var) else None
+    if op is None or op.prim not in ("div", "mul"):
+        return None
+    kx = b.shape(x)
+    if not shapes.known(kx):
+        return None
+    if name == "sum_axes":
+        if kw.get("units"):
+            return None
+        axes = set(kw.get("lead", ()))
+    else:
+        axes = set(range(len(kx))) if kw.get("axis") is None else shapes.axes_of(kw["axis"], len(kx))
+    quotient, factor = op, None
+    if op.prim == "mul":
+        for i, v in enumerate(op.args):
+            inner = b.defs.get(v.name) if isinstance(v, Var) else None
+            if inner is not None and inner.prim == "div":
+                quotient, factor = inner, op.args[1 - i]
+                break
+        else:
+            return None
+    y, c = quotient.args
+    positive = c.value > 0 if _number(c) else isinstance(c, Var) and b._facts(c.name) == (True, False)
+    if not positive:  # dividing by 0 before or after summing can differ (inf + nan against inf / 1)
+        return None
+    kc = b.shape(c)
+    if not shapes.known(kc) or any(a >= len(kx) - len(kc) for a in axes):
+        return None  # c varies along a summed axis (or its shape is not known)
+    numerator = y if factor is None else b.emit("mul", (factor, y))
+    if not shapes.same(b.shape(numerator), kx):
+        return None  # c was what broadcast y (or a) to x's shape
+    return b.emit("div", (b.emit(name, (numerator,), kw), c))
 
 
 def _scalar_over_array(key, a, c):

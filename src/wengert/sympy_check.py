@@ -26,7 +26,8 @@ import sympy
 from sympy.core.relational import Relational
 
 from .errors import WengertError
-from .primitives import PRIMS, Sign, SplitMax, SplitMin
+from .primitives import PRIMS
+from .primitives.symbolic import Sign, SplitMax, SplitMin
 from .trace import Const, If, Loop
 
 METHODS = ("auto", "simplify", "points")

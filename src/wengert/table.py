@@ -19,7 +19,8 @@ from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .primitives import HELPERS, PRIMS, Lazy
 from .interpret import unroll
-from .trace import Builder, Const, If, Loop, Names, Var, activity
+from .builder import Builder, activity
+from .trace import Const, If, Loop, Names, Var
 
 LIBRARY_PREFIX = re.compile(r"\b(?:np|math)\.|(?<![\w.])_(?=[a-z]\w*\()")  # np.sin -> sin, _scatter( -> scatter(
 UNARY_CALL = re.compile(r"\b([a-z]\w*)\((v-?\d+(?:bar)?)\)")  # sin(v0) -> sin v0

@@ -48,11 +48,10 @@ from .core import *  # noqa: F401,F403
 from .core import (HELPERS, PRIMS, Lazy, Prim, _batch_elementwise, _batch_of, _kwargs, _lift_rank,  # noqa: F401
                    _nonzero_number, _obj, _python_scalar, _rank, _scalar_or_array, _shift, _vectorized)
 from .elementwise import *  # noqa: F401,F403
-from .elementwise import Sign  # noqa: F401
 from .constructors import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
-from .reductions import SplitMax, SplitMin, _reduce_object, _sym_unbroadcast  # noqa: F401
+from .reductions import _reduce_object, _sym_unbroadcast  # noqa: F401
 from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403

@@ -2,11 +2,10 @@
 value and np.linspace's ends)."""
 
 import numpy as np
-import sympy
 
 from .. import shapes
 from ..trace import apply
-from .core import PRIMS, Lazy, _kwargs, broadcast_like, defprim, helper, nondiff, unbroadcast, zeros_like
+from .core import PRIMS, Lazy, sympy, _kwargs, broadcast_like, defprim, helper, nondiff, unbroadcast, zeros_like
 
 
 def _shape_arg(s, *rest):

@@ -4,6 +4,7 @@ and nondiff declaration helpers, and the vector-mode helpers (_rank, _shift, _ba
 
 from dataclasses import dataclass
 import functools
+import importlib
 import math as math_
 
 import numpy as np
@@ -11,6 +12,33 @@ import numpy as np
 from .. import shapes
 from ..errors import GENERATED, WengertError
 from ..trace import Const, Var, apply, is_batched, key, lift, primal_rank, rank
+
+
+class _Meanings:
+    """Symbolic meanings, loaded when first used: `sympy.sin` here is a function that calls SymPy's sin, so the
+    table reads as SymPy but `import wengert` does not import SymPy (only wengert.check evaluates meanings).
+    `module` names where the functions live: "sympy", or ".symbolic" for wengert's own sympy.Function
+    subclasses (Sign, SplitMax, SplitMin)."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        module = self._module
+
+        def meaning(*args, **kwargs):
+            return _loaded(module, name)(*args, **kwargs)
+        meaning.__name__ = meaning.__qualname__ = name
+        return meaning
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(module, name):
+    return getattr(importlib.import_module(module, __package__), name)
+
+
+sympy = _Meanings("sympy")
+symbolic = _Meanings(".symbolic")
 
 
 @dataclass

@@ -3,11 +3,10 @@ comparisons and logical operations (no derivative)."""
 
 import math as math_
 
-import sympy
-
 from .. import shapes
 from ..trace import Const, apply
-from .core import PRIMS, _nonzero_number, _smooth_power, _unless_positive, defprim, elementwise, helper, kink, nondiff, scale, unary
+from .core import (PRIMS, _nonzero_number, _smooth_power, _unless_positive, defprim, elementwise, helper, kink, nondiff,
+                   scale, symbolic, sympy, unary)
 
 
 add = elementwise("add", "{0} + {1}", lambda a, b: a + b, lambda y, a, b: 1, lambda y, a, b: 1)
@@ -106,21 +105,7 @@ clip = elementwise("clip", "np.clip({0}, {1}, {2})",
                    lambda y, x, lo, hi: kink(maximum(x, lo) - hi))
 
 
-class Sign(sympy.Function):
-    """The meaning of np.sign: sympy.sign's value, with derivative 0 like the rules (it is constant away from 0).
-    sympy.sign's own derivative stays an unevaluated Derivative when SymPy cannot prove the argument real, as
-    for (1.5 + sin(t)) ** t: then no point could be checked."""
-
-    @classmethod
-    def eval(cls, x):
-        value = sympy.sign(x)
-        return value if value.is_number else None  # -sign(y) for sign(-y) would bring sympy.sign back
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-sign = nondiff("sign", "np.sign({0})", Sign, shapes.broadcast)
+sign = nondiff("sign", "np.sign({0})", symbolic.Sign, shapes.broadcast)
 less = nondiff("less", "{0} < {1}", lambda a, b: a < b, shapes.broadcast)
 less_equal = nondiff("less_equal", "{0} <= {1}", lambda a, b: a <= b, shapes.broadcast)
 greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)
@@ -145,7 +130,7 @@ arcsinh = unary("arcsinh", sympy.asinh, lambda y, x: 1 / sqrt(x ** 2 + 1), math=
 arccosh = unary("arccosh", sympy.acosh, lambda y, x: 1 / sqrt(x ** 2 - 1), math="math.acosh({0})", singular=True)
 arctanh = unary("arctanh", sympy.atanh, lambda y, x: 1 / (1 - x ** 2), math="math.atanh({0})", singular=True)
 reciprocal = unary("reciprocal", lambda a: 1 / a, lambda y, x: -(y * y), singular=_unless_positive)
-cbrt = unary("cbrt", lambda a: Sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3), lambda y, x: 1 / (3 * y * y),
+cbrt = unary("cbrt", lambda a: symbolic.Sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3), lambda y, x: 1 / (3 * y * y),
              math="math.cbrt({0})", singular=_unless_positive)
 fabs = unary("fabs", sympy.Abs, lambda y, x: sign(x), math="math.fabs({0})")
 positive = unary("positive", lambda a: a, lambda y, x: 1, numpy="+{0}")
@@ -177,22 +162,9 @@ def _nonzero_divisor(y):
     return apply("where", apply("equal", y, 0.0), 1.0, y)
 
 
-class _Step(sympy.Function):
-    """A piecewise-constant function (floor, ceil, ...): its value on numbers, derivative 0 like the rules (the
-    jumps are measure zero; SymPy's own leave an unevaluated Derivative)."""
-
-    step = None
-
-    @classmethod
-    def eval(cls, x):
-        return sympy.Integer(cls.step(float(x))) if x.is_number and x.is_real else None
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
 def _step(name, fn, math=None):
-    meaning = type(name.capitalize(), (_Step,), {"step": staticmethod(fn)})
+    def meaning(a):
+        return symbolic.step(name, fn)(a)
     return nondiff(name, f"np.{name}({{0}})", meaning, shapes.broadcast, math=math)
 
 
@@ -201,8 +173,8 @@ ceil = _step("ceil", math_.ceil, math="math.ceil({0})")
 trunc = _step("trunc", math_.trunc, math="math.trunc({0})")
 rint = _step("rint", lambda v: round(v))  # half to even, as np.rint
 round_ = _step("round", lambda v: round(v))
-isfinite = nondiff("isfinite", "np.isfinite({0})", lambda a: sympy.true, shapes.broadcast)
-isnan = nondiff("isnan", "np.isnan({0})", lambda a: sympy.false, shapes.broadcast)
+isfinite = nondiff("isfinite", "np.isfinite({0})", lambda a: sympy.sympify(True), shapes.broadcast)
+isnan = nondiff("isnan", "np.isnan({0})", lambda a: sympy.sympify(False), shapes.broadcast)
 mod = elementwise("mod", "{0} % {1}",  # np.mod and Python's %: the same on numbers and arrays
                   lambda a, b: a - b * PRIMS["floor"].sympy(a / b),
                   lambda y, a, b: 1.0, lambda y, a, b: -floor(a / b), singular=True)

@@ -1,11 +1,10 @@
 """Indexing: x[...] (index) and its cotangent (scatter), take along an axis, where."""
 
 import numpy as np
-import sympy
 
 from .. import shapes
 from ..trace import apply
-from .core import Lazy, _obj, _scalar_or_array, _vectorized, broadcast_like, defprim, helper, unbroadcast
+from .core import Lazy, _obj, _scalar_or_array, _vectorized, broadcast_like, defprim, helper, sympy, unbroadcast
 
 
 def _where_tangent(ts, y, c, a, b):

@@ -1,11 +1,10 @@
 """Linear algebra: dot, matmul, outer, swapaxes of the last two axes, transpose, trace, norm."""
 
 import numpy as np
-import sympy
 
 from .. import shapes
 from ..trace import Const, apply, rank
-from .core import Lazy, _kwargs, _obj, _scalar_or_array, defprim, helper, unbroadcast
+from .core import Lazy, _kwargs, _obj, _scalar_or_array, defprim, helper, sympy, unbroadcast
 from .constructors import eye_like
 from .shape import shape_
 from .reductions import _sym_unbroadcast

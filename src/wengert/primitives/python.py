@@ -4,28 +4,13 @@ Conventions (README "Plain Python"): a // b, round and int are piecewise constan
 jumps too); float(x) passes the derivative. a % b is the elementwise `mod` (d/da = 1, d/db = -(a // b)).
 """
 
-import sympy
-
 from .. import shapes
-from .core import PRIMS, defprim, nondiff
-
-
-class PyRound(sympy.Function):
-    """Python's round(x[, ndigits]) (half to even), derivative 0."""
-
-    @classmethod
-    def eval(cls, x, *digits):
-        if not (x.is_number and x.is_finite and all(d.is_Integer for d in digits)):
-            return None
-        return sympy.Integer(round(float(x))) if not digits else sympy.Float(round(float(x), int(digits[0])))
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+from .core import PRIMS, defprim, nondiff, symbolic, sympy
 
 
 floordiv = nondiff("floordiv", "{0} // {1}", lambda a, b: PRIMS["floor"].sympy(a / b), shapes.broadcast)
 pyround = nondiff("pyround", lambda x, *digits: f"round({', '.join((x,) + digits)})",
-                  lambda x, *digits: PyRound(x, *digits), shapes.broadcast)
+                  lambda x, *digits: symbolic.PyRound(x, *digits), shapes.broadcast)
 int_ = nondiff("int", "int({0})", lambda a: PRIMS["trunc"].sympy(a), lambda a: shapes.SCALAR)
 float_ = defprim("float", "float({0})", sympy=lambda a: a, shape=lambda a: shapes.SCALAR,
                  tangent=lambda ts, y, x: ts[0], adjoint=lambda g, y, x: (g,),

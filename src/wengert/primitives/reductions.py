@@ -4,11 +4,11 @@
 import functools
 
 import numpy as np
-import sympy
 
 from .. import shapes
 from ..trace import apply, rank
-from .core import PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, unbroadcast, unreduce
+from .core import (PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, symbolic, sympy,
+                   unbroadcast, unreduce)
 from .elementwise import _nonzero_divisor
 from .shape import _expand_dims_src, _flat_shape, shape_, size
 
@@ -77,43 +77,9 @@ mean = reduction("mean", lambda x, axis=None, keepdims=False: _sym_mean(x, axis,
                  lambda g, y, x, axis=None, keepdims=False: (unreduce(g * (size(y) / size(x)), x, axis, keepdims),))
 
 
-class _Extremum(sympy.Function):
-    """The meaning of np.max / np.min: SymPy's Max / Min, but with the derivative of the rules, which split the
-    cotangent equally among the k tied arguments. SymPy's own give every tied argument Heaviside(0) = 1/2:
-    the same for two ties, but 3/2 in all for three. (Subclassing Max instead breaks its evaluation.)"""
-
-    extremum = None  # sympy.Max or sympy.Min
-    sign = 1         # +1: the largest argument attains it; -1: the smallest
-
-    @classmethod
-    def eval(cls, *args):
-        if any(isinstance(a, cls) for a in args):  # nested pairwise reductions: one extremum of all
-            return cls(*(b for a in args for b in (a.args if isinstance(a, cls) else (a,))))
-        value = cls.extremum(*args)
-        if not isinstance(value, cls.extremum):  # decided (numbers, a single or dominating argument)
-            return value
-        if len(value.args) < len(args):  # dominated arguments dropped
-            return cls(*value.args)
-        return None
-
-    def fdiff(self, argindex=1):
-        args = self.args
-        hits = [sympy.Heaviside(self.sign * (a - self.extremum(*args[:i], *args[i + 1:])), 1)  # 1 if a attains it
-                for i, a in enumerate(args)]
-        return hits[argindex - 1] / sympy.Add(*hits)
-
-
-class SplitMax(_Extremum):
-    extremum, sign = sympy.Max, 1
-
-
-class SplitMin(_Extremum):
-    extremum, sign = sympy.Min, -1
-
-
-max_ = reduction("max", _sym_reduce(SplitMax), lambda g, y, x, axis=None, keepdims=False:
+max_ = reduction("max", _sym_reduce(symbolic.SplitMax), lambda g, y, x, axis=None, keepdims=False:
                  (unreduce(g, x, axis, keepdims) * _tie_weights(y, x, axis, keepdims),))
-min_ = reduction("min", _sym_reduce(SplitMin), lambda g, y, x, axis=None, keepdims=False:
+min_ = reduction("min", _sym_reduce(symbolic.SplitMin), lambda g, y, x, axis=None, keepdims=False:
                  (unreduce(g, x, axis, keepdims) * _tie_weights(y, x, axis, keepdims),))
 
 # ---- broadcasting bookkeeping (emitted by the rules above) --------------------------------------

@@ -2,7 +2,6 @@
 stack."""
 
 import numpy as np
-import sympy
 
 from .. import shapes
 from ..trace import apply
