@@ -10,6 +10,7 @@ from .errors import WengertError
 from .table import Table, trace
 from .sympy_check import check, CheckFailed
 from .graph import graph
+from .custom import primitive
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian", "source", "generate", "WengertError", "trace", "Table", "check", "CheckFailed"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian", "source", "generate", "WengertError", "trace", "Table", "check", "CheckFailed", "primitive"]
 __version__ = "0.1.0"

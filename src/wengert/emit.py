@@ -14,6 +14,7 @@ import re
 
 import astor
 
+from . import custom
 from .compile import python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
@@ -373,6 +374,7 @@ def emit_module(functions, header=None):
         imports.append("import math")
     if "np." in text or helpers:
         imports.append("import numpy as np")
+    imports += custom.imports(text)  # user primitives: called from the module that defines them
     parts = []
     if imports:
         parts.append("\n".join(imports) + "\n")

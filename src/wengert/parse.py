@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import shapes
+from . import custom, shapes
 from .compile import compiling, python_ast
 from .errors import WengertError, remember
 from .primitives import PRIMS
@@ -199,8 +199,10 @@ def module_of(fn):
                                "<unknown>", 0, 0, "", "define the function in a .py file") from None
         import textwrap
         module = Module(textwrap.dedent(src), path)
+        module.import_name = getattr(fn, "__module__", None)
         return module, module.function(fn.__name__)
     module = Module(src, path)
+    module.import_name = getattr(fn, "__module__", None)  # generated code imports user primitives from there
     node = module.function(fn.__name__, fn.__code__.co_firstlineno)
     if node is None:
         line = getattr(getattr(fn, "__code__", None), "co_firstlineno", 0)  # where its code says it starts
@@ -781,10 +783,21 @@ class Parser:
         if dotted in CALLS:
             return CALLS[dotted](self, e, env)
         helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
+        if helper is not None and custom.is_primitive(self, helper):
+            return self.user_primitive(e, helper, env)
         if helper is not None:
             return self.inline(e, helper, env)
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
                            "use math/NumPy functions wengert knows or functions defined in this file")
+
+    def user_primitive(self, e, node, env):
+        """A call of a function decorated @wengert.primitive: one op of its own table entry (see custom.py)."""
+        prim = custom.register(self, node)
+        n = len(node.args.args)
+        if e.keywords or len(e.args) != n:
+            raise self.m.error(e, f"primitive {node.name} takes {n} positional argument{'s' * (n != 1)}",
+                               "pass every argument positionally")
+        return self.b.emit(prim, tuple(self.value(a, env) for a in e.args))
 
     def primitive(self, e, prim, env, lib="np"):
         n_values, names = ATTRS.get(prim, (len(e.args), ()))

@@ -25,6 +25,7 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
+from . import custom
 from .errors import WengertError
 from .primitives import PRIMS, Sign, SplitMax, SplitMin
 from .trace import Const, If, Loop
@@ -497,6 +498,15 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
             env[p] = np.vectorize(_exact_argument, otypes=[object])(np.asarray(v)) if np.ndim(v) else _exact_argument(v)
     point = _point(env, at)
     notes = []
+    opaque = custom.used(primal)
+    if opaque:
+        notes.append(f"user primitive{'s' * (len(opaque) > 1)} {', '.join(sorted({p.label for p in opaque}))}: "
+                     "an undefined function whose derivative is the user's rule (the rule itself is taken as given)")
+        dead = sorted({p.label for p in opaque if p.live() is None})
+        if dead and compiled:
+            compiled = False
+            notes.append(f"the generated code was not run: it imports {', '.join(dead)} from the user's module, "
+                         "which is not imported (the CLI never runs the file); from Python, import it first")
     if at:
         fixed = [p for p in primal.params if p not in names and p in at]
         notes.append("control flow decided at " + _describe(at) +
@@ -506,6 +516,12 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
     try:
         (value,) = evaluate(specialized, env, point, limit=limit)
     except OverBudget:
+        if opaque:
+            raise WengertError(f"{primal.name} is past the symbolic budget, and its numerical witness runs in "
+                               f"{DIGITS + 10}-digit arithmetic, which user primitive "
+                               f"{', '.join(sorted({p.label for p in opaque}))} (a Python body) cannot",
+                               primal.filename, primal.line, 0, "", "check with budget=None (--budget 0), or on "
+                               "smaller shapes") from None
         components, witness_note = _witness(specialized, names, modes, order, env, at, random.Random(seed), compiled)
         what = "second derivatives" if order == 2 else "components"
         notes.append(f"past the symbolic budget: {primal.name} makes more than {limit:,} scalars, times "
