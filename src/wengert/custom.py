@@ -63,30 +63,9 @@ class Primitive:
         return rule
 
 
-_CALL_NAMES = {}  # (import module, function name) -> the name the generated code calls it by
-_IMPORTS = {}     # that name -> its import line
-
-
-def call_name(module, name):
-    """The name generated code calls the primitive `name` of `module` by: its own, unless another module's
-    primitive of the same name came first in this process (then name_2, imported as such)."""
-    key = (module, name)
-    if key not in _CALL_NAMES:
-        taken = set(_IMPORTS)
-        alias, k = name, 2
-        while alias in taken:
-            alias, k = f"{name}_{k}", k + 1
-        _CALL_NAMES[key] = alias
-        _IMPORTS[alias] = f"from {module} import {name}" + (f" as {alias}" if alias != name else "")
-    return _CALL_NAMES[key]
-
-
-def imports(text):
-    """The import lines for the user primitives that generated code `text` calls."""
-    if not _IMPORTS:
-        return []
-    calls = set(re.findall(r"(?<![\w.])(" + "|".join(map(re.escape, _IMPORTS)) + r")\(", text))
-    return sorted(_IMPORTS[c] for c in calls)
+def imports(trace):
+    """The import lines for the user primitives that the trace applies, sorted."""
+    return sorted({f"from {p.origin[0]} import {p.origin[1]}" for p in used(trace)})
 
 
 def _decorator(parser, node):
@@ -136,8 +115,7 @@ def register(parser, node):
     if n == 0:
         raise m.error(node, f"primitive {node.name} takes no arguments: there is nothing to differentiate",
                       "give it the inputs it depends on as parameters")
-    callee = call_name(getattr(m, "import_name", None) or _module_name(m.filename), node.name)
-    entry = UserPrim(key, "".join([callee, "(", ", ".join(f"{{{i}}}" for i in range(n)), ")"]))
+    entry = UserPrim(key, "".join([node.name, "(", ", ".join(f"{{{i}}}" for i in range(n)), ")"]))
     entry.label, entry.arity, entry.where = node.name, n, (m.filename, node.lineno)
     entry.origin = (getattr(m, "import_name", None) or _module_name(m.filename), node.name)
     entry.shape = _shape_rule(parser, node)

@@ -26,8 +26,11 @@ MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
 def emit_function(trace, name, doc=None, returns=None):
     """Source of one function computing trace.outputs from trace.params.
 
-    returns: how outputs are returned, as nested tuples of output indices (default: all, flat)."""
-    return _Emitter(trace).function(name, doc, returns)
+    returns: how outputs are returned, as nested tuples of output indices (default: all, flat). User
+    primitives it calls are imported on lines before it, which emit_module moves to the module's imports."""
+    text = _Emitter(trace).function(name, doc, returns)
+    imports = custom.imports(trace)
+    return "".join(line + "\n" for line in imports) + "\n\n" + text if imports else text
 
 
 def _last_reads(ops):
@@ -361,6 +364,9 @@ class _Emitter:
 
 def emit_module(functions, header=None):
     """A standalone module: imports, inline helpers, then the functions' sources."""
+    user_imports = set()  # import lines emit_function put before a function (user primitives), hoisted
+    functions = [re.sub(r"^from \S+ import \w+\n+", lambda m: user_imports.add(m.group().strip()) or "", f,
+                        flags=re.M) for f in functions]
     text = "\n\n".join(functions)
     calls = re.compile(r"\b(" + "|".join(map(re.escape, HELPERS)) + r")\(")  # one pass finds them all
     helpers, pending = set(), [text]
@@ -374,7 +380,7 @@ def emit_module(functions, header=None):
         imports.append("import math")
     if "np." in text or helpers:
         imports.append("import numpy as np")
-    imports += custom.imports(text)  # user primitives: called from the module that defines them
+    imports += sorted(user_imports)  # user primitives: called from the module that defines them
     parts = []
     if imports:
         parts.append("\n".join(imports) + "\n")
