@@ -293,3 +293,16 @@ def test_two_inputs_wrong_cotangent_count_and_jvp_arity(tmp_path):
     m = load(tmp_path, PROGRAM.replace("def hypot_jvp(ta, tb, y, a, b)", "def hypot_jvp(t, y, a, b)"))
     e = error_of(lambda: wengert.jvp(m.two)(X, B, X, B))
     assert "takes 4 parameters; it must take 5: (t1, t2, y, x1, x2)" in e.message and "def hypot_jvp" in e.source_line
+
+
+def test_evaluation_trace_runs_the_live_primitive_and_the_cli_refuses_to(program, tmp_path, capsys):
+    table = str(wengert.trace(program.scalar, 1.7))
+    assert "cube_root v0" in table and f"{program.scalar(1.7)!r}"[:12] in table
+    path = f"{tmp_path}/{program.__name__}.py"
+    assert main(["trace", f"{path}:scalar"]) == 0  # no values: nothing to run
+    import subprocess
+    done = subprocess.run([sys.executable, "-m", "wengert", "trace", f"{path}:scalar", "--at", "x=1.7"],
+                          capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": ":".join(sys.path)})
+    assert done.returncode == 2 and "cannot evaluate primitive cube_root" in done.stderr
+    assert "def cube_root(x):" in done.stderr

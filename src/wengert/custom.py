@@ -190,6 +190,19 @@ def used(trace):
     return [PRIMS[op.prim] for op in walk(trace.ops) if not isinstance(op, STRUCTURED) and isinstance(PRIMS.get(op.prim), UserPrim)]
 
 
+def bind(trace, namespace):
+    """Put the live functions of the user primitives trace applies into namespace (to evaluate it); a located
+    WengertError for one whose module is not imported."""
+    for p in used(trace):
+        live = p.live()
+        if live is None:
+            filename, line = p.where
+            raise WengertError(f"cannot evaluate primitive {p.label}: its module {p.origin[0]} is not imported "
+                               "(the CLI never runs the file)", filename, line, 0, "",
+                               "evaluate from Python after importing the module, e.g. wengert.trace(f, 1.5)")
+        namespace[p.label] = live
+
+
 def replay(rule, values):
     """The outputs of the rule's trace applied to values (one per rule parameter), built in the active Builder."""
     b = _active.builders[-1]
