@@ -297,7 +297,7 @@ def test_two_inputs_wrong_cotangent_count_and_jvp_arity(tmp_path):
 
 def test_evaluation_trace_runs_the_live_primitive_and_the_cli_refuses_to(program, tmp_path, capsys):
     table = str(wengert.trace(program.scalar, 1.7))
-    assert "cube_root v0" in table and f"{program.scalar(1.7)!r}"[:12] in table
+    assert "cube_root v0" in table and repr(float(program.scalar(1.7)))[:12] in table
     path = f"{tmp_path}/{program.__name__}.py"
     assert main(["trace", f"{path}:scalar"]) == 0  # no values: nothing to run
     import subprocess
