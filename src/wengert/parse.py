@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import custom, shapes
+from . import custom, linalg, shapes
 from .compile import compiling, python_ast
 from .errors import WengertError, remember
 from .primitives import PRIMS
@@ -32,7 +32,7 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim",
               "numpy.dot": "dot", "numpy.matmul": "matmul", "numpy.outer": "outer", "numpy.trace": "trace",
               "numpy.transpose": "transpose", "numpy.reshape": "reshape", "numpy.where": "where",
-              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack"})
+              "numpy.concatenate": "concatenate", "numpy.stack": "stack"})
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow"})
 BUILTINS = {"abs": "abs", "len": "len"}
@@ -1042,6 +1042,7 @@ BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.P
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
 CALLS = {}
+CALLS.update(linalg.CALLS)  # np.linalg, einsum and the other contractions (see linalg.py)
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),
