@@ -595,9 +595,25 @@ def _inner_subscripts_batch(x, z):
 
 def _vdot_call(parser, e, env):
     a, b = _values(parser, e, env, 2, "np.vdot")
-    # real arrays: np.vdot(a, b) is the sum of a * b over their flattened elements
-    flat = [parser.b.emit("reshape", (v, Const((-1,)))) for v in (a, b)]
-    return parser.b.emit("sum", (parser.b.emit("mul", tuple(flat)),), {})
+    return parser.b.emit("vdot", (a, b))
+
+
+def _vdot_adjoint(g, y, a, b):
+    """np.vdot flattens (real arrays: the sum of the products of the elements in order)."""
+    like = lambda v, x: apply("reshape", v, apply("shape", x))  # noqa: E731
+    return Lazy(lambda: g * like(b, a)), Lazy(lambda: g * like(a, b))
+
+
+defprim("vdot", "np.vdot({0}, {1})", sympy=lambda a, b: sum(x * y for x, y in zip(_obj(a).ravel(), _obj(b).ravel())),
+        shape=lambda a, b: shapes.SCALAR,
+        tangent=lambda ts, y, a, b: _sum_terms([apply("vdot", ts[0], b) if ts[0] is not None else None,
+                                                apply("vdot", a, ts[1]) if ts[1] is not None else None]),
+        adjoint=_vdot_adjoint)
+defprim("vdot_batch", lambda a, b, lead: f"np.sum(np.reshape({a}, np.shape({a})[:{lead[0]}] + (-1,)) * "
+        f"np.reshape({b}, np.shape({b})[:{lead[1]}] + (-1,)), axis=-1)",
+        shape=lambda a, b, lead: (a if lead[0] else b)[:1] if _known(a if lead[0] else b) else None)
+PRIMS["vdot"].batch = lambda b, x, z: b.emit_batched("vdot_batch", (x, z),
+                                                     {"lead": (int(is_batched(x)), int(is_batched(z)))})
 
 
 defprim("cross", "np.cross({0}, {1})", sympy=lambda a, b: np.cross(_obj(a), _obj(b)), shape=shapes.broadcast,
@@ -672,68 +688,162 @@ defprim("eye_stack", "np.broadcast_to(np.eye(np.shape({0})[-1]), np.shape({0}))"
         shape=lambda a: a)
 
 
+# ---- np.linalg.norm with ord, axis, keepdims: a composite, differentiated through its definition ----------
+
+def _norm_plan(rank_, ord, axis):
+    """(axes reduced, is it a matrix norm) as NumPy decides them; a WengertError for what NumPy refuses."""
+    if axis is None:
+        if ord is None:
+            return tuple(range(rank_)), False
+        if rank_ not in (1, 2):
+            raise WengertError(f"np.linalg.norm with ord={ord!r} and no axis needs a 1-D or 2-D array (this one "
+                               f"has {rank_} dimensions)", GENERATED, 0, 0, "", "give axis=")
+        axis = tuple(range(rank_))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) not in (1, 2) or any(not -rank_ <= a < rank_ for a in axes) or \
+            len({a % rank_ for a in axes}) != len(axes):
+        raise WengertError(f"axis={axis!r} is not one or two distinct axes of an array of dimension {rank_}",
+                           GENERATED, 0, 0, "", "write axis=-1 (vectors) or axis=(-2, -1) (matrices)")
+    axes = tuple(a % rank_ for a in axes)
+    if len(axes) == 1 and isinstance(ord, str):
+        raise WengertError(f"ord={ord!r} is a matrix norm, but axis names one axis", GENERATED, 0, 0, "",
+                           "give two axes, or a number as ord")
+    return axes, len(axes) == 2
+
+
+def _norm_expr(x, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm(x, ord, axis, keepdims) written with the primitives it stands for."""
+    axes, matrix = _norm_plan(_need_rank(x, "np.linalg.norm with ord or axis"), ord, axis)
+    kd = keepdims or None
+    if ord is None or ord == 2 and not matrix or ord == "fro":
+        return apply("sqrt", apply("sum", x * x, axis=axes, keepdims=kd))
+    a = apply("abs", x)
+    if not matrix:
+        if ord in (np.inf, -np.inf):
+            return apply("max" if ord > 0 else "min", a, axis=axes, keepdims=kd)
+        if ord == 1:
+            return apply("sum", a, axis=axes, keepdims=kd)
+        return apply("pow", apply("sum", apply("pow", a, float(ord)), axis=axes, keepdims=kd), 1.0 / ord)
+    if ord in (1, -1, np.inf, -np.inf):  # the largest (smallest) column sum (1) or row sum (inf)
+        rows, cols = axes
+        sums = apply("sum", a, axis=rows if ord in (1, -1) else cols, keepdims=True)
+        return apply("max" if ord > 0 else "min", sums, axis=axes, keepdims=kd)
+    raise WengertError(f"np.linalg.norm with ord={ord!r} of a matrix (its singular values) is not supported yet",
+                       GENERATED, 0, 0, "", "use ord='fro', 1, -1, np.inf or -np.inf")
+
+
+def _definition(x, build):
+    """A one-parameter trace computing build(x) for x of x's shape (without its batch axis)."""
+    from .trace import Builder, Names, Trace
+    k = key(x)
+    k = k[1:] if is_batched(x) and shapes.known(k) else k
+    b = Builder(Names({"x"}), {"x": k})
+    with b:
+        out = build(Var("x"))
+    return Trace("definition", ("x",), b.ops, (out,), b.shapes)
+
+
+def _composite_tangent(build):
+    def tangent(ts, y, x, **attrs):
+        from .custom import replay
+        from .forward import forward
+        definition = _definition(x, lambda v: build(v, **attrs))
+        rule = forward(definition, [({"x": Var("t")}, lambda v: v + "_dot")], with_value=False,
+                       tangent_params={"t": "x"})
+        return replay(rule, [x, ts[0]])[0]
+    return tangent
+
+
+def _composite_adjoint(build):
+    def adjoint(g, y, x, **attrs):
+        from .custom import replay
+        from .reverse import reverse
+        rule = reverse(_definition(x, lambda v: build(v, **attrs)), ["x"], seed="g")
+        return (replay(rule, [x, g])[0],)
+    return adjoint
+
+
+def _norm_shape(x, ord=None, axis=None, keepdims=False):
+    if not shapes.known(x):
+        return None
+    try:
+        axes, _ = _norm_plan(len(x), ord, axis)
+    except WengertError:
+        return None
+    return tuple(1 if i in axes else d for i, d in enumerate(x)) if keepdims else \
+        tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+def _sym_norm(x, ord=None, axis=None, keepdims=False):
+    from .sympy_check import evaluate
+    x = _obj(x)
+    trace = _definition_of_shape(np.shape(x), lambda v: _norm_expr(v, ord, axis, keepdims))
+    (out,) = evaluate(trace, {"x": x})
+    return out
+
+
+def _definition_of_shape(shape, build):
+    from .trace import Builder, Names, Trace
+    b = Builder(Names({"x"}), {"x": tuple(1 if d == 1 else "n" for d in shape)})
+    with b:
+        out = build(Var("x"))
+    return Trace("definition", ("x",), b.ops, (out,), b.shapes)
+
+
+def _norm_src(x, ord=None, axis=None, keepdims=False):
+    text = {np.inf: "np.inf", -np.inf: "-np.inf"}.get(ord, repr(ord))
+    return f"np.linalg.norm({x}, {text}" + (f", axis={axis!r}" if axis is not None else "") + \
+        (", keepdims=True" if keepdims else "") + ")"
+
+
+defprim("norm_ord", _norm_src, sympy=_sym_norm, shape=_norm_shape,
+        tangent=_composite_tangent(_norm_expr), adjoint=_composite_adjoint(_norm_expr))
+
+
+def _batch_norm(b, x, ord=None, axis=None, keepdims=False):
+    axes, _ = _norm_plan(_rank(x), ord, axis)
+    return b.emit_batched("norm_ord", (x,), {"ord": ord, "axis": tuple(a + 1 for a in axes), "keepdims": keepdims})
+
+
+PRIMS["norm_ord"].batch = _batch_norm
+
+
 def _norm_call(parser, e, env):
-    """np.linalg.norm(x, ord=None, axis=None, keepdims=False), written with the ops it stands for."""
+    """np.linalg.norm(x, ord=None, axis=None, keepdims=False)."""
     names = ("ord", "axis", "keepdims")
     if not e.args or len(e.args) > 4:
         raise parser.m.error(e, "np.linalg.norm takes x, ord, axis and keepdims here", "write np.linalg.norm(x)")
     x = parser.value(e.args[0], env)
-    opts = {n: parser.literal(a) for n, a in zip(names, e.args[1:])}
+    opts = {n: parser.literal(a) if n != "ord" else _ord_literal(parser, a) for n, a in zip(names, e.args[1:])}
     for kw in e.keywords:
         if kw.arg not in names:
             raise parser.m.error(kw.value, f"keyword {kw.arg!r} is not supported here", "supported keywords: "
                                  "ord, axis, keepdims")
-        opts[kw.arg] = parser.literal(kw.value)
+        opts[kw.arg] = parser.literal(kw.value) if kw.arg != "ord" else _ord_literal(parser, kw.value)
     ord_, axis, keepdims = opts.get("ord"), opts.get("axis"), opts.get("keepdims", False)
     parser.check_attrs(e, {k: v for k, v in (("axis", axis), ("keepdims", keepdims)) if k in opts})
-    if ord_ is None and axis is None:  # the 2-norm of all elements
-        if not keepdims:
-            return parser.b.emit("norm", (x,), {})
-        return parser.b.emit("sqrt", (parser.b.emit("sum", (parser.b.emit("mul", (x, x)),), {"keepdims": True}),))
+    if ord_ is None and axis is None and not keepdims:
+        return parser.b.emit("norm", (x,), {})  # the 2-norm of all elements
+    ok = ord_ is None or ord_ in ("fro", "nuc") or isinstance(ord_, (int, float)) and not isinstance(ord_, bool)
+    if not ok or ord_ == 0:
+        raise parser.m.error(e, f"ord={ord_!r} is not a differentiable norm" if ok else f"ord={ord_!r} is not a norm",
+                             "use ord=None, 1, 2, np.inf, -np.inf, another number, 'fro' or 'nuc'")
     k = parser.b.shape(x)
-    rank_ = len(k) if shapes.known(k) else None
-    if axis is None and rank_ is None and ord_ is not None:
-        raise parser.m.error(e, f"np.linalg.norm with ord={ord_!r} and no axis depends on the rank of x, which "
-                             "is not known here", "give axis= (axis=-1 for vectors, axis=(-2, -1) for matrices)")
-    axes = axis if isinstance(axis, tuple) else (axis,) if axis is not None else tuple(range(rank_)) \
-        if rank_ is not None else None
-    if axes is not None and len(axes) > 2 or axes is None and ord_ is not None:
-        raise parser.m.error(e, "np.linalg.norm takes one axis (vectors) or two (matrices)",
-                             "write axis=-1 or axis=(-2, -1)")
-    if rank_ is not None and axes is not None and any(not -rank_ <= a < rank_ for a in axes):
-        raise parser.m.error(e, f"axis {axis!r} is out of bounds for an array of dimension {rank_}",
-                             "write an axis between -ndim and ndim - 1")
-    emit = parser.b.emit
+    if shapes.known(k):
+        try:
+            _norm_plan(len(k), ord_, axis)
+        except WengertError as err:
+            raise parser.m.error(e, err.message, err.hint) from None
+    return parser.b.emit("norm_ord", (x,), {"ord": ord_, "axis": axis, "keepdims": keepdims or None})
 
-    def red(prim, v, ax):
-        return emit(prim, (v,), {"axis": ax, "keepdims": keepdims or None})
 
-    absx = emit("abs", (x,))
-    if axes is None or len(axes) == 1:  # vector norms
-        ax = axis if axes is None else axes[0] if axis is not None else None
-        if ord_ is None or ord_ == 2:
-            return emit("sqrt", (red("sum", emit("mul", (x, x)), ax),))
-        if ord_ == np.inf:
-            return red("max", absx, ax)
-        if ord_ == -np.inf:
-            return red("min", absx, ax)
-        if ord_ == 1:
-            return red("sum", absx, ax)
-        if ord_ == 0 or isinstance(ord_, str) or not isinstance(ord_, (int, float)) or isinstance(ord_, bool):
-            raise parser.m.error(e, f"ord={ord_!r} is not a differentiable vector norm", "use ord=1, 2, np.inf, "
-                                 "-np.inf or another number")
-        return emit("pow", (red("sum", emit("pow", (absx, Const(float(ord_)))), ax), Const(1.0 / ord_)))
-    ax = axes
-    if ord_ in (None, "fro"):
-        return emit("sqrt", (red("sum", emit("mul", (x, x)), ax),))
-    if ord_ in (1, -1, np.inf, -np.inf):  # the largest (smallest) column sum (1) or row sum (inf)
-        rows, cols = ax
-        sums = emit("sum", (absx,), {"axis": rows if ord_ in (1, -1) else cols, "keepdims": True})
-        return red("max" if ord_ in (1, np.inf) else "min", sums, ax)
-    if ord_ in ("nuc", 2, -2):
-        raise parser.m.error(e, f"np.linalg.norm with ord={ord_!r} of a matrix (singular values) is not "
-                             "supported yet", "use ord='fro', 1 or np.inf")
-    raise parser.m.error(e, f"ord={ord_!r} is not a matrix norm", "use 'fro', 1, -1, np.inf or -np.inf")
+def _ord_literal(parser, node):
+    """ord: a number, a string, or np.inf / -np.inf."""
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+    inner = node.operand if negative else node
+    if parser.dotted(inner) in ("numpy.inf", "math.inf"):
+        return -np.inf if negative else np.inf
+    return parser.literal(node)
 
 
 CALLS = {
