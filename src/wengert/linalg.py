@@ -40,6 +40,29 @@ def _need_rank(x, what):
     return r
 
 
+def _matrix(a, name, square=True):
+    """a, after checking that it is a matrix or a stack of them (as NumPy requires), when its rank is known."""
+    r = primal_rank(a)
+    if r is not None and r < 2:
+        raise WengertError(f"{name} needs a matrix (or a stack of them), but this argument has {r} dimension"
+                           f"{'s' * (r != 1)}", GENERATED, 0, 0, "", "pass a 2-D (or stacked) array")
+    k = key(a)
+    if square and r is not None and shapes.known(k) and not is_batched(a):
+        m, n = k[-2:]
+        if isinstance(m, int) and isinstance(n, int) and m != n:
+            raise WengertError(f"{name} needs square matrices, not {m} x {n}", GENERATED, 0, 0, "",
+                               "pass n x n matrices")
+    return a
+
+
+def _checked(name, rule, square=True):
+    """rule, after checking that its first primal argument is a matrix (see _matrix)."""
+    def checked(first, y, a, *rest, **attrs):
+        _matrix(a, name, square)
+        return rule(first, y, a, *rest, **attrs)
+    return checked
+
+
 def _per_matrix(fn):
     """A SymPy meaning on one matrix, mapped over the leading (stack) axes of object arrays."""
     def meaning(a, *rest):
@@ -102,8 +125,8 @@ def _solve_vector(a, b):
 
 
 defprim("solve", "np.linalg.solve({0}, {1})", sympy=_per_matrix(_sym_solve), shape=_solve_shape,
-        tangent=lambda ts, y, a, b: _solve_tangent(_solve_vector(a, b))(ts, y, a, b),
-        adjoint=lambda g, y, a, b: _solve_adjoint(_solve_vector(a, b))(g, y, a, b))
+        tangent=_checked("np.linalg.solve", lambda ts, y, a, b: _solve_tangent(_solve_vector(a, b))(ts, y, a, b)),
+        adjoint=_checked("np.linalg.solve", lambda g, y, a, b: _solve_adjoint(_solve_vector(a, b))(g, y, a, b)))
 defprim("solve_vec", "np.linalg.solve({0}, {1}[..., None])[..., 0]",
         sympy=lambda a, b: _solve_vec_sym(a, b),
         shape=lambda a, b: shapes.broadcast(a[:-1], b) if _known(a, b) and len(a) >= 2 else None,
@@ -122,12 +145,21 @@ def _solve_vec_sym(a, b):
 
 
 def _batch_solve(b, a, v):
-    vector = primal_rank(v) == 1 if not is_batched(v) else _rank(v) == 1
+    """The batch axis in front of both; stack axes line up as in the primal (a vector v: a's rank - 1)."""
+    vector = _rank(v) == 1
+    return _batch_solve_as(b, a, v, vector)
+
+
+def _batch_solve_as(b, a, v, vector):
+    from .primitives import _lift_rank
+    ra, rv = _rank(a), _rank(v)
+    stack = max(ra - 2, rv - (1 if vector else 2))
+    a, v = _lift_rank(b, a, stack + 2), _lift_rank(b, v, stack + (1 if vector else 2))
     return b.emit_batched("solve_vec" if vector else "solve", (a, v))
 
 
 PRIMS["solve"].batch = _batch_solve
-PRIMS["solve_vec"].batch = lambda b, a, v: b.emit_batched("solve_vec", (a, v))
+PRIMS["solve_vec"].batch = lambda b, a, v: _batch_solve_as(b, a, v, True)
 
 
 # ---- inv, det, slogdet ------------------------------------------------------------------------------------
@@ -138,8 +170,8 @@ def _square(a):
 
 defprim("inv", "np.linalg.inv({0})", sympy=_per_matrix(lambda a: np.array(sympy.Matrix(a).inv().tolist(), dtype=object)),
         shape=_square,
-        tangent=lambda ts, y, a: -(y @ ts[0] @ y),
-        adjoint=lambda g, y, a: (-(swap(y) @ g @ swap(y)),))
+        tangent=_checked("np.linalg.inv", lambda ts, y, a: -(y @ ts[0] @ y)),
+        adjoint=_checked("np.linalg.inv", lambda g, y, a: (-(swap(y) @ g @ swap(y)),)))
 PRIMS["inv"].batch = lambda b, a: b.emit_batched("inv", (a,))
 
 
@@ -166,11 +198,11 @@ def _stack_meaning(fn):
 
 _stack_shape = lambda a: a[:-2] if _known(a) and len(a) >= 2 else None  # noqa: E731
 defprim("det", "np.linalg.det({0})", sympy=_stack_meaning(lambda m: m.det()), shape=_stack_shape,
-        tangent=_det_tangent(True),
-        adjoint=lambda g, y, a: (_last2(g * y) * swap(apply("inv", a)),))
+        tangent=_checked("np.linalg.det", _det_tangent(True)),
+        adjoint=_checked("np.linalg.det", lambda g, y, a: (_last2(g * y) * swap(apply("inv", a)),)))
 defprim("slogdet_log", "np.linalg.slogdet({0})[1]", sympy=_stack_meaning(lambda m: sympy.log(sympy.Abs(m.det()))),
-        shape=_stack_shape, tangent=_det_tangent(False),
-        adjoint=lambda g, y, a: (_last2(g) * swap(apply("inv", a)),))
+        shape=_stack_shape, tangent=_checked("np.linalg.slogdet", _det_tangent(False)),
+        adjoint=_checked("np.linalg.slogdet", lambda g, y, a: (_last2(g) * swap(apply("inv", a)),)))
 defprim("slogdet_sign", "np.linalg.slogdet({0})[0]", sympy=_stack_meaning(lambda m: sympy.sign(m.det())),
         shape=_stack_shape, nondiff=True)
 for _name in ("det", "slogdet_log", "slogdet_sign"):
@@ -238,7 +270,8 @@ def _sym_cholesky(a):
 
 
 defprim("cholesky", "np.linalg.cholesky({0})", sympy=_per_matrix(_sym_cholesky), shape=_square,
-        tangent=_cholesky_tangent, adjoint=_cholesky_adjoint)
+        tangent=_checked("np.linalg.cholesky", _cholesky_tangent),
+        adjoint=_checked("np.linalg.cholesky", _cholesky_adjoint))
 PRIMS["cholesky"].batch = lambda b, a: b.emit_batched("cholesky", (a,))
 
 
@@ -287,8 +320,9 @@ def _eigh_v_adjoint(g, v, a):
 
 
 defprim("eigh_w", "np.linalg.eigh({0})[0]", shape=lambda a: a[:-1] if _known(a) and len(a) >= 2 else None,
-        tangent=_eigh_w_tangent, adjoint=_eigh_w_adjoint)
-defprim("eigh_v", "np.linalg.eigh({0})[1]", shape=_square, tangent=_eigh_v_tangent, adjoint=_eigh_v_adjoint)
+        tangent=_checked("np.linalg.eigh", _eigh_w_tangent), adjoint=_checked("np.linalg.eigh", _eigh_w_adjoint))
+defprim("eigh_v", "np.linalg.eigh({0})[1]", shape=_square, tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
+        adjoint=_checked("np.linalg.eigh", _eigh_v_adjoint))
 for _name in ("eigh_w", "eigh_v"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
 
@@ -324,7 +358,16 @@ def einsum(subscripts, *xs):
     return apply("einsum", *xs, subscripts=subscripts)
 
 
+def _einsum_ranks(xs, subscripts):
+    for i, (term, x) in enumerate(zip(_parts(subscripts)[0], xs)):
+        r = primal_rank(x)
+        if r is not None and r != len(term):
+            raise WengertError(f"einsum term {term!r} has {len(term)} indices, but operand {i + 1} has {r} "
+                               "dimensions", GENERATED, 0, 0, "", "give one index per axis of the operand")
+
+
 def _einsum_tangent(ts, y, *xs, subscripts):
+    _einsum_ranks(xs, subscripts)
     terms = [einsum(subscripts, *(t if j == i else x for j, x in enumerate(xs))) for i, t in enumerate(ts)
              if t is not None]
     total = terms[0]
@@ -334,6 +377,7 @@ def _einsum_tangent(ts, y, *xs, subscripts):
 
 
 def _einsum_adjoint(g, y, *xs, subscripts):
+    _einsum_ranks(xs, subscripts)
     ins, out = _parts(subscripts)
 
     def cotangent(i):
@@ -511,6 +555,12 @@ def _tensordot_call(parser, e, env):
 
 def _tensordot_parts(a, b, axes):
     ra, rb = _need_rank(a, "np.tensordot"), _need_rank(b, "np.tensordot")
+    pairs = (tuple(range(ra - axes, ra)), tuple(range(axes))) if isinstance(axes, int) else \
+        tuple((x,) if isinstance(x, int) else x for x in axes)
+    if any(not -r <= i < r for side, r in zip(pairs, (ra, rb)) for i in side) or isinstance(axes, int) and \
+            axes > min(ra, rb):
+        raise WengertError(f"np.tensordot axes={axes!r} name axes the operands (of {ra} and {rb} dimensions) "
+                           "do not have", GENERATED, 0, 0, "", "name existing axes")
     sa, sb, out = _letters_for_tensordot(ra, rb, axes)
     return f"{sa},{sb}->{out}"
 
@@ -824,6 +874,9 @@ def _norm_call(parser, e, env):
     parser.check_attrs(e, {k: v for k, v in (("axis", axis), ("keepdims", keepdims)) if k in opts})
     if ord_ is None and axis is None and not keepdims:
         return parser.b.emit("norm", (x,), {})  # the 2-norm of all elements
+    if isinstance(ord_, str) and (isinstance(axis, int) or isinstance(axis, tuple) and len(axis) == 1):
+        raise parser.m.error(e, f"ord={ord_!r} is a matrix norm, but axis names one axis",
+                             "give two axes, or a number as ord")
     ok = ord_ is None or ord_ in ("fro", "nuc") or isinstance(ord_, (int, float)) and not isinstance(ord_, bool)
     if not ok or ord_ == 0:
         raise parser.m.error(e, f"ord={ord_!r} is not a differentiable norm" if ok else f"ord={ord_!r} is not a norm",
