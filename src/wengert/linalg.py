@@ -666,7 +666,7 @@ PRIMS["vdot"].batch = lambda b, x, z: b.emit_batched("vdot_batch", (x, z),
                                                      {"lead": (int(is_batched(x)), int(is_batched(z)))})
 
 
-defprim("cross", "np.cross({0}, {1})", sympy=lambda a, b: np.cross(_obj(a), _obj(b)), shape=shapes.broadcast,
+defprim("cross", "np.cross({0}, {1})", sympy=lambda a, b: np.cross(_obj(a), _obj(b)), shape=lambda a, b: shapes.broadcast(a, b),
         tangent=lambda ts, y, a, b: _sum_terms([apply("cross", ts[0], b) if ts[0] is not None else None,
                                                 apply("cross", a, ts[1]) if ts[1] is not None else None]),
         adjoint=lambda g, y, a, b: (Lazy(lambda: unbroadcast(apply("cross", b, g), a)),
