@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import custom, linalg, shapes
+from . import custom, linalg_calls, shapes
 from .compile import compiling, python_ast
 from .errors import WengertError, remember
 from .primitives import PRIMS
@@ -1042,7 +1042,7 @@ BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.P
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater", ast.GtE: "greater_equal",
                ast.Eq: "equal", ast.NotEq: "not_equal"}
 CALLS = {}
-CALLS.update(linalg.CALLS)  # np.linalg, einsum and the other contractions (see linalg.py)
+CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),
