@@ -195,7 +195,8 @@ norm = defprim("norm", _norm_src,
 # ==== np.linalg and contractions ============================================================================
 
 def _swap(x):
-    return apply("swapaxes", x)
+    """x with its last two axes swapped: x.T for a matrix."""
+    return x.T if rank(x) == 2 else apply("swapaxes", x)
 
 
 def _known(*keys):
