@@ -101,6 +101,16 @@ def norms_fro_axis(A):
     return np.linalg.norm(A, "fro") + np.sum(np.linalg.norm(A, axis=0))
 
 
+def singular_values(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False) ** 3) + np.linalg.norm(A, "nuc") + np.linalg.norm(A, 2) + \
+        np.linalg.norm(A, -2)
+
+
+def singular_vectors(A):
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    return np.sum(s * s) + np.sum(U)
+
+
 def axis_norms(A):
     return np.sum(np.linalg.norm(A, axis=1) ** 3) + np.sum(np.linalg.norm(A, 1, axis=0, keepdims=True) * A) + \\
         np.sum(np.linalg.norm(A, np.inf, axis=-1)) + np.linalg.norm(A, keepdims=True)[0, 0]
@@ -169,6 +179,7 @@ CASES = [  # (function, arguments, a label)
     ("einsum_batch", lambda: (rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 2))), ""),
     ("tensordot", lambda: (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))), "int and pair axes"),
     ("products", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), "inner, vdot, multi_dot"),
+    ("singular_values", lambda: (rng.normal(size=(3, 4)),), "svd, nuclear and spectral norms"),
     ("cross", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(3,))), "broadcast"),
     ("power", lambda: (well(3, 3) / 3,), "positive and negative powers"),
     ("vector_norms", lambda: (rng.normal(size=4),), ""),
@@ -188,7 +199,8 @@ def test_gradient_matches_central_differences(la, name, make, label, mode):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(expected))))
 
 
-@pytest.mark.parametrize("name, make, label", CASES, ids=IDS)
+@pytest.mark.parametrize("name, make, label", [c for c in CASES if c[0] != "singular_values"],
+                         ids=[i for c, i in zip(CASES, IDS) if c[0] != "singular_values"])
 def test_hessian_matches_central_differences_of_the_gradient(la, name, make, label):
     f, args = getattr(la, name), make()
     for i, x in enumerate(args):
@@ -260,7 +272,8 @@ BAD = [  # (body, the text the error points at, words of the message)
     ("return np.sum(np.tensordot(A, A, axes=((0, 1), (0,))))", "((0, 1), (0,))", "different numbers of axes"),
     ("return np.linalg.norm(A, 'fro', axis=0)", "np.linalg.norm(A, 'fro', axis=0)", "matrix norm"),
     ("return np.linalg.norm(A, 0)", "np.linalg.norm(A, 0)", "not a differentiable norm"),
-    ("return np.linalg.norm(A, 'nuc')", "return", "singular values"),
+    ("return np.linalg.norm(A, 3, axis=(0, 1))", "return", "is not a matrix norm"),
+    ("return np.sum(np.linalg.svd(A)[1])", "np.linalg.svd(A)", "full_matrices=True"),
     ("return np.sum(np.linalg.inv(A[0]))", "return", "needs a matrix"),
     ("return np.sum(np.linalg.solve(A[0], A))", "return", "needs a matrix"),
     ("return np.linalg.det(A, A)", "np.linalg.det(A, A)", "takes 1 positional argument"),
@@ -285,6 +298,17 @@ def test_bad_input_is_located(tmp_path, body, at, words):
     e = info.value
     assert words in e.message and e.line == 5, str(e)
     assert e.source_line[e.col:].startswith(at), str(e)
+
+
+def test_singular_vectors_are_refused_where_differentiated(la):
+    A = rng.normal(size=(3, 2))
+    for call in (lambda: wengert.grad(la.singular_vectors)(A), lambda: wengert.hessian(la.singular_values)(A)):
+        with pytest.raises(WengertError) as info:
+            call()
+        assert "singular vectors" in info.value.message and info.value.line > 0
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    np.testing.assert_allclose(wengert.grad(la.singular_values)(A),  # values alone: U diag(3 s^2 + 1) Vh + ...
+                               central(la.singular_values, A), rtol=1e-6)
 
 
 def test_degenerate_eigenvalues_give_no_finite_eigenvector_derivative(la):

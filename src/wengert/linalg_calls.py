@@ -234,7 +234,28 @@ def _ord_literal(parser, node):
     return parser.literal(node)
 
 
+def _svd_call(parser, e, env):
+    """np.linalg.svd(a, compute_uv=False) gives the singular values; the full U, s, Vh triple is returned
+    too, but only s is differentiable (U and Vh have no derivative rules yet: refused where differentiated)."""
+    if not e.args or len(e.args) > 1:
+        raise parser.m.error(e, "np.linalg.svd takes one matrix here", "write np.linalg.svd(a, compute_uv=False)")
+    opts = {}
+    for kw in e.keywords:
+        if kw.arg not in ("compute_uv", "full_matrices"):
+            raise parser.m.error(kw.value, f"keyword {kw.arg!r} of np.linalg.svd is not supported here",
+                                 "supported: compute_uv=False, full_matrices=False")
+        opts[kw.arg] = parser.literal(kw.value)
+    a = parser.value(e.args[0], env)
+    if opts.get("compute_uv", True) is False:
+        return parser.b.emit("svdvals", (a,))
+    if opts.get("full_matrices", True) is not False:
+        raise parser.m.error(e, "np.linalg.svd with full_matrices=True (the default) is not supported",
+                             "write np.linalg.svd(a, full_matrices=False), or compute_uv=False for the values")
+    return parser.b.emit("svd_u", (a,)), parser.b.emit("svdvals", (a,)), parser.b.emit("svd_vh", (a,))
+
+
 CALLS = {
+    "numpy.linalg.svd": _svd_call,
     "numpy.linalg.solve": _solve_call,
     "numpy.linalg.inv": _unary("inv", "np.linalg.inv"),
     "numpy.linalg.det": _unary("det", "np.linalg.det"),

@@ -380,6 +380,47 @@ for _name in ("det", "slogdet_log", "slogdet_sign"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
 
 
+# ---- singular values (first derivatives: the singular vectors have no rules yet) ------------------------------
+
+def _svdvals_tangent(ts, s, a):
+    """ds_i = u_i^T da v_i (distinct singular values)."""
+    u, vh = apply("svd_u", a), apply("svd_vh", a)
+    return apply("sum", u * (ts[0] @ _swap(vh)), axis=-2)
+
+
+def _svdvals_adjoint(g, s, a):
+    """abar = U diag(g) V^T."""
+    u, vh = apply("svd_u", a), apply("svd_vh", a)
+    return ((u * apply("expand_dims", g, axis=-2)) @ vh,)
+
+
+def _svd_shape(part):
+    def shape(a):
+        if not _known(a) or len(a) < 2:
+            return None
+        m, n = a[-2:]
+        k = m if m == n or n == 1 else n if m == 1 else None
+        return {"s": a[:-2] + (k,), "u": a[:-2] + (m, k), "vh": a[:-2] + (k, n)}[part] if k is not None else None
+    return shape
+
+
+defprim("svdvals", "np.linalg.svd({0}, compute_uv=False)", shape=_svd_shape("s"),
+        tangent=_checked("np.linalg.svd", _svdvals_tangent, square=False),
+        adjoint=_checked("np.linalg.svd", _svdvals_adjoint, square=False))
+def _no_singular_vectors(*args, **kw):
+    raise WengertError("the singular vectors of np.linalg.svd have no derivative rule yet (second derivatives of "
+                       "singular values need them too)", GENERATED, 0, 0, "",
+                       "differentiate only the singular values, once (grad, jvp, vjp)")
+
+
+defprim("svd_u", "np.linalg.svd({0}, full_matrices=False)[0]", shape=_svd_shape("u"),
+        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+defprim("svd_vh", "np.linalg.svd({0}, full_matrices=False)[2]", shape=_svd_shape("vh"),
+        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+for _name in ("svdvals", "svd_u", "svd_vh"):
+    PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
+
+
 # ---- the lower triangle, as cholesky and eigh read it ----------------------------------------------------
 
 helper('''
@@ -769,8 +810,15 @@ def _norm_expr(x, ord=None, axis=None, keepdims=False):
         rows, cols = axes
         sums = apply("sum", a, axis=rows if ord in (1, -1) else cols, keepdims=True)
         return apply("max" if ord > 0 else "min", sums, axis=axes, keepdims=kd)
-    raise WengertError(f"np.linalg.norm with ord={ord!r} of a matrix (its singular values) is not supported yet",
-                       GENERATED, 0, 0, "", "use ord='fro', 1, -1, np.inf or -np.inf")
+    if ord in ("nuc", 2, -2):  # the sum, largest or smallest of the singular values
+        rows, cols = axes
+        r = _need_rank(x, "np.linalg.norm")
+        moved = apply("transpose", x, axes=tuple(i for i in range(r) if i not in axes) + (rows, cols))
+        s = apply("svdvals", moved)
+        out = apply("sum" if ord == "nuc" else "max" if ord == 2 else "min", s, axis=-1)
+        return apply("expand_dims", out, axis=axes) if keepdims else out
+    raise WengertError(f"ord={ord!r} is not a matrix norm", GENERATED, 0, 0, "",
+                       "use 'fro', 'nuc', 1, -1, 2, -2, np.inf or -np.inf")
 
 
 def _definition(x, build):
