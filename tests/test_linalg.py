@@ -111,6 +111,10 @@ def singular_vectors(A):
     return np.sum(s * s) + np.sum(U)
 
 
+def pinv(A):
+    return np.sum(np.sin(np.linalg.pinv(A))) + np.sum(np.linalg.pinv(A) @ A ** 2)
+
+
 def axis_norms(A):
     return np.sum(np.linalg.norm(A, axis=1) ** 3) + np.sum(np.linalg.norm(A, 1, axis=0, keepdims=True) * A) + \\
         np.sum(np.linalg.norm(A, np.inf, axis=-1)) + np.linalg.norm(A, keepdims=True)[0, 0]
@@ -180,6 +184,8 @@ CASES = [  # (function, arguments, a label)
     ("tensordot", lambda: (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))), "int and pair axes"),
     ("products", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), "inner, vdot, multi_dot"),
     ("singular_values", lambda: (rng.normal(size=(3, 4)),), "svd, nuclear and spectral norms"),
+    ("pinv", lambda: (rng.normal(size=(3, 2)),), "tall"),
+    ("pinv", lambda: (rng.normal(size=(2, 2, 3)),), "wide, stacked"),
     ("cross", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(3,))), "broadcast"),
     ("power", lambda: (well(3, 3) / 3,), "positive and negative powers"),
     ("vector_norms", lambda: (rng.normal(size=4),), ""),
@@ -247,6 +253,7 @@ SYMPY = {  # small exact points (max/min norms are covered numerically: SymPy is
     "cross": (np.array([0.5, 1.0, -2.0]), np.array([1.5, -0.5, 0.25])),
     "norms_1_3": (np.array([0.5, -1.25]),), "norms_fro_axis": (np.array([[0.5, -1.25], [2.0, 0.75]]),),
     "cholesky": (np.array([[2.0, 0.5], [0.5, 3.0]]),), "power": (np.array([[2.0, 0.5], [0.25, 3.0]]),),
+    "pinv": (np.array([[1.0, 0.5], [0.25, 2.0], [-1.0, 0.75]]),),
 }
 
 

@@ -68,10 +68,10 @@ def _check_matrix(parser, e, args, name, square=True, at_least=2):
             raise parser.m.error(e.args[i], f"{name} needs square matrices", "pass an n x n array")
 
 
-def _unary(prim, name):
+def _unary(prim, name, square=True):
     def handler(parser, e, env):
         (a,) = _values(parser, e, env, 1, name)
-        _check_matrix(parser, e, [a], name)
+        _check_matrix(parser, e, [a], name, square)
         return parser.b.emit(prim, (a,))
     return handler
 
@@ -255,6 +255,7 @@ def _svd_call(parser, e, env):
 
 
 CALLS = {
+    "numpy.linalg.pinv": _unary("pinv", "np.linalg.pinv", square=False),
     "numpy.linalg.svd": _svd_call,
     "numpy.linalg.solve": _solve_call,
     "numpy.linalg.inv": _unary("inv", "np.linalg.inv"),

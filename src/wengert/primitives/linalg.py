@@ -380,6 +380,34 @@ for _name in ("det", "slogdet_log", "slogdet_sign"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
 
 
+# ---- pinv (full rank: the derivative of Golub and Pereyra, 1973) ------------------------------------------------
+
+def _pinv_parts(p, a):
+    eye = lambda m: apply("eye_stack", m)  # noqa: E731
+    ap, pa = a @ p, p @ a
+    return eye(ap) - ap, eye(pa) - pa  # projections onto what a's range and p's range leave out
+
+
+def _pinv_tangent(ts, p, a):
+    """dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P, where A has full rank."""
+    q, r = _pinv_parts(p, a)
+    da = ts[0]
+    return -(p @ da @ p) + p @ _swap(p) @ _swap(da) @ q + r @ _swap(da) @ _swap(p) @ p
+
+
+def _pinv_adjoint(g, p, a):
+    q, r = _pinv_parts(p, a)
+    gt = _swap(g)
+    return (-(_swap(p) @ g @ _swap(p)) + q @ gt @ p @ _swap(p) + _swap(p) @ p @ gt @ r,)
+
+
+defprim("pinv", "np.linalg.pinv({0})", sympy=_per_matrix(lambda a: np.array(sympy.Matrix(a).pinv().tolist(), dtype=object)),
+        shape=lambda a: a[:-2] + (a[-1], a[-2]) if _known(a) and len(a) >= 2 else None,
+        tangent=_checked("np.linalg.pinv", _pinv_tangent, square=False),
+        adjoint=_checked("np.linalg.pinv", _pinv_adjoint, square=False))
+PRIMS["pinv"].batch = lambda b, a: b.emit_batched("pinv", (a,))
+
+
 # ---- singular values (first derivatives: the singular vectors have no rules yet) ------------------------------
 
 def _svdvals_tangent(ts, s, a):
