@@ -332,3 +332,9 @@ def test_norm_at_zero_takes_the_midpoint_subgradient(la):
     g = wengert.grad(la.axis_norms)(A)
     assert np.all(np.isfinite(g))
     np.testing.assert_array_equal(wengert.grad(la.axis_norms, mode="forward")(A), g)
+
+
+def test_the_check_says_it_cannot_order_eigenvalues_symbolically(la):
+    with pytest.raises(WengertError) as info:
+        wengert.check(la.eigvals, at=(np.array([[2.0, 0.5], [0.5, 3.0]]),))
+    assert "eigenvalues of a symbolic matrix" in info.value.message and info.value.line > 0

@@ -26,7 +26,7 @@ import sympy
 from sympy.core.relational import Relational
 
 from . import custom
-from .errors import WengertError
+from .errors import GENERATED, WengertError
 from .primitives import PRIMS, Sign, SplitMax, SplitMin
 from .trace import Const, If, Loop
 
@@ -142,7 +142,12 @@ class _Symbolic:
             raise self.error(op, f"primitive {op.prim!r} has no SymPy meaning, so it cannot be cross-checked",
                              "give the primitive a sympy= meaning in its primitives/ module")
         attrs = {k: v for k, v in op.attrs if k != "lib"}
-        result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
+        try:
+            result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
+        except WengertError as e:  # a meaning that cannot be evaluated says why: placed at the op's line
+            if e.filename != GENERATED:
+                raise
+            raise self.error(op, e.message, e.hint) from None
         results = result if len(op.outs) > 1 else (result,)
         for name, r in zip(op.outs, results):
             values[name] = _tidy(r)

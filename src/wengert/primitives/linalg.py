@@ -410,6 +410,15 @@ PRIMS["pinv"].batch = lambda b, a: b.emit_batched("pinv", (a,))
 
 # ---- singular values (first derivatives: the singular vectors have no rules yet) ------------------------------
 
+def _no_symbolic(what):
+    """The meaning of a decomposition SymPy cannot order symbolically: the check says so, located."""
+    def meaning(*args, **kw):
+        raise WengertError(f"{what} of a symbolic matrix have no order SymPy can decide, so the check cannot "
+                           "evaluate them", GENERATED, 0, 0, "", "test such a function against central "
+                           "differences (wengert.check covers the code around it)")
+    return meaning
+
+
 def _svdvals_tangent(ts, s, a):
     """ds_i = u_i^T da v_i (distinct singular values)."""
     u, vh = apply("svd_u", a), apply("svd_vh", a)
@@ -432,7 +441,7 @@ def _svd_shape(part):
     return shape
 
 
-defprim("svdvals", "np.linalg.svd({0}, compute_uv=False)", shape=_svd_shape("s"),
+defprim("svdvals", "np.linalg.svd({0}, compute_uv=False)", shape=_svd_shape("s"), sympy=_no_symbolic("singular values"),
         tangent=_checked("np.linalg.svd", _svdvals_tangent, square=False),
         adjoint=_checked("np.linalg.svd", _svdvals_adjoint, square=False))
 def _no_singular_vectors(*args, **kw):
@@ -441,9 +450,9 @@ def _no_singular_vectors(*args, **kw):
                        "differentiate only the singular values, once (grad, jvp, vjp)")
 
 
-defprim("svd_u", "np.linalg.svd({0}, full_matrices=False)[0]", shape=_svd_shape("u"),
+defprim("svd_u", "np.linalg.svd({0}, full_matrices=False)[0]", shape=_svd_shape("u"), sympy=_no_symbolic("singular vectors"),
         tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
-defprim("svd_vh", "np.linalg.svd({0}, full_matrices=False)[2]", shape=_svd_shape("vh"),
+defprim("svd_vh", "np.linalg.svd({0}, full_matrices=False)[2]", shape=_svd_shape("vh"), sympy=_no_symbolic("singular vectors"),
         tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
 for _name in ("svdvals", "svd_u", "svd_vh"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
@@ -559,9 +568,9 @@ def _eigh_v_adjoint(g, v, a):
     return (apply("sym_lower_t", v @ inner @ _swap(v)),)
 
 
-defprim("eigh_w", "np.linalg.eigh({0})[0]", shape=lambda a: a[:-1] if _known(a) and len(a) >= 2 else None,
+defprim("eigh_w", "np.linalg.eigh({0})[0]", sympy=_no_symbolic("eigenvalues"), shape=lambda a: a[:-1] if _known(a) and len(a) >= 2 else None,
         tangent=_checked("np.linalg.eigh", _eigh_w_tangent), adjoint=_checked("np.linalg.eigh", _eigh_w_adjoint))
-defprim("eigh_v", "np.linalg.eigh({0})[1]", shape=_square, tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
+defprim("eigh_v", "np.linalg.eigh({0})[1]", sympy=_no_symbolic("eigenvectors"), shape=_square, tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
         adjoint=_checked("np.linalg.eigh", _eigh_v_adjoint))
 for _name in ("eigh_w", "eigh_v"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
