@@ -90,6 +90,10 @@ ODD_EXPRESSIONS = [
     "np.ones(3) * x", "np.eye(2) @ x", "np.zeros_like(x) + x", "np.sum()", "np.mean(x, keepdims=x)",
     "np.max(x, axis=-5)", "np.outer(x)", "np.trace(x, 1)", "np.power(x)", "undefined_name(x)",
     "x.undefined_method()", "np.undefined(x)", "float(x)", "int(x)", "x[None, None, None]",
+    "np.einsum('ii', x)", "np.einsum('ij,jk', x)", "np.einsum('i...', x)", "np.einsum(x, x)",
+    "np.einsum('ij->k', x)", "np.tensordot(x, x, axes=9)", "np.tensordot(x, x, axes=x)", "np.linalg.slogdet(x)[2]",
+    "np.linalg.eigh(x, 'U')", "np.linalg.matrix_power(x, x)", "np.linalg.multi_dot(x)", "np.linalg.norm(x, 'nuc')",
+    "np.linalg.norm(x, 'fro', 0)", "np.linalg.norm(x, np.inf, (0, 1, 2))", "np.linalg.solve(x)", "np.cross(x, 1.0)",
 ]
 
 ODD_STATEMENTS = [
@@ -256,7 +260,10 @@ CALLEES = ["np.sum", "np.mean", "np.max", "np.min", "np.exp", "np.log", "np.sqrt
            "np.matmul", "np.outer", "np.where", "np.maximum", "np.minimum", "np.clip", "np.concatenate", "np.stack",
            "np.reshape", "np.transpose", "np.linalg.norm", "np.trace", "np.zeros", "np.ones", "np.eye",
            "np.zeros_like", "np.shape", "np.size", "np.abs", "np.sign", "np.logaddexp", "np.power", "math.sin",
-           "math.pow", "math.log", "math.atan", "abs", "len", "range", "np.floor", "max", "sorted", "helper"]
+           "math.pow", "math.log", "math.atan", "abs", "len", "range", "np.floor", "max", "sorted", "helper",
+           "np.linalg.solve", "np.linalg.inv", "np.linalg.det", "np.linalg.slogdet", "np.linalg.cholesky",
+           "np.linalg.eigh", "np.einsum", "np.tensordot", "np.inner", "np.vdot", "np.cross", "np.linalg.multi_dot",
+           "np.linalg.matrix_power", "np.linalg.eigvalsh"]
 
 
 def _callee(rng, text):

@@ -9,8 +9,9 @@ from .api import grad, value_and_grad, jvp, vjp, hessian, hvp, jacobian, source,
 from .errors import WengertError
 from .table import Table, trace
 from .graph import graph
+from .custom import primitive
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian", "source", "generate", "WengertError", "trace", "Table", "check", "CheckFailed"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian", "source", "generate", "WengertError", "trace", "Table", "check", "CheckFailed", "primitive"]
 __version__ = "0.1.0"
 
 

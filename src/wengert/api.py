@@ -22,7 +22,7 @@ from . import shapes
 from .accumulate import gather_outer_sums
 from .compile import compile_function, compile_tree, compiling, source_text
 from .emit import emit_function, function_ast, module_ast, module_text, to_source
-from .errors import WengertError
+from .errors import NeedsRanks, WengertError
 from .forward import forward
 from .parse import infer_scalars, module_of, parse, with_shapes
 from .reverse import reverse
@@ -516,10 +516,10 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
     # only when wengert.source asks for it: every call runs a specialized version.
     try:
         name, params, emit = prepare_function(primal, kind, wrt, mode)
-    except WengertError:
-        if kind not in ("hessian", "jacobian", "hvp"):
+    except WengertError as e:
+        if kind not in ("hessian", "jacobian", "hvp") and not isinstance(e, NeedsRanks):
             raise
-        name, params, emit = f"{primal.name}_{kind}", (), None  # vector mode needs ranks: per call signature only
+        name, params, emit = f"{primal.name}_{kind}", (), None  # ranks needed: per call signature only
 
     @functools.lru_cache(maxsize=None)
     def generic_source():

@@ -14,6 +14,7 @@ import itertools
 import math
 import re
 
+from . import custom
 from .compile import compiling, python_ast
 from .primitives import HELPERS, PRIMS
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
@@ -25,13 +26,17 @@ MAX_INLINE_SIZE = 12  # AST nodes: keep folded expressions short enough to read
 def emit_function(trace, name, doc=None, returns=None):
     """Source of one function computing trace.outputs from trace.params.
 
-    returns: how outputs are returned, as nested tuples of output indices (default: all, flat)."""
+    returns: how outputs are returned, as nested tuples of output indices (default: all, flat). User
+    primitives it calls are imported on lines before it, which emit_module moves to the module's imports."""
     return to_source(function_ast(trace, name, doc, returns))
 
 
 def function_ast(trace, name, doc=None, returns=None):
-    """The ast.FunctionDef of emit_function; its attribute `reads` holds the global names it reads."""
-    return _Emitter(trace).function(name, doc, returns)
+    """The ast.FunctionDef of emit_function; its attribute `reads` holds the global names it reads, `imports` the
+    import lines of the user primitives it calls."""
+    function = _Emitter(trace).function(name, doc, returns)
+    function.imports = custom.imports(trace)
+    return function
 
 
 def to_source(function):
@@ -40,7 +45,9 @@ def to_source(function):
         return function
     import astor  # only for people reading the code: compiling does not print it
     with compiling():  # deep expressions print recursively
-        return astor.to_source(function)
+        text = astor.to_source(function)
+    imports = getattr(function, "imports", ())
+    return "".join(line + "\n" for line in imports) + "\n\n" + text if imports else text
 
 
 def module_text(functions, header=None):
@@ -50,7 +57,7 @@ def module_text(functions, header=None):
 
 def module_ast(functions):
     """The ast.Module that module_text(functions) prints: imports, the helpers called, the functions."""
-    nodes, reads = [], set()
+    nodes, reads, user_imports = [], set(), set()
     for f in functions:
         if isinstance(f, str):
             parsed = python_ast(f).body
@@ -59,6 +66,7 @@ def module_ast(functions):
         else:
             nodes.append(f)
             reads |= f.reads
+            user_imports |= set(getattr(f, "imports", ()))
     helpers, pending = set(), [name for name in reads if name in HELPERS]
     while pending:
         name = pending.pop()
@@ -70,6 +78,7 @@ def module_ast(functions):
         body.append(ast.Import([ast.alias("math")]))
     if "np" in reads or helpers:
         body.append(ast.Import([ast.alias("numpy", "np")]))
+    body += [node for line in sorted(user_imports) for node in python_ast(line).body]  # user primitives
     body += [copy.deepcopy(_helper_tree(name)[0]) for name in sorted(helpers)]
     return ast.Module(body + nodes, [])
 
@@ -414,6 +423,9 @@ class _Emitter:
 
 def emit_module(functions, header=None):
     """A standalone module: imports, inline helpers, then the functions' sources."""
+    user_imports = set()  # import lines emit_function put before a function (user primitives), hoisted
+    functions = [re.sub(r"^from \S+ import \w+\n+", lambda m: user_imports.add(m.group().strip()) or "", f,
+                        flags=re.M) for f in functions]
     text = "\n\n".join(functions)
     calls = re.compile(r"\b(" + "|".join(map(re.escape, HELPERS)) + r")\(")  # one pass finds them all
     helpers, pending = set(), [text]
@@ -427,6 +439,7 @@ def emit_module(functions, header=None):
         imports.append("import math")
     if "np." in text or helpers:
         imports.append("import numpy as np")
+    imports += sorted(user_imports)  # user primitives: called from the module that defines them
     parts = []
     if imports:
         parts.append("\n".join(imports) + "\n")

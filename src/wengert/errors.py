@@ -42,7 +42,7 @@ class WengertError(Exception):
         while generating code, or without a line (then `line` is the def of the function concerned)."""
         if not (self.filename == GENERATED or self.line == 0 and self.filename == filename) or not line:
             return self
-        return WengertError(self.message, filename, line, 0, "", self.hint + hint)
+        return type(self)(self.message, filename, line, 0, "", self.hint + hint)
 
     def format(self):
         where = f"{self.filename}:{self.line}:{self.col + 1}" if self.line else self.filename  # never :0:
@@ -53,3 +53,8 @@ class WengertError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class NeedsRanks(WengertError):
+    """A derivative that depends on the ranks of arrays not known yet: from Python it is derived per call
+    signature (where they are known); elsewhere this is the error."""

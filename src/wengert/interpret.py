@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from .errors import WengertError
+from . import custom
 from .primitives import HELPERS, PRIMS
 from .trace import Const, If, Loop, Names, Op, Trace, Var
 
@@ -58,6 +59,7 @@ class _Run:
         self.ops, self.values, self.notes = [], {}, {}
         self.stacks = {}
         self.ns = namespace()
+        custom.bind(trace, self.ns)
 
     def resolve(self, v, env):
         return env.get(v.name, v) if isinstance(v, Var) else v

@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import shapes
+from . import custom, linalg_calls, shapes
 from .compile import compiling, python_ast
 from .errors import WengertError, remember
 from .primitives import PRIMS
@@ -36,7 +36,7 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim",
               "numpy.dot": "dot", "numpy.matmul": "matmul", "numpy.outer": "outer", "numpy.trace": "trace",
               "numpy.transpose": "transpose", "numpy.reshape": "reshape", "numpy.where": "where",
-              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack",
+              "numpy.concatenate": "concatenate", "numpy.stack": "stack",
               "numpy.radians": "deg2rad", "numpy.degrees": "rad2deg", "numpy.remainder": "mod",
               "numpy.true_divide": "div", "numpy.around": "round", "numpy.var": "var", "numpy.std": "std",
               "numpy.cumsum": "cumsum", "numpy.arange": "arange", "numpy.linspace": "linspace", "numpy.full": "full",
@@ -226,8 +226,10 @@ def module_of(fn):
                                "<unknown>", 0, 0, "", "define the function in a .py file") from None
         import textwrap
         module = Module(textwrap.dedent(src), path)
+        module.import_name = getattr(fn, "__module__", None)
         return module, module.function(fn.__name__)
     module = Module(src, path)
+    module.import_name = getattr(fn, "__module__", None)  # generated code imports user primitives from there
     node = module.function(fn.__name__, fn.__code__.co_firstlineno)
     if node is None:
         line = getattr(getattr(fn, "__code__", None), "co_firstlineno", 0)  # where its code says it starts
@@ -872,12 +874,23 @@ class Parser:
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
         helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
+        if helper is not None and custom.is_primitive(self, helper):
+            return self.user_primitive(e, helper, env)
         if dotted in CALLS and helper is None:
             return CALLS[dotted](self, e, env)
         if helper is not None:
             return self.inline(e, helper, env)
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
                            "use math/NumPy functions wengert knows or functions defined in this file")
+
+    def user_primitive(self, e, node, env):
+        """A call of a function decorated @wengert.primitive: one op of its own table entry (see custom.py)."""
+        prim = custom.register(self, node)
+        n = len(node.args.args)
+        if e.keywords or len(e.args) != n:
+            raise self.m.error(e, f"primitive {node.name} takes {n} positional argument{'s' * (n != 1)}",
+                               "pass every argument positionally")
+        return self.b.emit(prim, tuple(self.value(a, env) for a in e.args))
 
     def primitive(self, e, prim, env, lib="np"):
         n_values, names = ATTRS.get(prim, (len(e.args), ()))
@@ -1410,6 +1423,9 @@ def _nan_reduction(mean):
 CALLS["numpy.nansum"] = _nan_reduction(mean=False)
 CALLS["numpy.nanmean"] = _nan_reduction(mean=True)
 CALLS["numpy.ptp"] = lambda p, e, env: p.b.emit("sub", (p.primitive(e, "max", env), p.primitive(e, "min", env)))
+
+
+CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),

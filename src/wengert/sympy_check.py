@@ -25,7 +25,8 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
-from .errors import WengertError
+from . import custom
+from .errors import GENERATED, WengertError
 from .primitives import PRIMS
 from .primitives.symbolic import Sign, SplitMax, SplitMin
 from .trace import Const, If, Loop
@@ -142,7 +143,12 @@ class _Symbolic:
             raise self.error(op, f"primitive {op.prim!r} has no SymPy meaning, so it cannot be cross-checked",
                              "give the primitive a sympy= meaning in its primitives/ module")
         attrs = {k: v for k, v in op.attrs if k != "lib"}
-        result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
+        try:
+            result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
+        except WengertError as e:  # a meaning that cannot be evaluated says why: placed at the op's line
+            if e.filename != GENERATED:
+                raise
+            raise self.error(op, e.message, e.hint) from None
         results = result if len(op.outs) > 1 else (result,)
         for name, r in zip(op.outs, results):
             values[name] = _tidy(r)
@@ -498,6 +504,15 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
             env[p] = np.vectorize(_exact_argument, otypes=[object])(np.asarray(v)) if np.ndim(v) else _exact_argument(v)
     point = _point(env, at)
     notes = []
+    opaque = custom.used(primal)
+    if opaque:
+        notes.append(f"user primitive{'s' * (len(opaque) > 1)} {', '.join(sorted({p.label for p in opaque}))}: "
+                     "an undefined function whose derivative is the user's rule (the rule itself is taken as given)")
+        dead = sorted({p.label for p in opaque if p.live() is None})
+        if dead and compiled:
+            compiled = False
+            notes.append(f"the generated code was not run: it imports {', '.join(dead)} from the user's module, "
+                         "which is not imported (the CLI never runs the file); from Python, import it first")
     if at:
         fixed = [p for p in primal.params if p not in names and p in at]
         notes.append("control flow decided at " + _describe(at) +
@@ -507,6 +522,12 @@ def check_primal(primal, wrt=None, mode="reverse", order=1, shapes=None, method=
     try:
         (value,) = evaluate(specialized, env, point, limit=limit)
     except OverBudget:
+        if opaque:
+            raise WengertError(f"{primal.name} is past the symbolic budget, and its numerical witness runs in "
+                               f"{DIGITS + 10}-digit arithmetic, which user primitive "
+                               f"{', '.join(sorted({p.label for p in opaque}))} (a Python body) cannot",
+                               primal.filename, primal.line, 0, "", "check with budget=None (--budget 0), or on "
+                               "smaller shapes") from None
         components, witness_note = _witness(specialized, names, modes, order, env, at, random.Random(seed), compiled)
         what = "second derivatives" if order == 2 else "components"
         notes.append(f"past the symbolic budget: {primal.name} makes more than {limit:,} scalars, times "

@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from . import custom
 from .api import signature
 from .compile import python_ast
 from .emit import const_ast
@@ -101,6 +102,8 @@ class _Sheet:
         self.namespace = {"np": np, "math": math}
         for source in HELPERS.values():
             exec(source, self.namespace)
+        if self.values is not None:
+            custom.bind(primal, self.namespace)
 
     def table(self):
         name = self.primal.name

@@ -21,7 +21,8 @@ The table is split by family, one module each:
   shape         shape/size/ndim/len, reshape, expand_dims, concatenate, stack
   reductions    sum, mean, max, min and the broadcasting bookkeeping (unreduce, unbroadcast, sum_axes)
   indexing      x[...] and its cotangent scatter, take, where
-  linalg        dot, matmul, outer, transpose, trace, norm
+  linalg        dot, matmul, outer, transpose, trace, norm; np.linalg (solve, inv, det, slogdet, cholesky,
+                eigh, norm with ord/axis), einsum, tensordot, inner, vdot, cross (parsed by linalg_calls.py)
   python        Python's own //, round, int, float on numbers
   control       the stack a loop's reverse sweep pops, the rows a loop collects
   batch         vector-mode rules that need more than broadcasting, and the ops only vector mode emits
