@@ -39,6 +39,7 @@ from problems import NAMES  # noqa: E402
 
 VECTORIZED = ("lse", "gmm", "kmeans", "ba", "lstm")  # the goal: wengert within 4x of the objective
 PEERS = ("autograd", "jax.jit", "pytorch")
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 SLOW = 5.0  # seconds: a derivative whose first call takes longer is timed over two calls, not in rounds
 
 
@@ -247,7 +248,7 @@ def agree(mine, theirs):
     return worst
 
 
-def run_problem(name, libraries, large, rounds, target, jax_loops=False):
+def run_problem(name, libraries, large, rounds, target, jax_loops=False, clock=time.perf_counter):
     """One row: the objective's time, and per library the ratio (or why there is none)."""
     module = load(name, np)
     args = module.data(large)
@@ -288,14 +289,14 @@ def run_problem(name, libraries, large, rounds, target, jax_loops=False):
             slow[library] = (theirs, their_args)
         else:
             candidates[library] = (theirs, their_args)
-    times = samples(candidates, rounds=rounds, target=target)
+    times = samples(candidates, rounds=rounds, target=target, clock=clock)
     ratios = paired_ratios(times, "objective")
     for label in candidates:
         if label != "objective":
             cells[label] = ratios[label]
     objective_time = statistics.median(times["objective"])
     for library, (fn, fn_args) in slow.items():  # seconds per call: two more calls, not rounds of them
-        cells[library] = once(lambda: fn(*fn_args), repeat=2) / objective_time
+        cells[library] = once(lambda: fn(*fn_args), repeat=2, clock=clock) / objective_time
         notes.append(f"{library} on {name}: {format_time(first[library])} for the first call; timed over 2 calls")
     return cells, objective_time, first, notes
 
@@ -317,6 +318,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.02, help="seconds per measurement")
     ap.add_argument("--threads", default=None, help="BLAS threads (and PyTorch's)")
+    ap.add_argument("--clock", choices=CLOCKS, default="wall",
+                    help="cpu: CPU seconds of the process (all its threads), steadier on a busy machine")
     opts = ap.parse_args()
     names = opts.only.split(",") if opts.only else list(NAMES)
     libraries = [lib for lib in installed() if lib not in opts.without.split(",")]
@@ -328,8 +331,8 @@ def main():
     print(f"GradBench / ADBench problems: derivative time / NumPy objective time, float64, "
           f"{'large' if opts.large else 'default'} sizes")
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {', '.join(versions) or 'no other AD'}; "
-          f"{os.cpu_count()} cores, BLAS threads: {THREADS or 'default'}. Median of {opts.rounds} interleaved "
-          f"rounds' ratios; indicative only.")
+          f"{os.cpu_count()} cores, BLAS threads: {THREADS or 'default'}. {opts.clock} clock; median of "
+          f"{opts.rounds} interleaved rounds' ratios; indicative only.")
     print("Goals (issue #16): wengert <= autograd on every problem, <= jax.jit on at least half, "
           f"<= 4x the objective on {', '.join(VECTORIZED)}.\n")
 
@@ -337,7 +340,7 @@ def main():
     wins = {"autograd": [0, 0], "jax.jit": [0, 0], "4x": [0, 0]}
     for name in names:
         cells, objective_time, first, notes = run_problem(name, libraries, opts.large, opts.rounds, opts.target,
-                                                                opts.jax_loops)
+                                                                opts.jax_loops, CLOCKS[opts.clock])
         all_notes += notes
         mine = cells.get("wengert")
         goals = []
