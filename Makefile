@@ -40,6 +40,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/rnn.py --threads 1
 	$(PY) benchmarks/hessian.py --threads 1
 	$(PY) benchmarks/compile.py
+	$(PY) benchmarks/problems.py --threads 1 --clock cpu
 
 # 10,000 random programs (every derivative agrees) and parser mutants (compiled or a located WengertError).
 fuzz: $(TEST_STAMP)

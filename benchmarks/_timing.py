@@ -47,14 +47,15 @@ def paired_ratios(samples, baseline):
     return {label: statistics.median(t / b for t, b in zip(s, samples[baseline])) for label, s in samples.items()}
 
 
-def samples(candidates, rounds=15, target=0.02):
-    """Seconds per call of each entry of `candidates` in each of `rounds` interleaved rounds."""
+def samples(candidates, rounds=15, target=0.02, clock=time.perf_counter):
+    """Seconds per call of each entry of `candidates` in each of `rounds` interleaved rounds
+    (clock=time.process_time: CPU seconds of the whole process, steadier than wall time on a busy machine)."""
     timers, numbers, samples = {}, {}, {}
     for label, (fn, args) in candidates.items():
         fn(*args)  # warm up: JIT compilation, caches, lazy imports
         names = [f"a{i}" for i in range(len(args))]
         stmt = f"fn({', '.join(names)})"  # no *args unpacking: the loop adds as little as it can
-        timers[label] = timeit.Timer(stmt, globals={"fn": fn, **dict(zip(names, args))})
+        timers[label] = timeit.Timer(stmt, timer=clock, globals={"fn": fn, **dict(zip(names, args))})
         numbers[label] = loop_size(timers[label], target)
         samples[label] = []
     labels = list(timers)

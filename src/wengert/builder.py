@@ -138,13 +138,32 @@ class Builder:
             todo.pop()
             p = _primitives.PRIMS[op.prim]
             pos = tuple(known[a.name][0] if type(a) is Var else _positive_literal(a) for a in op.args)
-            positive = p.positive is not None and p.positive(*pos)
+            positive = p.positive is not None and p.positive(*pos) or op.prim == "sum" and self._counts_ties(op)
             nonfinite = not p.nondiff and (p.is_singular(op.args, pos) or any(
                 known[a.name][1] if type(a) is Var else self.nonfinite(a) for a in op.args))
             known[n] = (positive, nonfinite)
         return known[name]
 
-    def child(self):
+    def _counts_ties(self, op):
+        """Is op sum(where(x == max(x), 1, 0)) (or min), the number of elements attaining an extremum, which
+        max and min's rules divide by? It is at least 1 wherever x has no nan, so the tie weights are finite
+        and the (co)tangents they scale need no _mul0 downstream (gmm's log-sum-exp, kmeans' min)."""
+        defs = self.defs
+
+        def defined(v, *prims):
+            d = defs.get(v.name) if type(v) is Var else None
+            return d if d is not None and d.prim in prims else None
+
+        hit = defined(op.args[0], "where")
+        test = hit and defined(hit.args[0], "equal")
+        if not (test and defined(hit.args[1], "ones_like") and type(hit.args[2]) is Const and hit.args[2].value == 0):
+            return False
+        x, ref = test.args
+        while defined(ref, "unreduce", "expand_dims", "broadcast_like"):
+            ref = defs[ref.name].args[0]
+        extremum = defined(ref, "max", "min")
+        return bool(extremum) and extremum.args[0] == x and not self.nonfinite(x)
+
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
         c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, _Memo(self.memo), self.batched

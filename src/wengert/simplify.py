@@ -47,7 +47,7 @@ def fold(p, args, attrs):
 
 
 def rewrite(b, p, args, attrs):
-    """Shape-preserving identities: x*1, x+0, -(-x), x + (-y), x * (1/y), and static broadcasting."""
+    """Shape-preserving identities: x*1, x+0, -(-x), x + (-y), x * (1/y), sum(-x), and static broadcasting."""
     name = p.name
     key = b.shape
     defs = b.defs
@@ -105,6 +105,10 @@ def rewrite(b, p, args, attrs):
             for vk, dx in ((va, dc), (vc, da)):
                 if vk is not None and dx is not None and dx.prim == "mul" and _number(dx.args[0]):
                     return b.emit("mul", (Const(vk * dx.args[0].value), dx.args[1]))
+            for x, dy in ((a, dc), (c, da)):  # g * (2 * x) as (2 * g) * x where g is the lighter operand
+                if dy is not None and dy.prim == "mul" and _exact_scale(dy.args[0]) and \
+                        _lighter(key(x), key(dy.args[1])):
+                    return b.emit("mul", (b.emit("mul", (dy.args[0], x)), dy.args[1]))
             if pa == "neg" and pc == "neg":
                 return b.emit("mul", (da.args[0], dc.args[0]))
             if (pa == "neg" or pc == "neg") and not (b.batched & {v.name for v in args if isinstance(v, Var)}):
@@ -197,6 +201,23 @@ def _divide_after_sum(b, name, x, kw):
     if not shapes.same(b.shape(numerator), kx):
         return None  # c was what broadcast y (or a) to x's shape
     return b.emit("div", (b.emit(name, (numerator,), kw), c))
+
+
+def _exact_scale(v):
+    """A number whose products are exact (a power of two): moving it between factors changes no bit."""
+    return _number(v) and isinstance(v.value, (int, float)) and v.value != 0 and math.isfinite(v.value) and \
+        math.frexp(v.value)[0] in (0.5, -0.5)
+
+
+def _lighter(kx, kz):
+    """Is an array of shape key kx known smaller than one of kz that it broadcasts against (same rank, unit
+    axes where kz has them and at least one more)? The scalar counts as lighter than any array."""
+    if kx == shapes.SCALAR:
+        return shapes.known(kz) and kz != shapes.SCALAR
+    if not (shapes.known(kx) and shapes.known(kz)) or len(kx) != len(kz):
+        return False
+    return all(dx == 1 or dx == dz for dx, dz in zip(kx, kz)) and \
+        any(dx == 1 and dz not in (1, None) for dx, dz in zip(kx, kz))
 
 
 def _scalar_over_array(key, a, c):

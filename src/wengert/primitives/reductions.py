@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import shapes
 from ..trace import apply, rank
-from .core import (PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, symbolic, sympy,
+from .core import (PRIMS, Lazy, _kwargs, _obj, _scalar_or_array, broadcast_like, defprim, helper, scale, symbolic, sympy,
                    unbroadcast, unreduce)
 from .elementwise import _nonzero_divisor
 from .shape import _expand_dims_src, _flat_shape, shape_, size
@@ -36,14 +36,15 @@ defprim("unreduce", _unreduce_src, shape=lambda g, x, axis=None, keepdims=False:
 def reduction(name, sympy_fn, adjoint):
     def tangent(ts, y, x, axis=None, keepdims=False):
         return apply(name, ts[0], axis=axis, keepdims=keepdims) if name in ("sum", "mean") else \
-            apply("sum", ts[0] * _tie_weights(y, x, axis, keepdims), axis=axis, keepdims=keepdims)
+            apply("sum", scale(ts[0], _tie_weights(y, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
     return defprim(name, lambda x, axis=None, keepdims=False: f"np.{name}({x}{_kwargs(axis=axis, keepdims=keepdims)})",
                    sympy=sympy_fn, shape=shapes.reduce, tangent=tangent, adjoint=adjoint)
 
 
 def _tie_weights(y, x, axis, keepdims):
-    """Where x attains its max/min, split equally among the ties."""
+    """Where x attains its max/min, split equally among the ties (the count is at least 1 where x has no nan:
+    Builder._counts_ties tells the analysis so)."""
     hit = apply("where", apply("equal", x, unreduce(y, x, axis=axis, keepdims=keepdims)), apply("ones_like", x), 0.0)
     return hit / unreduce(apply("sum", hit, axis=axis, keepdims=keepdims), x, axis=axis, keepdims=keepdims)
 
