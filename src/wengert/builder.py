@@ -164,6 +164,7 @@ class Builder:
         extremum = defined(ref, "max", "min")
         return bool(extremum) and extremum.args[0] == x and not self.nonfinite(x)
 
+    def child(self):
         """A Builder for a nested block: same names and shapes; it may reuse outer results, not vice versa."""
         c = Builder(self.names, lib=self.lib)
         c.shapes, c.defs, c.memo, c.batched = self.shapes, self.defs, _Memo(self.memo), self.batched
