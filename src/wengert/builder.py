@@ -8,6 +8,7 @@ import math
 from . import primitives as _primitives, simplify as _simplify
 from .shapes import SCALAR, known
 from .shift import inert_reductions
+from . import trace as _trace
 from .trace import STRUCTURED, Const, If, Loop, Op, Var, _active, lift, walk
 
 
@@ -307,3 +308,6 @@ def _useful(ops, useful):
                 useful.update(a.name for a in op.args[1:] if isinstance(a, Var))
         elif any(n in useful for n in op.outs) and not PRIMS[op.prim].nondiff:
             useful.update(a.name for a in op.args if isinstance(a, Var))
+
+
+_trace.BUILDER.append(Builder)

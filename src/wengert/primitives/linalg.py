@@ -859,8 +859,8 @@ def _norm_expr(x, ord=None, axis=None, keepdims=False):
 
 def _definition(x, build):
     """A one-parameter trace computing build(x) for x of x's shape (without its batch axis)."""
-    from ..builder import Builder
-    from ..trace import Names, Trace
+    from ..trace import BUILDER, Names, Trace
+    Builder = BUILDER[0]
     k = key(x)
     k = k[1:] if is_batched(x) and shapes.known(k) else k
     b = Builder(Names({"x"}), {"x": k})
@@ -909,8 +909,8 @@ def _sym_norm(x, ord=None, axis=None, keepdims=False):
 
 
 def _definition_of_shape(shape, build):
-    from ..builder import Builder
-    from ..trace import Names, Trace
+    from ..trace import BUILDER, Names, Trace
+    Builder = BUILDER[0]
     b = Builder(Names({"x"}), {"x": tuple(1 if d == 1 else "n" for d in shape)})
     with b:
         out = build(Var("x"))
