@@ -95,6 +95,8 @@ class _Sweep:
                 outs = tuple(self.names.fresh(self.namers[k](o)) for o in op.outs)
                 b.add(Op(outs, "pop", (companion,)))
                 for o, t in zip(op.outs, outs):
+                    if o not in self.actives[k]:
+                        continue  # an index pushed next to varied values has no tangent
                     tangents[o] = Var(t)
                     if self.refs[k] is not None:
                         b.batched.add(t)

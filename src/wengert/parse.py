@@ -32,7 +32,12 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.ones_like": "ones_like", "numpy.shape": "shape", "numpy.size": "size", "numpy.ndim": "ndim",
               "numpy.dot": "dot", "numpy.matmul": "matmul", "numpy.outer": "outer", "numpy.trace": "trace",
               "numpy.transpose": "transpose", "numpy.reshape": "reshape", "numpy.where": "where",
-              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack"})
+              "numpy.linalg.norm": "norm", "numpy.concatenate": "concatenate", "numpy.stack": "stack",
+              "numpy.empty": "zeros", "numpy.empty_like": "zeros_like", "numpy.copy": "copy",
+              "numpy.argmax": "argmax", "numpy.argmin": "argmin", "numpy.argsort": "argsort",
+              "numpy.flatnonzero": "flatnonzero"})
+# Calls that make a new array the function may change by item assignment: never shared with an equal one.
+CONSTRUCTORS = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy"}
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow"})
 BUILTINS = {"abs": "abs", "len": "len"}
@@ -42,11 +47,12 @@ CONSTANTS = {"math.pi": 3.141592653589793, "math.e": 2.718281828459045, "numpy.p
 # Primitives with static attributes: (number of leading value arguments, attribute names in order).
 ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "max": (1, ("axis", "keepdims")),
          "min": (1, ("axis", "keepdims")), "transpose": (1, ("axes",)), "norm": (1, ("ord",)),
-         "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
+         "concatenate": (1, ("axis",)), "stack": (1, ("axis",)), "argmax": (1, ("axis",)),
+         "argmin": (1, ("axis",)), "argsort": (1, ("axis",))}
 KEYWORD_ONLY = {"keepdims"}  # positionally, NumPy reads dtype or out there
 SEQUENCE_ARGS = {"concatenate", "stack"}  # the first argument is a tuple or list of arrays
 SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1)}  # (primitive, position) where a tuple is a shape
-METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose"}
+METHODS = {"sum", "mean", "max", "min", "reshape", "dot", "transpose", "copy"}
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
 
@@ -249,6 +255,9 @@ class Parser:
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
         self.return_line = 0
         self.calls.append(node.name)
+        self.params = set(params)
+        self.frame_params = [set()]
+        self.loop_outer = []  # per loop being parsed: the names defined before it
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -419,13 +428,16 @@ class Parser:
             names = [n for n in loop.tracked] if loop is not None else []
         else:
             names = [n for n in _assigned(s.body + s.orelse) if n in env or (n in then and n in orelse)]
-        names = [n for n in dict.fromkeys(names) if n in then and n in orelse]
+        names = [n for n in dict.fromkeys(names + self.aliases_changed(s.body + s.orelse, env))
+                 if n in then and n in orelse]
         for n in set(then) ^ set(orelse) | {n for n in then if n not in env and n not in names}:
-            self.maybe_undefined.setdefault(n, s)
+            if isinstance(n, str):
+                self.maybe_undefined.setdefault(n, s)
         outs = tuple(self.names.fresh(n) for n in names)
         self.b.add(If(outs, cond, Block(ops_t, tuple(then[n] for n in names)),
                       Block(ops_e, tuple(orelse[n] for n in names))))
         env.update({n: Var(o) for n, o in zip(names, outs)})
+        self.merge_tokens(env, (then, orelse), names)
         for n, o in zip(names, outs):
             self.lineno.setdefault(o, s.lineno)
         return "end", env
@@ -435,7 +447,7 @@ class Parser:
         if s.orelse:
             raise self.m.error(s.orelse[0], f"{type(s).__name__.lower()} ... else is not supported",
                                "set a flag before break and test it after the loop")
-        carried = [n for n in _assigned(s.body) if n in env]
+        carried = [n for n in dict.fromkeys(_assigned(s.body) + self.aliases_changed(s.body, env)) if n in env]
         has_break = _contains(s.body, ast.Break)
         flag = self.names.fresh("broken") if has_break else None
         phis = {n: self.names.fresh(n) for n in carried}
@@ -482,7 +494,15 @@ class Parser:
                     body_env[s.target.id] = self.b.emit("index", (sequence, i_value), {"spec": (("arg", 1),)})
                 elif counter:
                     body_env[s.target.id] = i_value
-                kind, end = self.run(s.body, body_env, loop)
+                changed_before, self.changed = self.changed, set()
+                at_start = dict(body_env)
+                self.loop_outer.append({n for n in env if isinstance(n, str)})
+                try:
+                    kind, end = self.run(s.body, body_env, loop)
+                finally:
+                    self.loop_outer.pop()
+                self.check_loop_tokens(s, at_start, end, self.changed)
+                self.changed |= changed_before
                 if kind != "end":
                     raise self.m.error(s, "return inside a loop is not supported",
                                        "break out of the loop and return after it")
@@ -512,7 +532,9 @@ class Parser:
         outs = tuple(self.names.fresh(n) for n in carried) + tuple(self.names.fresh(n) for n in names[len(carried):])
         self.b.add(Loop(outs, tuple(names), tuple(init), body, () if cond is not None else bounds,
                         None if cond is not None else index, cond))
+        before = dict(env)
         env.update({n: Var(o) for n, o in zip(carried, outs)})
+        self.merge_tokens(env, (before, end), carried)
         for o in outs:
             self.lineno.setdefault(o, s.lineno)
         for n in _assigned(s.body):
@@ -534,10 +556,12 @@ class Parser:
         elif isinstance(s, ast.AugAssign):
             if isinstance(s.target, ast.Attribute):
                 raise self.mutation_error(s.target, env)
-            if not isinstance(s.target, ast.Name):
-                raise self.m.error(s, "in-place update of an array element is not supported",
-                                   "build a new array instead, e.g. with np.where or np.concatenate")
             prim = BINOPS.get(type(s.op))
+            if isinstance(s.target, ast.Subscript) and prim is not None:
+                self.item_assignment(s.target, self.expr(s.value, env), env, s.value, aug=prim)
+                return
+            if not isinstance(s.target, ast.Name):
+                raise self.m.error(s, f"cannot update {type(s.target).__name__} in place", "assign to a plain name")
             if prim is None:
                 raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
                                    "use += -= *= /= or write x = x <op> y")
@@ -547,6 +571,10 @@ class Parser:
             pass  # docstring
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
+                and s.value.func.attr == "append" and isinstance(s.value.func.value, ast.Name) \
+                and isinstance(env.get(s.value.func.value.id), tuple):
+            self.append(s.value, env, loop)
         elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
             self.expr(s.value, env)  # name the construct first: `yield x`, an unknown callee like os.system(...)
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS[ast.Expr])
@@ -573,6 +601,7 @@ class Parser:
         if isinstance(target, ast.Name):
             if isinstance(value, tuple):
                 env[target.id] = value
+                self.bind_token(target.id, env, source)
                 return
             if isinstance(value, Var) and value.name in self.b.defs and value.name.startswith("v") \
                     and value.name[1:].isdigit():
@@ -581,6 +610,7 @@ class Parser:
                 env[target.id] = value
             if isinstance(env[target.id], Var):
                 self.lineno.setdefault(env[target.id].name, target.lineno)
+            self.bind_token(target.id, env, source)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, tuple):
                 if len(value) != len(target.elts):
@@ -597,10 +627,149 @@ class Parser:
         elif isinstance(target, ast.Attribute):
             raise self.mutation_error(target, env)
         elif isinstance(target, ast.Subscript):
-            raise self.m.error(target, "in-place item assignment is not supported",
-                               "build a new array instead, e.g. with np.where or np.concatenate")
+            self.item_assignment(target, value, env, source)
         else:
             raise self.m.error(target, f"cannot assign to {type(target).__name__}", "assign to a plain name")
+
+    # ---- item assignment ---------------------------------------------------------------------------
+    # y[i] = e is y = setitem(y, e, i): a new value for every name of the array (Python's names refer to one
+    # object). Which names hold one array is followed with tokens: env[("obj", name)] is the same object()
+    # for names known to hold the same array, and no other name holds that array or a view of it. A name gets
+    # one when it is bound to a new array (a constructor, arithmetic, a copy) or to another such name (b = a);
+    # not when it holds a view (X[0], X.T), a parameter, or a value another name holds too (then which of them
+    # is the same array is not known). Changing an array without a token is refused, except a parameter of the
+    # differentiated function that no other name holds: that is copied once, so the caller's array stays.
+    changed = frozenset()  # tokens of the arrays changed in the loop body being parsed
+
+    def item_assignment(self, target, value, env, source, aug=None):
+        base = target.value
+        if isinstance(base, ast.Attribute):
+            raise self.mutation_error(base, env)
+        if not isinstance(base, ast.Name):
+            raise self.m.error(target, "only an item of a named array can be assigned",
+                               "name the array first: y = ...; y[i] = e")
+        y = self.load(base, env)
+        if not isinstance(y, Var):
+            raise self.m.error(base, f"{base.id} is not an array here: items of "
+                               f"{'a tuple' if isinstance(y, tuple) else 'a number'} cannot be assigned",
+                               "assign into an array, e.g. y = np.zeros(n); y[i] = e")
+        token = env.get(("obj", base.id))
+        if token is None:
+            holders = [n for n in env if isinstance(n, str) and n != base.id and env[n] == y]
+            if len(self.calls) == 1 and y.name in self.params and not holders:
+                y = self.b.emit("copy", (y,), share=False)  # the caller's array is never changed
+                env[base.id], token = y, object()
+                env[("obj", base.id)] = token
+            elif len(self.calls) > 1 and y.name in self.frame_params[-1]:
+                raise self.m.error(target, f"changing the argument {base.id} of {self.calls[-1]} would change the "
+                                   "caller's array, which is not supported",
+                                   f"change a copy and return it: {base.id} = {base.id}.copy()")
+            else:
+                also = f" (so is {holders[0]})" if holders else ""
+                raise self.m.error(target, f"{base.id} may share its memory with another array here{also}: a view "
+                                   "such as X[0] or X.T, or one value under two names; changing it would change "
+                                   "the other too, which wengert does not follow",
+                                   f"change a copy: {base.id} = {base.id}.copy() before this line (or assign "
+                                   "into the original array)")
+        items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+        spec, dynamic = [], []
+        for item in items:
+            spec.append(self.index_item(item, env, dynamic))
+        spec, dynamic = tuple(spec), tuple(dynamic)
+        if aug is not None:
+            old = self.b.emit("index", (y,) + dynamic, {"spec": spec})
+            value = self.b.emit(aug, (old, self.as_value(value, source)))
+        new = self.b.emit("setitem", (y, self.as_value(value, source)) + dynamic, {"spec": spec})
+        if isinstance(new, Var) and new.name in self.b.defs and new.name.startswith("v") and new.name[1:].isdigit():
+            new = self._rename(new, base.id)
+        self.lineno.setdefault(new.name, target.lineno)
+        for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+            env[n] = new
+        self.changed = self.changed | {token}
+
+    def append(self, call, env, loop):
+        """xs.append(v) on a list made here (xs = [] or [a, b]): a new tuple for every name of the list."""
+        name = call.func.value.id
+        token = env.get(("obj", name))
+        if token is None:
+            raise self.m.error(call, f"{name} is not a list made in this function (or another name holds it)",
+                               f"start it here: {name} = []")
+        if loop is not None and name in self.loop_outer[-1]:
+            raise self.m.error(call, f"appending to the list {name} in a loop is not supported yet",
+                               f"write into an array instead: {name} = np.zeros((n, ...)) before the loop, "
+                               f"{name}[i] = value in it")
+        if call.keywords or len(call.args) != 1:
+            raise self.m.error(call, ".append takes one value", f"write {name}.append(value)")
+        value = self.expr(call.args[0], env)
+        new = env[name] + (value,)
+        for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+            env[n] = new
+
+    def bind_token(self, name, env, source):
+        """Give name a token (see item_assignment) after name = source."""
+        value = env[name]
+        env.pop(("obj", name), None)
+        if isinstance(value, tuple) and isinstance(source, ast.List):
+            env[("obj", name)] = object()  # a list the function may append to
+            return
+        if isinstance(value, tuple) and isinstance(source, ast.Name) and env.get(("obj", source.id)) is not None \
+                and env.get(source.id) is value:
+            env[("obj", name)] = env[("obj", source.id)]
+            return
+        if not isinstance(value, Var):
+            return
+        if isinstance(source, ast.Name) and source.id != name:
+            token = env.get(("obj", source.id))
+            if token is not None and env.get(source.id) == value:
+                env[("obj", name)] = token
+            return
+        others = [n for n in env if isinstance(n, str) and n != name and env[n] == value]
+        for n in others:
+            env.pop(("obj", n), None)  # two names, one value: the same array or two equal ones, not known
+        op = self.b.defs.get(value.name)
+        if not others and op is not None and fresh_array(op):
+            env[("obj", name)] = object()
+
+    def aliases_changed(self, stmts, env):
+        """The names holding the same array as one that stmts assign into (they change with it)."""
+        tokens = set()
+        for s in stmts:
+            for node in ast.walk(s):
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                        and isinstance(node.value, ast.Name) and env.get(("obj", node.value.id)) is not None:
+                    tokens.add(env[("obj", node.value.id)])
+        return [n for n in env if isinstance(n, str) and env.get(("obj", n)) in tokens]
+
+    @staticmethod
+    def _groups(env, names):
+        """name -> the names of `names` holding the same array (by token), or None without a token."""
+        by = {}
+        for n in names:
+            t = env.get(("obj", n))
+            if t is not None:
+                by.setdefault(id(t), set()).add(n)
+        return {n: frozenset(by[id(env[("obj", n)])]) if env.get(("obj", n)) is not None else None for n in names}
+
+    def merge_tokens(self, env, ends, names):
+        """Tokens after a branch or loop whose ends are the environments `ends`: names keep one where every
+        end agrees on which names hold the same array as they do."""
+        visible = [n for n in env if isinstance(n, str)]
+        groups = [self._groups(e, visible) for e in ends]
+        fresh = {}
+        for n in visible:
+            env.pop(("obj", n), None)
+            gs = {g[n] for g in groups}
+            if len(gs) == 1 and None not in gs:
+                env[("obj", n)] = fresh.setdefault(next(iter(gs)), object())
+
+    def check_loop_tokens(self, s, start, end, changed):
+        """A loop body assumed the arrays it changes are named as at its start; so must its next pass be."""
+        visible = [n for n in start if isinstance(n, str)]
+        g0, g1 = self._groups(start, visible), self._groups(end, visible)
+        for n in visible:
+            if start.get(("obj", n)) in changed and g0[n] != g1[n]:
+                raise self.m.error(s, f"this loop changes the array {n} and also which names refer to it",
+                                   f"keep one name per array in the loop, or copy: {n} = {n}.copy()")
 
     def _rename(self, var, name):
         """The op just built for `var` gets the user's name (the first one; later ones become name_1, ...)."""
@@ -657,6 +826,10 @@ class Parser:
         raise self.m.error(e, f"{type(e.value).__name__} constants are not supported", "use numbers")
 
     def expr_Tuple(self, e, env):
+        return tuple(self.expr(x, env) for x in e.elts)
+
+    def expr_List(self, e, env):
+        """A list literal is a tuple of its values (a list that a loop appends to is refused there)."""
         return tuple(self.expr(x, env) for x in e.elts)
 
     def expr_BinOp(self, e, env):
@@ -756,12 +929,19 @@ class Parser:
             return ("ellipsis",)
         if self.dotted(item) == "numpy.newaxis":
             return ("newaxis",)
-        v = bound(item) if not isinstance(item, (ast.List, ast.Compare)) else None
+        if isinstance(item, ast.List):  # x[[0, 2]]: an integer array (a tuple would index several axes)
+            value = self.expr(item, env)
+            if not value or not all(isinstance(v, Const) and type(v.value) in (int, bool) for v in value):
+                raise self.m.error(item, "a list index must hold integer (or bool) literals",
+                                   "write x[[0, 2]], or index with an integer array")
+            dynamic.append(self.b.emit("index_array", (Const(tuple(v.value for v in value)),)))
+            return ("arg", len(dynamic))
+        v = bound(item)
         if isinstance(v, int):
             return ("int", v)
-        if isinstance(item, (ast.List, ast.Compare)) or v is None:
-            raise self.m.error(item, "only basic indexing (integers, slices, None) is supported",
-                               "use np.where for masks")
+        if v is None:
+            raise self.m.error(item, "this index is not supported", "index with integers, slices, None, "
+                               "integer arrays or boolean masks")
         return v
 
     def expr_Call(self, e, env):
@@ -778,6 +958,8 @@ class Parser:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
+        if dotted in ("numpy.array", "numpy.asarray"):
+            return self.array_call(e, dotted, env)
         if dotted in CALLS:
             return CALLS[dotted](self, e, env)
         helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
@@ -786,12 +968,27 @@ class Parser:
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
                            "use math/NumPy functions wengert knows or functions defined in this file")
 
+    def array_call(self, e, dotted, env):
+        """np.array(literal) stacks its items (nested lists: stacks of stacks); np.array(x) copies x,
+        np.asarray(x) is x."""
+        if len(e.args) != 1 or e.keywords:
+            raise self.m.error(e, f"{ast.unparse(e.func)} takes one argument here (no dtype or other keywords)",
+                               f"write {ast.unparse(e.func)}([a, b])")
+        value = self.expr(e.args[0], env)
+        if isinstance(value, tuple):
+            if not value:
+                raise self.m.error(e, "an empty array literal is not supported", "use np.zeros(0)")
+            return self.b.emit("stack", tuple(self.as_value(v, e.args[0]) for v in value), {}, share=False)
+        value = self.as_value(value, e.args[0])
+        return self.b.emit("copy", (value,), share=False) if dotted == "numpy.array" else value
+
     def primitive(self, e, prim, env, lib="np"):
         n_values, names = ATTRS.get(prim, (len(e.args), ()))
         if prim in SEQUENCE_ARGS:
-            if not e.args or not isinstance(e.args[0], (ast.Tuple, ast.List)):
-                raise self.m.error(e, f"np.{prim} needs a literal tuple or list of arrays", f"write np.{prim}((a, b))")
-            args = [self.value(a, env) for a in e.args[0].elts]
+            items = self.expr(e.args[0], env) if e.args else None
+            if not isinstance(items, tuple) or not items:
+                raise self.m.error(e, f"np.{prim} needs a tuple or list of arrays", f"write np.{prim}((a, b))")
+            args = [self.as_value(a, e.args[0]) for a in items]
         else:
             args = [self.value(a, env, shape=(prim, i) in SHAPE_ARGS) for i, a in enumerate(e.args[:n_values])]
         fewest, most = _arity(prim)
@@ -825,7 +1022,7 @@ class Parser:
         self.check_attrs(e, attrs)
         if lib == "math" and PRIMS[prim].math:
             attrs["lib"] = "math"
-        return self.b.emit(prim, tuple(args), attrs)
+        return self.b.emit(prim, tuple(args), attrs, share=prim not in CONSTRUCTORS)
 
     def check_attrs(self, e, attrs):
         """axis/axes must be integers (or a tuple of them, or None), keepdims a bool."""
@@ -857,6 +1054,10 @@ class Parser:
         if e.keywords or name in ("reshape", "dot") and not e.args or name == "dot" and len(e.args) != 1:
             raise self.m.error(e, f"this call of .{name}() is not supported",
                                "pass positional arguments as in NumPy, e.g. x.dot(y), x.reshape(2, -1)")
+        if name == "copy":
+            if e.args:
+                raise self.m.error(e, ".copy() takes no arguments here", "write y = x.copy()")
+            return self.b.emit("copy", (obj,), share=False)
         if name == "reshape":
             shape = tuple(self.value(a, env, shape=True) for a in e.args)
             return self.reshape(obj, shape[0] if len(shape) == 1 else shape, e)
@@ -891,6 +1092,7 @@ class Parser:
         self.check_signature(helper)
         args = [self.expr(a, env) for a in e.args]
         self.calls.append(helper.name)
+        self.frame_params.append({v.name for v in args if isinstance(v, Var)})
         saved, self._current = self._current, helper
         try:
             inner = {a.arg: v for a, v in zip(params, args)}
@@ -899,6 +1101,7 @@ class Parser:
             outputs = self.body(helper, inner)
         finally:
             self.calls.pop()
+            self.frame_params.pop()
             self._current = saved
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -957,6 +1160,17 @@ class Instance:
 
     def __init__(self, cls):
         self.cls, self.attrs, self.methods = cls, {}, {}
+
+
+FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "setitem", "addat", "stack", "concatenate",
+         "dot", "matmul", "outer", "where", "sum", "mean", "scatter", "scatter_batch", "zeros_batch", "basis", "take",
+         "index_copy", "last_writes"}
+
+
+def fresh_array(op):
+    """Does op make a new array (never a view of an argument)? Elementwise ops and the FRESH ones do."""
+    p = PRIMS.get(op.prim)
+    return p is not None and (op.prim in FRESH or p.shape is shapes.broadcast)
 
 
 def _def_lines(node):
@@ -1063,7 +1277,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),
     ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
-    ast.List: ("list literals are not supported here", "use a tuple, or np.stack((a, b))"),
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),
@@ -1093,6 +1306,8 @@ def _assigned(stmts):
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         names.setdefault(n.id, None)
+                    elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
+                        names.setdefault(n.value.id, None)  # y[i] = e gives y a new value
     return list(names)
 
 

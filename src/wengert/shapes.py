@@ -124,6 +124,9 @@ def index(a, spec, dyn=()):
     an ("arg", i) item names. An index that is not known to be a number may be an integer array (its
     length, repeats included, makes the result's) or a boolean mask (a length known only at run time):
     then the shape is unknown."""
+    if isinstance(a, tuple) and a[:1] == ("shapeof",) and len(spec) == 1 and spec[0][0] in ("int", "arg") and \
+            (spec[0][0] == "int" or dyn[spec[0][1] - 1] == SCALAR):
+        return SCALAR  # x.shape[0]: a number
     arrays = [j for j, item in enumerate(spec) if item[0] == "arg" and dyn[item[1] - 1] != SCALAR]
     if not known(a) or any(not known(dyn[spec[j][1] - 1]) or len(dyn[spec[j][1] - 1]) != 1 for j in arrays) \
             or arrays and arrays != list(range(arrays[0], arrays[0] + len(arrays))):
