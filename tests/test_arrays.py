@@ -1,7 +1,7 @@
 """Array primitives one by one: reverse gradient vs finite differences (with the argument's shape),
 value_and_grad, jvp == <grad, v> and vjp, under NumPy broadcasting.
 
-Subgradient convention at kinks (wengert/primitives.py): the midpoint of the Clarke subdifferential.
+Subgradient convention at kinks (wengert/primitives/): the midpoint of the Clarke subdifferential.
 abs'(0) = 0; np.maximum / np.minimum split a tie 1/2 - 1/2 (so relu'(0) = 1/2 for np.maximum(x, 0));
 np.max / np.min split the cotangent equally among tied elements; clip'(x) = 1/2 on a bound.
 Forward and reverse mode use the same convention, so jvp == <grad, v> holds at kinks too."""

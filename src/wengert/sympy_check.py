@@ -139,7 +139,7 @@ class _Symbolic:
         prim = PRIMS[op.prim]
         if prim.sympy is None:
             raise self.error(op, f"primitive {op.prim!r} has no SymPy meaning, so it cannot be cross-checked",
-                             "give the primitive a sympy= meaning in primitives.py")
+                             "give the primitive a sympy= meaning in its primitives/ module")
         attrs = {k: v for k, v in op.attrs if k != "lib"}
         result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
         results = result if len(op.outs) > 1 else (result,)

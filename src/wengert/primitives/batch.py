@@ -1,0 +1,184 @@
+"""Vector mode (Hessians, Jacobians): the rules of the operations that need more than broadcasting, and the ops
+only vector mode emits."""
+
+from .. import shapes
+from ..errors import GENERATED, WengertError
+from ..trace import is_batched, key
+from .core import PRIMS, _batch_elementwise, _batch_of, _lift_rank, _rank, _shift, defprim, helper
+from .indexing import _index_text
+
+
+# ---- vector mode: the same operations on values with a leading batch axis ---------------------------------
+# A batched value holds n values of the primal shape stacked along a new first axis. Each rule
+# rewrites an op so it acts on every slice at once: elementwise ops broadcast (after lining the
+# primal axes up), axis arguments shift by one, matrix products keep the batch axis in front.
+
+def _batch_reduction(name):
+    def rule(b, x, axis=None, keepdims=False, **kw):
+        return b.emit_batched(name, (x,), {"axis": _shift(axis, _rank(x)), "keepdims": keepdims, **kw})
+    return rule
+
+
+for _name in ("sum", "mean", "max", "min"):
+    PRIMS[_name].batch = _batch_reduction(_name)
+
+PRIMS["expand_dims"].batch = lambda b, g, axis: b.emit_batched("expand_dims", (g,), {"axis": _shift(axis, 99)})
+PRIMS["sum_axes"].batch = lambda b, g, lead=(), units=(): b.emit_batched(
+    "sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
+PRIMS["transpose"].batch = lambda b, x, axes=None: b.emit_batched(
+    "transpose", (x,), {"axes": (0,) + (tuple(a + 1 for a in axes) if axes else tuple(range(_rank(x), 0, -1)))})
+PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_last", (a,))
+defprim("trace_last", "np.trace({0}, axis1=-2, axis2=-1)", shape=lambda a: a[:-2] if shapes.known(a) else None)
+PRIMS["index"].batch = lambda b, x, *dyn, spec: b.emit_batched(
+    "index", (x,) + dyn, {"spec": (("slice", None, None, None),) + spec})
+defprim("broadcast_batch", "np.broadcast_to({0}, np.shape({0})[:1] + np.shape({1}))",
+        shape=lambda t, ref: t[:1] + ref if shapes.known(t) and shapes.known(ref) else None)
+
+
+def _batch_broadcast_like(b, t, ref):
+    if is_batched(t) and not is_batched(ref) and shapes.known(key(t)) and key(t)[1:] == key(ref):
+        return t
+    if is_batched(ref):
+        return b.emit_batched("broadcast_like", (_lift_rank(b, t, _rank(ref)), ref))
+    return b.emit_batched("broadcast_batch", (_lift_rank(b, t, _rank(ref)), ref))
+
+
+def _batch_unreduce(b, g, x, axis=None, keepdims=False):
+    if axis is not None and not keepdims:
+        g = b.emit_batched("expand_dims", (g,), {"axis": _shift(axis, _rank(x))})
+    return _batch_broadcast_like(b, g, x)
+
+
+def _batch_unbroadcast(b, g, x):
+    gk, xk = key(g), key(x)
+    if shapes.known(gk) and gk[1:] == xk:
+        return g
+    axes = shapes.unbroadcast_axes(gk[1:], xk) if shapes.known(gk) else None
+    if axes is None:
+        return b.emit_batched("unbroadcast_batch", (g, x))
+    lead, units = axes
+    if not lead and not units:
+        return g
+    return b.emit_batched("sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
+
+
+helper('''
+def _unbroadcast_batch(g, x):
+    """_unbroadcast for a batch of cotangents: the leading batch axis stays."""
+    shape = np.shape(x)
+    if np.shape(g)[1:] == shape:
+        return g
+    lead = np.ndim(g) - 1 - len(shape)
+    axes = tuple(range(1, 1 + lead)) + tuple(1 + lead + i for i, n in enumerate(shape) if n == 1)
+    return np.reshape(np.sum(g, axis=axes), np.shape(g)[:1] + shape)
+''')
+defprim("unbroadcast_batch", "_unbroadcast_batch({0}, {1})", shape=lambda g, x: _batch_of(g, x))
+PRIMS["broadcast_like"].batch = _batch_broadcast_like
+PRIMS["unreduce"].batch = _batch_unreduce
+PRIMS["unbroadcast"].batch = _batch_unbroadcast
+
+
+def _batch_matmul(b, a, c):
+    """a @ c with one side batched: the batch axis stays in front."""
+    ra, rc = _rank(a), _rank(c)
+    if is_batched(a) and is_batched(c):
+        if ra >= 2 and rc >= 2:
+            return b.emit_batched("matmul", (a, c))
+        raise WengertError("vector mode of a product of two batched vectors is not supported", GENERATED,
+                           0, 0, "", "use a lower derivative order")
+    if is_batched(a):
+        seed = b.defs.get(a.name)
+        if seed is not None and seed.prim == "basis" and _rank(a) == 1 and rc == 2:
+            return b.emit_batched("as_batch", (c,))      # the unit directions times c: c's rows
+        return b.emit_batched("matmul", (a, c))          # (n, ..., k) @ c
+    if rc == 1:                                           # a @ (n, k): each row of c is a vector
+        seed = b.defs.get(c.name)
+        if seed is not None and seed.prim == "basis" and ra == 2:
+            return b.emit_batched("as_batch", (a.T,))      # a times each unit direction: a's columns
+        return b.emit_batched("matmul", (c, a.T if ra == 2 else a))
+    return b.emit_batched("matmul", (a, c))              # a @ (n, ..., k, m)
+
+
+def _batch_dot(b, a, c):
+    if _rank(a) == 0 or _rank(c) == 0:
+        return _batch_elementwise(b, "mul", (a, c), {})
+    return _batch_matmul(b, a, c)
+
+
+PRIMS["matmul"].batch = _batch_matmul
+PRIMS["dot"].batch = _batch_dot
+
+
+def _batch_outer(b, a, c):
+    if is_batched(a):
+        return _batch_elementwise(b, "mul", (b.emit_batched("expand_dims", (a,), {"axis": 2}), c), {})
+    return _batch_elementwise(b, "mul", (b.emit_plain("expand_dims", (a,), {"axis": 1}), c), {})
+
+
+PRIMS["outer"].batch = _batch_outer
+
+
+def _batch_reshape(b, x, s):
+    return b.emit_batched("reshape_batch", (x, s))
+
+
+defprim("reshape_batch", "np.reshape({0}, np.shape({0})[:1] + tuple({1}))",
+        shape=lambda x, s: _batch_of(x, PRIMS["reshape"].shape(None, s)))
+PRIMS["reshape"].batch = _batch_reshape
+
+
+def _batch_scatter(b, g, x, *dyn, spec):
+    return b.emit_batched("scatter_batch", (g, x) + dyn, {"spec": spec})
+
+
+helper('''
+def _scatter_batch(g, x, index):
+    """Batched cotangent of x[index]: each slice g[i] placed at index in zeros shaped like x."""
+    out = np.zeros(np.shape(g)[:1] + np.shape(x), dtype=np.result_type(g, 1.0))
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items):
+        np.add.at(out, (slice(None),) + items, g)  # repeated integer indices accumulate
+    else:
+        out[(slice(None),) + items] = g
+    return out
+''')
+defprim("scatter_batch", lambda g, x, *dyn, spec: f"_scatter_batch({g}, {x}, np.s_[{_index_text(spec, dyn)}])",
+        shape=lambda g, x, *dyn, spec: _batch_of(g, x))
+
+PRIMS["scatter"].batch = _batch_scatter
+
+
+def _batch_where(b, c, x, y):
+    return _batch_elementwise(b, "where", (c, x, y), {})
+
+
+PRIMS["where"].batch = _batch_where
+
+
+def _batch_join(name):
+    def rule(b, *xs, axis=0):
+        ref = next(x for x in xs if is_batched(x))
+        parts = [x if is_batched(x) else b.emit_batched("batch_like", (x, ref)) for x in xs]
+        return b.emit_batched(name, parts, {"axis": _shift(axis, _rank(ref))})
+    return rule
+
+
+defprim("batch_like", "np.broadcast_to({0}, np.shape({1})[:1] + np.shape({0}))", nondiff=False,
+        shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
+defprim("zeros_batch", "np.zeros(np.shape({1})[:1] + np.shape({0}))", nondiff=True,
+        shape=lambda x, ref: ref[:1] + x if shapes.known(x) and shapes.known(ref) else None)
+defprim("as_batch", "{0}", shape=lambda x: ("batch",) + x[1:] if shapes.known(x) else None)  # x's rows, as a batch
+defprim("basis", "np.reshape(np.eye(np.size({0}), dtype=np.result_type({0}, 1.0)), (np.size({0}),) + np.shape({0}))",
+        nondiff=True,  # unit directions in x's float type: float32 stays float32, integers become float64
+        shape=lambda x: ("batch",) + x if shapes.known(x) else None)
+
+
+PRIMS["concatenate"].batch = _batch_join("concatenate")
+PRIMS["stack"].batch = _batch_join("stack")
+PRIMS["piece"].batch = lambda b, g, *xs, **kw: b.emit_batched("piece", (g,) + xs, kw)
+PRIMS["take"].batch = lambda b, g, index, axis: b.emit_batched("take", (g,), {"index": index, "axis": _shift(axis, 99)})
+PRIMS["swapaxes"].batch = lambda b, x: b.emit_batched("swapaxes", (x,))
+for _name in ("zeros_like", "ones_like"):
+    PRIMS[_name].batch = lambda b, x, _n=_name: b.emit_batched(_n, (x,))
+defprim("reshape_pair", "np.reshape({0}, np.shape({1}) + np.shape({2}))")
+defprim("jacobian_layout", "np.reshape(np.moveaxis({0}, 0, -1), np.shape({1}) + np.shape({2}))")
