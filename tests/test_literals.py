@@ -78,14 +78,41 @@ def test_unpacking_arrays_and_shapes():
         np.testing.assert_allclose(every_mode(unpacked, (x, X), wrt), numeric_grad(unpacked, (x, X), wrt), rtol=1e-6)
 
 
-def test_appending_in_a_loop_is_refused_with_a_location(tmp_path):
-    path = tmp_path / "loop.py"
-    path.write_text("import numpy as np\n\ndef f(x):\n    hs = []\n    for i in range(3):\n"
-                    "        hs.append(x * i)\n    return np.sum(np.stack(hs))\n")
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("loop_case", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def rnn(W, x0):
+    hs = []
+    h = x0
+    for t in range(4):
+        h = np.tanh(W @ h)
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H ** 2) + np.sum(np.array(hs)[-1]) + len(hs)
+
+
+def grows_from_its_last(x):
+    hs = [x]
+    for i in range(3):
+        if i > 0:
+            hs.append(np.sin(hs[-1]) * x)
+        else:
+            hs.append(hs[-1] * 2.0)
+    return np.sum(np.stack(hs) ** 2)
+
+
+def test_lists_appended_in_loops():
+    W, x0 = np.array([[0.3, -0.5], [0.8, 0.1]]), np.array([0.4, -0.9])
+    for wrt in (0, 1):
+        np.testing.assert_allclose(every_mode(rnn, (W, x0), wrt), numeric_grad(rnn, (W, x0), wrt), rtol=1e-6)
+    x = np.array([0.3, 1.2])
+    np.testing.assert_allclose(every_mode(grows_from_its_last, (x,)), numeric_grad(grows_from_its_last, (x,)),
+                               rtol=1e-6)
+    source = wengert.source(wengert.grad(rnn, wrt=0), W, x0)
+    assert "hs.append(h)" in source and "hs.copy()" not in source and "dH[:-1]" in source, source
+
+
+def test_arithmetic_on_a_list_is_refused(tmp_path):
+    from wengert.parse import Module, parse
+    module = Module("import numpy as np\n\ndef f(x):\n    hs = []\n    for i in range(3):\n"
+                    "        hs.append(x * i)\n    return np.sum(hs * 2)\n", "case.py")
     with pytest.raises(WengertError) as info:
-        wengert.grad(module.f)(np.ones(2))
-    assert info.value.line == 6 and "in a loop" in str(info.value) and "hs[i] = " in str(info.value)
+        parse(module, module.function("f"))
+    assert (info.value.line, info.value.col) == (7, 18) and "list" in str(info.value)

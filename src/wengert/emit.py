@@ -297,6 +297,21 @@ class _Emitter:
             t.ctx = ast.Del()
         return [ast.Delete(targets, lineno=0)]
 
+    def append(self, op):
+        """lst2 = append(lst1, v) as `lst2.append(v)`, on lst1 itself when inplace_updates allows, else a copy."""
+        lst, v = op.args
+        value = self.value(v)
+        source = self.value(lst)
+        out = op.outs[0]
+        stmts = self.flush({self.peek(out)} | ({self.peek(lst.name)} if isinstance(lst, Var) else set()))
+        self.assigned[out] = len(self.assigned)
+        if out not in self.inplace:
+            source = ast.Call(ast.Attribute(source, "copy", _LOAD), [], [])
+        if not (type(source) is ast.Name and out in self.inplace and self.final(lst.name) == self.final(out)):
+            stmts.append(ast.Assign([self.name(out, store=True)], source, lineno=0))
+        stmts.append(ast.Expr(ast.Call(ast.Attribute(self.name(out), "append", _LOAD), [value], [])))
+        return stmts
+
     def update(self, op):
         """y2 = setitem(y1, e, *i) as `y2[i] = e` (addat: `y2[i] += g`), on y1's buffer when inplace_updates allows,
         else on a copy of it."""
@@ -339,6 +354,8 @@ class _Emitter:
     def op(self, op, block_id):
         if op.prim in ("setitem", "addat"):
             return self.update(op)
+        if op.prim == "append":
+            return self.append(op)
         p = PRIMS[op.prim]
         build, own_size, own_names, hole_uses = _op_template(op.prim, (p.numpy, p.math), len(op.args), op.attrs,
                                                              repr(op.attrs))
@@ -413,7 +430,7 @@ def _updates(ops):
         if isinstance(op, STRUCTURED):
             for b in op.blocks:
                 yield from _updates(b.ops)
-        elif op.prim in ("setitem", "addat"):
+        elif op.prim in ("setitem", "addat", "append"):
             yield op
 
 

@@ -22,7 +22,7 @@ import dataclasses
 from .primitives import PRIMS
 from .trace import STRUCTURED, Block, If, Loop, Names, Op, Var, defined_names, user_name
 
-UPDATES = ("setitem", "addat")
+UPDATES = ("setitem", "addat", "append")
 
 
 def inplace_updates(trace, with_owned=False):
@@ -30,7 +30,11 @@ def inplace_updates(trace, with_owned=False):
     from .parse import fresh_array
 
     defs, loops, views = {}, {}, {}
-    _index(trace.ops, defs, loops, views, lambda op: fresh_array(op) or trace.shapes.get(op.outs[0]) == ())
+    def fresh(op):  # a number, or an item of a list (appending does not change it), is no view
+        return fresh_array(op) or trace.shapes.get(op.outs[0]) == () or op.prim == "index" and isinstance(
+            op.args[0], Var) and defs.get(op.args[0].name, (None, None))[0] == "op" and \
+            defs[op.args[0].name][1].prim in ("new_list", "append")
+    _index(trace.ops, defs, loops, views, fresh)
     owned = {}
     params = set(trace.params)
 

@@ -258,6 +258,7 @@ class Parser:
         self.params = set(params)
         self.frame_params = [set()]
         self.loop_outer = []  # per loop being parsed: the names defined before it
+        self.lists = set()  # the values that are lists a loop appends to
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -436,6 +437,7 @@ class Parser:
         outs = tuple(self.names.fresh(n) for n in names)
         self.b.add(If(outs, cond, Block(ops_t, tuple(then[n] for n in names)),
                       Block(ops_e, tuple(orelse[n] for n in names))))
+        self.lists.update(o for o, n in zip(outs, names) if self.is_list(then[n]) or self.is_list(orelse[n]))
         env.update({n: Var(o) for n, o in zip(names, outs)})
         self.merge_tokens(env, (then, orelse), names)
         for n, o in zip(names, outs):
@@ -447,11 +449,13 @@ class Parser:
         if s.orelse:
             raise self.m.error(s.orelse[0], f"{type(s).__name__.lower()} ... else is not supported",
                                "set a flag before break and test it after the loop")
+        self.lists_for_loop(s, env)
         carried = [n for n in dict.fromkeys(_assigned(s.body) + self.aliases_changed(s.body, env)) if n in env]
         has_break = _contains(s.body, ast.Break)
         flag = self.names.fresh("broken") if has_break else None
         phis = {n: self.names.fresh(n) for n in carried}
         inits = [env[n] for n in carried]
+        self.lists.update(phis[n] for n, v in zip(carried, inits) if self.is_list(v))
         for n, v in zip(carried, inits):
             if isinstance(v, tuple):
                 raise self.m.error(s, f"{n} holds a tuple; loops can carry numbers and arrays only",
@@ -533,6 +537,7 @@ class Parser:
         self.b.add(Loop(outs, tuple(names), tuple(init), body, () if cond is not None else bounds,
                         None if cond is not None else index, cond))
         before = dict(env)
+        self.lists.update(o for o, v in zip(outs, inits) if self.is_list(v))
         env.update({n: Var(o) for n, o in zip(carried, outs)})
         self.merge_tokens(env, (before, end), carried)
         for o in outs:
@@ -573,7 +578,7 @@ class Parser:
             pass
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
                 and s.value.func.attr == "append" and isinstance(s.value.func.value, ast.Name) \
-                and isinstance(env.get(s.value.func.value.id), tuple):
+                and (isinstance(env.get(s.value.func.value.id), tuple) or self.is_list(env.get(s.value.func.value.id))):
             self.append(s.value, env, loop)
         elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
             self.expr(s.value, env)  # name the construct first: `yield x`, an unknown callee like os.system(...)
@@ -694,16 +699,40 @@ class Parser:
         if token is None:
             raise self.m.error(call, f"{name} is not a list made in this function (or another name holds it)",
                                f"start it here: {name} = []")
-        if loop is not None and name in self.loop_outer[-1]:
+        if loop is not None and name in self.loop_outer[-1] and not self.is_list(env[name]):
             raise self.m.error(call, f"appending to the list {name} in a loop is not supported yet",
                                f"write into an array instead: {name} = np.zeros((n, ...)) before the loop, "
                                f"{name}[i] = value in it")
         if call.keywords or len(call.args) != 1:
             raise self.m.error(call, ".append takes one value", f"write {name}.append(value)")
         value = self.expr(call.args[0], env)
-        new = env[name] + (value,)
+        if self.is_list(env[name]):  # a list a loop appends to: a value of the trace
+            new = self.b.emit("append", (env[name], self.as_value(value, call.args[0])))
+            if isinstance(new, Var) and new.name[:1] == "v" and new.name[1:].isdigit():
+                new = self._rename(new, name)
+            self.lists.add(new.name)
+            self.changed = self.changed | {token}
+        else:
+            new = env[name] + (value,)
         for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
             env[n] = new
+
+    def is_list(self, value):
+        return isinstance(value, Var) and value.name in self.lists
+
+    def lists_for_loop(self, s, env):
+        """Lists the loop body appends to become values of the trace (new_list, append), carried like arrays."""
+        for name in _appended(s.body):
+            token = env.get(("obj", name))
+            if not isinstance(env.get(name), tuple) or token is None:
+                continue
+            value = self.b.emit("new_list", (), share=False)
+            self.lists.add(value.name)
+            for item in env[name]:
+                value = self.b.emit("append", (value, self.as_value(item, s)))
+                self.lists.add(value.name)
+            for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+                env[n] = value
 
     def bind_token(self, name, env, source):
         """Give name a token (see item_assignment) after name = source."""
@@ -732,7 +761,7 @@ class Parser:
 
     def aliases_changed(self, stmts, env):
         """The names holding the same array as one that stmts assign into (they change with it)."""
-        tokens = set()
+        tokens = {env[("obj", n)] for n in _appended(stmts) if env.get(("obj", n)) is not None}
         for s in stmts:
             for node in ast.walk(s):
                 if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
@@ -979,6 +1008,8 @@ class Parser:
             if not value:
                 raise self.m.error(e, "an empty array literal is not supported", "use np.zeros(0)")
             return self.b.emit("stack", tuple(self.as_value(v, e.args[0]) for v in value), {}, share=False)
+        if self.is_list(value):
+            return self.b.emit("stack_list", (value,))
         value = self.as_value(value, e.args[0])
         return self.b.emit("copy", (value,), share=False) if dotted == "numpy.array" else value
 
@@ -986,6 +1017,11 @@ class Parser:
         n_values, names = ATTRS.get(prim, (len(e.args), ()))
         if prim in SEQUENCE_ARGS:
             items = self.expr(e.args[0], env) if e.args else None
+            if self.is_list(items):
+                if prim != "stack" or len(e.args) > 1 or e.keywords:
+                    raise self.m.error(e, f"np.{prim} of a list appended to in a loop is not supported",
+                                       "stack it first: np.stack(hs)")
+                return self.b.emit("stack_list", (items,))
             if not isinstance(items, tuple) or not items:
                 raise self.m.error(e, f"np.{prim} needs a tuple or list of arrays", f"write np.{prim}((a, b))")
             args = [self.as_value(a, e.args[0]) for a in items]
@@ -1131,6 +1167,9 @@ class Parser:
         """An operand of arithmetic or a comparison: on tuples Python means sequence operations
         ((a, b) * 2 repeats, + concatenates, < compares lexicographically), which are refused."""
         v = self.expr(e, env)
+        if self.is_list(v):
+            raise self.m.error(e, "arithmetic on a list is Python's sequence operations", "stack it first: "
+                               "np.stack(hs)")
         if isinstance(v, tuple):
             raise self.m.error(e, "arithmetic and comparisons on a tuple are Python's sequence operations "
                                "(repeat, concatenate, compare in order)", "make it an array first: "
@@ -1164,7 +1203,7 @@ class Instance:
 
 FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "setitem", "addat", "stack", "concatenate",
          "dot", "matmul", "outer", "where", "sum", "mean", "scatter", "scatter_batch", "zeros_batch", "basis", "take",
-         "index_copy", "last_writes"}
+         "index_copy", "last_writes", "new_list", "append", "list_zeros", "stack_list"}
 
 
 def fresh_array(op):
@@ -1308,6 +1347,17 @@ def _assigned(stmts):
                         names.setdefault(n.id, None)
                     elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
                         names.setdefault(n.value.id, None)  # y[i] = e gives y a new value
+    return list(names)
+
+
+def _appended(stmts):
+    """Names of the lists stmts append to (name.append(...)), nested blocks included."""
+    names = {}
+    for s in stmts:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
+                    and isinstance(node.func.value, ast.Name):
+                names.setdefault(node.func.value.id, None)
     return list(names)
 
 

@@ -170,3 +170,34 @@ nondiff("argsort", lambda x, axis=-1: f"np.argsort({x}{_kwargs(axis=axis) if axi
         lambda x, axis=-1: np.argsort(np.asarray(x, dtype=float), axis=axis), lambda x, axis=-1: x)
 nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(np.asarray(x, dtype=float)),
         lambda x: (None,))
+
+
+# ---- lists appended to in a loop ------------------------------------------------------------------------
+# hs = [] ... hs.append(h) ... np.stack(hs): the list is a value like an array (hs2 = append(hs1, h), emitted as
+# hs.append(h) in place), and its cotangent is the array of its items' cotangents, stacked: the adjoint of
+# append gives g[-1] to h and g[:-1] (a view) to the list before it; the adjoint of np.stack(hs) is g itself.
+
+def _append_tangent(ts, out, lst, v):
+    tl, tv = ts
+    if tl is None and tv is None:
+        return None
+    return apply("append", tl if tl is not None else apply("list_zeros", lst), tv if tv is not None else zeros_like(v))
+
+
+def _no_vector_mode(name):
+    def rule(b, *args, **kw):
+        raise WengertError("Hessians and Jacobians through a list appended to are not supported", GENERATED, 0, 0,
+                           "", "write into an array instead (H = np.zeros((T, n)); H[t] = h), or use hvp")
+    return rule
+
+
+nondiff("new_list", "[]", lambda: [], lambda: None)
+nondiff("list_zeros", "[np.zeros_like(v) for v in {0}]", lambda lst: [0 * v for v in lst])
+defprim("append", "{0} + [{1}]", sympy=lambda lst, v: list(lst) + [v], diff_args=(0, 1), statement=True,
+        tangent=_append_tangent,
+        adjoint=lambda g, out, lst, v: (Lazy(lambda: apply("index", g, spec=(("slice", None, -1, None),))),
+                                        Lazy(lambda: unbroadcast(apply("index", g, spec=(("int", -1),)), v))))
+defprim("stack_list", "np.stack({0})", sympy=lambda lst: np.array([_obj(v) for v in lst], dtype=object),
+        tangent=lambda ts, y, lst: apply("stack_list", ts[0]), adjoint=lambda g, y, lst: (g,))
+for _name in ("new_list", "list_zeros", "append", "stack_list"):
+    PRIMS[_name].batch = _no_vector_mode(_name)
