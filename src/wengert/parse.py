@@ -229,6 +229,7 @@ def parse(module, node):
 # Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
 MAX_BLOCK_NESTING = 80
 MAX_LOOP_NESTING = 16
+MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants)
 
 class Parser:
     def __init__(self, module):
@@ -259,6 +260,7 @@ class Parser:
         self.frame_params = [set()]
         self.loop_outer = []  # per loop being parsed: the names defined before it
         self.lists = set()  # the values that are lists a loop appends to
+        self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -409,6 +411,10 @@ class Parser:
         """if/elif/else, kept structured. With rest (statements after an if whose branch returns,
         breaks or continues), rest joins each branch that can fall through."""
         cond = self.value(s.test, env)
+        if isinstance(cond, Const) and type(cond.value) in (bool, int) and self.calls[-1] in self.recursive:
+            # a recursive function's base-case test on constants: only the branch taken is compiled
+            stmts = list(s.body if cond.value else s.orelse)
+            return self.run(stmts + (list(rest) if _falls_through(stmts) else []), env, loop)
         branches = []
         for stmts in (s.body, s.orelse):
             stmts = list(stmts) + (list(rest) if _falls_through(stmts) else [])
@@ -1117,9 +1123,15 @@ class Parser:
 
     def inline(self, e, helper, env, instance=None):
         """The call e of helper, inlined; with instance, helper is a method called as self.name(...)."""
-        if helper.name in self.calls:
-            raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
-                               "write the recursion as a loop")
+        if helper.name not in self.recursive and any(
+                isinstance(n, ast.Call) and self.dotted(n.func) == helper.name for n in ast.walk(helper)):
+            self.recursive.add(helper.name)
+        if helper.name in self.calls:  # recursion: unrolled while constants fix its depth
+            if self.calls.count(helper.name) >= MAX_RECURSION:
+                raise self.m.error(e, f"recursive call to {helper.name!r} goes deeper than {MAX_RECURSION} levels: "
+                                   "wengert unrolls recursion whose depth constants fix (a literal argument counted "
+                                   "down to a base case tested with if); a depth that depends on data cannot be",
+                                   "write the recursion as a loop, or pass its depth as a literal")
         params = helper.args.args[1:] if instance is not None else helper.args.args
         if e.keywords or len(e.args) != len(params):
             raise self.m.error(e, f"{helper.name} takes {len(params)} positional arguments"
