@@ -536,7 +536,8 @@ def _assign(rng):
     target = "y"  # (not the parameter: the function itself would change the caller's array between calls)
     lines = ["n = x.shape[0]", "m = x > 0.0"] + ([f"y = {init}"] if init else [])
     for _ in range(rng.randint(2, 5)):
-        form = rng.choice(["set", "add", "slice", "scale", "fancy", "fancy_add", "loop", "carry", "mask", "row"])
+        form = rng.choice(["set", "add", "slice", "scale", "fancy", "fancy_add", "loop", "carry", "mask", "row",
+                           "literal"])
         a = rng.randrange(0, n - 1)
         b = rng.randrange(a + 1, n + 1)
         c = round(rng.uniform(-1.5, 1.5), 2)
@@ -556,6 +557,9 @@ def _assign(rng):
             lines += ["for i in range(n):", f"    {target}[i] = {c} * {target}[i - 1] + {fx('x[i]')}"]
         elif form == "carry":
             lines += ["for i in range(n - 1):", f"    {target}[i + 1] += {target}[i] * x[i]"]
+        elif form == "literal":  # list-literal indices, repeated on both sides
+            p, q, r = pos(), pos(), pos()
+            lines.append(f"{target}[[{p}, {q}, {p}]] += {fx(f'x[[{r}, {r}, {q}]]')}")
         elif form == "mask":
             lines.append(f"{target}[m] = {fx('x[m]')}")  # m: where the parameter is positive
         else:
