@@ -534,10 +534,10 @@ def _assign(rng):
 
     init = rng.choice(["np.zeros(n)", "x.copy()", "x * 0.5", "np.ones(n)", "np.copy(x)"])
     target = "y"  # (not the parameter: the function itself would change the caller's array between calls)
-    lines = ["n = x.shape[0]", "m = x > 0.0"] + ([f"y = {init}"] if init else [])
+    lines = ["n = x.shape[0]", "m = x > 0.0", "w = 0.0"] + ([f"y = {init}"] if init else [])
     for _ in range(rng.randint(2, 5)):
         form = rng.choice(["set", "add", "slice", "scale", "fancy", "fancy_add", "loop", "carry", "mask", "row",
-                           "literal"])
+                           "literal", "pushed"])
         a = rng.randrange(0, n - 1)
         b = rng.randrange(a + 1, n + 1)
         c = round(rng.uniform(-1.5, 1.5), 2)
@@ -560,12 +560,16 @@ def _assign(rng):
         elif form == "literal":  # list-literal indices, repeated on both sides
             p, q, r = pos(), pos(), pos()
             lines.append(f"{target}[[{p}, {q}, {p}]] += {fx(f'x[[{r}, {r}, {q}]]')}")
+        elif form == "pushed":  # the adjoint reads y after a branch changed it; later passes change y again
+            lines += ["for i in range(n):", "    if x[i] > 0.0:", f"        {target}[i] = {c} * x[i]",
+                      f"        w = w + np.sum({target} * np.sin({target}))", "    else:",
+                      f"        {target}[i] = {c}", "        w = w - x[i]"]
         elif form == "mask":
             lines.append(f"{target}[m] = {fx('x[m]')}")  # m: where the parameter is positive
         else:
             lines += ["z = np.zeros((2, n))", f"z[0, :] = {target}", f"z[1] = {fx(target)}", f"z[:, {pos()}] *= {c}",
                       f"{target} = z[1] + z[0] * {c}"]
-    lines.append(f"v = np.sum({fx(target)})")
+    lines.append(f"v = np.sum({fx(target)}) + w")
 
     def draw(rng, kind):
         x = _fill(rng, (n,), -1.5, 1.5, avoid=(0.0,))

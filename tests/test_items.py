@@ -162,6 +162,22 @@ def fill(a):
     return b
 
 
+def pushed_then_changed(x):
+    """The adjoint reads y after the branch changed it, so y is pushed; later passes change y: the pushed array
+    must be a copy (a reference to the one buffer gave wrong gradients)."""
+    n = x.shape[0]
+    y = x.copy()
+    acc = 0.0
+    for i in range(n):
+        if x[i] > 0:
+            y[i] = x[i] * 2.0
+            acc = acc + np.sum(y * np.sin(y))
+        else:
+            y[i] = 0.5
+            acc = acc - x[i]
+    return acc
+
+
 def scalars(a, b):
     y = np.zeros(3)
     y[0] = a * b
@@ -180,6 +196,7 @@ MATRIX = RNG.normal(size=(3, 4))
                                   (recurrence, VECTOR), (parameter, VECTOR[:3]), (slices, VECTOR),
                                   (masked, np.array([0.7, -1.3, 0.4, 1.1, 2.0])), (branchy, VECTOR),
                                   (aliased, VECTOR[:3]), (helper_fills, VECTOR), (rows, MATRIX),
+                                  (pushed_then_changed, VECTOR),
                                   (column_scale, MATRIX)],
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_every_mode_agrees_with_central_differences(f, x):

@@ -8,6 +8,8 @@ buffer when nothing can see the difference:
   parameter, a view such as X[0] or X.T, a popped value or anything unknown); a loop's carried value owns
   its buffer when its initial value does and is not read by the loop or after it, and each pass ends with
   an owned value; a branch's result when each branch yields an owned value no one reads after the branch;
+- y1's buffer is not held by a stack (pushed for the reverse sweep: the push, anything that may be a view
+  of it, and the loop states and branch results carrying it on, into the next pass);
 - neither y1 nor anything that may be a view of it (computed from it by an op that is not known to make a
   new array) is read after the update: later in the block, by the block's results, after the block, or, in
   a loop body, by a later pass (what the loop reads from outside it).
@@ -37,10 +39,13 @@ def inplace_updates(trace, with_owned=False):
     _index(trace.ops, defs, loops, views, fresh)
     owned = {}
     params = set(trace.params)
+    escaped = _escaped(trace.ops, views)
 
     def is_owned(name, seen=()):
         if name in owned:
             return owned[name]
+        if name in escaped:
+            return False
         if name in params or name in seen:
             return name not in params  # a carried value owning its buffer in each pass: assumed, checked below
         kind, where = defs.get(name, (None, None))
@@ -166,6 +171,38 @@ def free_vars(op):
 def _body_reads(loop):
     """Names a loop's passes read from outside it (its initial values aside)."""
     return free_vars(Loop((), loop.carried, (), loop.body, (), loop.index, loop.cond))
+
+
+def _escaped(ops, views):
+    """Names whose buffer a stack holds (pushed for the reverse sweep, read when popped at its end), or may
+    hold: what is pushed, the values that may be views of it, and the loop states and branch results that
+    carry its buffer on (to the next pass, out of a loop or branch). Their arrays are never changed in place."""
+    shares = {}
+    for op in _walk(ops):
+        if isinstance(op, Loop):
+            for p, r, o in zip(op.carried, op.body.results, op.outs):
+                if isinstance(r, Var):
+                    shares.setdefault(r.name, set()).add(p)
+                shares.setdefault(p, set()).add(o)
+    todo = [a.name for op in _walk(ops) if not isinstance(op, STRUCTURED) and op.prim == "push"
+            for a in op.args[1:] if isinstance(a, Var)]
+    found = set()
+    while todo:
+        n = todo.pop()
+        if n in found:
+            continue
+        found.add(n)
+        todo.extend(views.get(n, ()))
+        todo.extend(shares.get(n, ()))
+    return found
+
+
+def _walk(ops):
+    for op in ops:
+        yield op
+        if isinstance(op, STRUCTURED):
+            for b in op.blocks:
+                yield from _walk(b.ops)
 
 
 def _reads_after(ops):
