@@ -126,7 +126,8 @@ class _Sweep:
             for i, (arg, c) in enumerate(zip(op.args, contributions, strict=True)):
                 if not (isinstance(arg, Var) and arg.name in self.active):
                     continue
-                if op.prim == "index" and i == 0 and arg.name in adj and isinstance(adj[arg.name], Var):
+                if op.prim == "index" and i == 0 and arg.name in adj and isinstance(adj[arg.name], Var) \
+                        and all(item[0] != "newaxis" for item in kw["spec"]):  # (Dask cannot assign through None)
                     # dx[i] += g into the one buffer of dx (a loop reading x[i] stays linear in n)
                     adj[arg.name] = apply("addat", adj[arg.name], g, *op.args[1:], spec=kw["spec"])
                     continue
