@@ -118,9 +118,9 @@ def _index(ops, defs, loops, views, fresh_array, after=frozenset()):
     views: name -> names computed from it by ops that may return a view of it."""
     reads_after = _reads_after(ops)
     for k, op in enumerate(ops):
-        later = reads_after[k] | after
+        later = _Later(reads_after[k].last, k, after)
         if isinstance(op, Loop):
-            inside = later | free_vars(op)
+            inside = _Later(reads_after[k].last, k, after, free_vars(op))
             for j, p in enumerate(op.carried):
                 defs[p] = ("loop", (op, j, later))
             for j, o in enumerate(op.outs):
@@ -205,13 +205,24 @@ def _walk(ops):
                 yield from _walk(b.ops)
 
 
+class _Later:
+    """The names read after statement k of a block, or in any of `outer` (a view: a set per statement made
+    long blocks quadratic in memory)."""
+
+    def __init__(self, last, k, *outer):
+        self.last, self.k, self.outer = last, k, outer
+
+    def __contains__(self, name):
+        return self.last.get(name, -1) > self.k or any(name in o for o in self.outer)
+
+
 def _reads_after(ops):
-    """k -> the names read by ops[k + 1:]."""
-    out, acc = [None] * len(ops), set()
-    for k in range(len(ops) - 1, -1, -1):
-        out[k] = frozenset(acc)
-        acc |= free_vars(ops[k])
-    return out
+    """k -> the names read by ops[k + 1:] (as _Later views)."""
+    last = {}
+    for k, op in enumerate(ops):
+        for n in free_vars(op):
+            last[n] = k
+    return [_Later(last, k) for k in range(len(ops))]
 
 
 def _views_dead(name, views, live, seen=None):
@@ -230,9 +241,9 @@ def _scan(ops, results, live_out, found, is_owned, views):
     reads_after = _reads_after(ops)
     result_names = {v.name for v in results if isinstance(v, Var)}
     for k, op in enumerate(ops):
-        live = reads_after[k] | result_names | live_out
+        live = _Later(reads_after[k].last, k, result_names, live_out)
         if isinstance(op, Loop):
-            inside = live | free_vars(op)
+            inside = _Later(reads_after[k].last, k, result_names, live_out, free_vars(op))
             for b in op.blocks:
                 _scan(b.ops, b.results, inside, found, is_owned, views)
         elif isinstance(op, If):
