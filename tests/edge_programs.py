@@ -11,6 +11,9 @@ Four construct families, each program tagged with its family:
   wengert may refuse these with a located WengertError (counted as "refused"), never give a wrong number;
 * ``guarded``: np.where / np.maximum / np.minimum / np.clip / if-branches whose untaken side is
   non-finite or undefined at the point: ``np.where(x > 0, np.sqrt(x), 0.0)`` at x <= 0, ...;
+* ``assign``: item assignment into a new array or a parameter: y[i] = e, y[i] += e, slices, masks,
+  an integer-array index argument with repeats (NumPy keeps the last write) and loops whose passes
+  overwrite and read what earlier passes wrote;
 * ``kink``: abs, relu, maximum/minimum, max/min reductions, clip, sqrt, norm and power at their kinks,
   ties, bounds and zeros.
 
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FAMILIES = ("general", "gather", "tuple", "guarded", "kink")
+FAMILIES = ("general", "gather", "tuple", "guarded", "kink", "assign")
 POINT_KINDS = ("smooth", "repeat", "alias", "untaken", "zero", "kink", "tie", "bound")
 FD_KINDS = frozenset({"smooth", "repeat", "alias", "untaken"})  # central differences are a reference there
 AVOID = 0.05  # smooth draws stay this far from every kink, tie and bound (finite-difference steps are ~3e-3)
@@ -514,12 +517,74 @@ def _elementwise(rng, family):
     return params, shapes, list(params), lines, kinds, draw, ref, False, name
 
 
-BUILDERS = {"gather": _gather, "tuple": _tuple, "guarded": lambda r: _elementwise(r, "guarded"),
+# =====================================================================================================
+# assign: item assignment, with overlapping writes and repeated indices
+# =====================================================================================================
+
+def _assign(rng):
+    n = rng.randint(3, 5)
+    k = rng.randint(2, n)
+    h = [h for h, _ in GATHER_H]
+
+    def fx(t):
+        return rng.choice(h).format(t=t)
+
+    def pos():
+        return rng.randrange(-n, n)
+
+    init = rng.choice(["np.zeros(n)", "x.copy()", "x * 0.5", "np.ones(n)", "np.copy(x)"])
+    target = "y"  # (not the parameter: the function itself would change the caller's array between calls)
+    lines = ["n = x.shape[0]", "m = x > 0.0", "w = 0.0"] + ([f"y = {init}"] if init else [])
+    for _ in range(rng.randint(2, 5)):
+        form = rng.choice(["set", "add", "slice", "scale", "fancy", "fancy_add", "loop", "carry", "mask", "row",
+                           "literal", "pushed"])
+        a = rng.randrange(0, n - 1)
+        b = rng.randrange(a + 1, n + 1)
+        c = round(rng.uniform(-1.5, 1.5), 2)
+        if form == "set":
+            lines.append(f"{target}[{pos()}] = {fx(f'x[{pos()}]')}")
+        elif form == "add":
+            lines.append(f"{target}[{pos()}] += {fx(f'{target}[{pos()}]')}")
+        elif form == "slice":
+            lines.append(f"{target}[{a}:{b}] = {fx(f'x[{n - b}:{n - a}]')}")
+        elif form == "scale":
+            lines.append(f"{target}[{a}:{b}] *= {c}")
+        elif form == "fancy":
+            lines.append(f"{target}[idx] = {fx(f'x[:{k}]')}")
+        elif form == "fancy_add":
+            lines.append(f"{target}[idx] += {c} * x[{n - k}:]")
+        elif form == "loop":
+            lines += ["for i in range(n):", f"    {target}[i] = {c} * {target}[i - 1] + {fx('x[i]')}"]
+        elif form == "carry":
+            lines += ["for i in range(n - 1):", f"    {target}[i + 1] += {target}[i] * x[i]"]
+        elif form == "literal":  # list-literal indices, repeated on both sides
+            p, q, r = pos(), pos(), pos()
+            lines.append(f"{target}[[{p}, {q}, {p}]] += {fx(f'x[[{r}, {r}, {q}]]')}")
+        elif form == "pushed":  # the adjoint reads y after a branch changed it; later passes change y again
+            lines += ["for i in range(n):", "    if x[i] > 0.0:", f"        {target}[i] = {c} * x[i]",
+                      f"        w = w + np.sum({target} * np.sin({target}))", "    else:",
+                      f"        {target}[i] = {c}", "        w = w - x[i]"]
+        elif form == "mask":
+            lines.append(f"{target}[m] = {fx('x[m]')}")  # m: where the parameter is positive
+        else:
+            lines += ["z = np.zeros((2, n))", f"z[0, :] = {target}", f"z[1] = {fx(target)}", f"z[:, {pos()}] *= {c}",
+                      f"{target} = z[1] + z[0] * {c}"]
+    lines.append(f"v = np.sum({fx(target)}) + w")
+
+    def draw(rng, kind):
+        x = _fill(rng, (n,), -1.5, 1.5, avoid=(0.0,))
+        return {"x": x, "idx": _indices(rng, n, (k,), kind)}
+
+    kinds = ("smooth", "repeat", "alias")
+    return ["x", "idx"], [(n,), ("int", (k,))], ["x"], lines, kinds, draw, None, False, "assign"
+
+
+BUILDERS = {"assign": _assign, "gather": _gather, "tuple": _tuple, "guarded": lambda r: _elementwise(r, "guarded"),
             "kink": lambda r: _elementwise(r, "kink")}
 
 
 def random_edge_program(rng, family=None):
-    """An EdgeProgram of the given family (or a random one of the four) drawn from rng."""
+    """An EdgeProgram of the given family (or a random one of the edge families) drawn from rng."""
     family = family or rng.choice(sorted(BUILDERS))
     params, shapes, wrt, lines, kinds, draw, inner_ref, refusable, template = BUILDERS[family](rng)
     outer, outer_d = rng.choice(OUTERS)

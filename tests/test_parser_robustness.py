@@ -65,9 +65,11 @@ REJECTED = [
     ("async def g(t):\n    return t", "async def", ["async"]),
     ("w = {x, y}", "{x, y}", ["set"]),
     ("w: float", "w: float", ["annotation"]),
-    ("w = x[[0, 1]]", "[0, 1]", ["basic indexing"]),
-    ("w = x[x > 0]", "x > 0", ["basic indexing"]),
     ("w = x.tolist()", "x.tolist()", ["tolist"]),
+    ("w = x[[0, 1.5]]", "[0, 1.5]", ["list index", "integer"]),
+    ("w = x.copy(1)", "x.copy(1)", ["copy", "no arguments"]),
+    ("w = np.array([x, y], dtype=float)", "np.array([x, y], dtype=float)", ["np.array", "one argument"]),
+    ("w = np.array([])", "np.array([])", ["empty"]),
     ("w = np.sum(x, axis=1.5)", "np.sum(x, axis=1.5)", ["axis"]),
     ("w = np.sum(x, axis=10000000000000000000000000000000)", "np.sum(x, axis=1", ["axis", "out of range"]),  # hung
     ("w = np.clip(x)", "np.clip(x)", ["np.clip", "3"]),

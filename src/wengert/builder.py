@@ -77,13 +77,14 @@ class Builder:
             k = ("batch",) + k if known(k) else name
         self.shapes[name] = k
 
-    def emit(self, prim, args, attrs=None, name=None):
+    def emit(self, prim, args, attrs=None, name=None, share=True):
         """Append prim(*args, **attrs), or find it already built or simpler; values with a leading batch
-        axis (vector mode) go through the primitive's batching rule."""
+        axis (vector mode) go through the primitive's batching rule. share=False: a new op even if the same
+        one was built (the parser's np.zeros(n): two arrays the function may change separately)."""
         args = tuple(lift(a) for a in args)
         if self.batched and any(isinstance(a, Var) and a.name in self.batched for a in args):
             return _primitives.PRIMS[prim].batch_rule(self, args, dict(attrs or {}))
-        return self.emit_plain(prim, args, attrs, name)
+        return self.emit_plain(prim, args, attrs, name, share)
 
     def emit_batched(self, prim, args, attrs=None):
         """emit for a batching rule: the result carries the batch axis."""
@@ -93,7 +94,7 @@ class Builder:
             self.batched.add(out.name)
         return out
 
-    def emit_plain(self, prim, args, attrs=None, name=None):
+    def emit_plain(self, prim, args, attrs=None, name=None, share=True):
         p = _primitives.PRIMS[prim]
         attrs = dict(attrs or {})
         if p.math and "lib" not in attrs and self.lib == "math" and all(self.shape(a) == SCALAR for a in args):
@@ -102,7 +103,7 @@ class Builder:
         shortcut = _simplify.fold(p, args, attrs) or _simplify.rewrite(self, p, args, attrs)
         if shortcut is not None:
             return shortcut
-        if name is None and not p.effect:
+        if name is None and share and not p.effect:
             built = self.memo.get((prim, args, attrs))
             if built is not None:
                 return built
@@ -277,9 +278,15 @@ def _varied(ops, varied, inert=()):
                 if len(varied) == before:
                     break
             varied.update(o for o, p in zip(op.outs, op.carried) if p in varied)
-        elif op.prim == "push":  # a stack holding varied values gives varied values when popped
-            if _reads(op.args[1:], varied):
-                varied.add(op.args[0].name)
+        elif op.prim == "push":  # a stack holding varied values gives varied values when popped, where pushed
+            stack = op.args[0].name
+            for k, a in enumerate(op.args[1:]):
+                if _reads((a,), varied):
+                    varied.update((stack, f"{stack}#{k}"))
+        elif op.prim == "pop":
+            stack = op.args[0].name
+            varied.update(o for k, o in enumerate(op.outs) if f"{stack}#{k}" in varied or
+                          len(op.outs) == 1 and stack in varied)
         elif op.outs[0] not in inert and not PRIMS[op.prim].nondiff and _reads(op.args, varied):
             varied.update(op.outs)
 

@@ -16,7 +16,8 @@ import re
 
 from . import custom
 from .compile import compiling, python_ast
-from .primitives import HELPERS, PRIMS
+from .inplace import inplace_updates, own_loop_state
+from .primitives import HELPERS, PRIMS, _index_text
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
 _LOAD, _STORE = ast.Load(), ast.Store()  # shared by every Name, as Python's parser shares them
@@ -111,6 +112,7 @@ class _Emitter:
     their lifetimes allow (loop state, branch results), temporaries used once are folded in."""
 
     def __init__(self, trace):
+        trace = own_loop_state(trace)  # a loop updating an array it does not own copies it once, before
         self.trace = trace
         self.uses, self.use_block = {}, {}  # name -> times read (a result counts twice); name -> block of its last read
         self._count(trace.ops, trace.outputs, "top")
@@ -125,6 +127,13 @@ class _Emitter:
         self.params = set(trace.params)
         self.assigned = {}  # names given a variable so far (not folded into an expression) -> their order
         self.names, self.fixed = [], set()  # the ast.Names made by self.name; the other names the code reads
+        self.inplace = inplace_updates(trace)  # item assignments that change their array's own buffer
+        for op in _updates(trace.ops):
+            y1 = op.args[0]
+            if op.outs[0] in self.inplace and op.outs[0] not in self.alias and y1.name not in self.params \
+                    and self.final(y1.name) != op.outs[0]:
+                self._alias(op.outs[0], self.final(y1.name))  # y[i] = e: one variable before and after
+        self.alias_targets = set(self.alias.values())
 
     # ---- analysis -------------------------------------------------------------------------------------
     def _count(self, ops, results, block, result_weight=2):
@@ -351,7 +360,65 @@ class _Emitter:
             t.ctx = ast.Del()
         return [ast.Delete(targets, lineno=0)]
 
+    def append(self, op):
+        """lst2 = append(lst1, v) as `lst2.append(v)`, on lst1 itself when inplace_updates allows, else a copy."""
+        lst, v = op.args
+        value = self.value(v)
+        source = self.value(lst)
+        out = op.outs[0]
+        stmts = self.flush({self.peek(out)} | ({self.peek(lst.name)} if isinstance(lst, Var) else set()))
+        self.assigned[out] = len(self.assigned)
+        if out not in self.inplace:
+            source = ast.Call(ast.Attribute(source, "copy", _LOAD), [], [])
+        if not (type(source) is ast.Name and out in self.inplace and self.final(lst.name) == self.final(out)):
+            stmts.append(ast.Assign([self.name(out, store=True)], source, lineno=0))
+        stmts.append(ast.Expr(ast.Call(ast.Attribute(self.name(out), "append", _LOAD), [value], [])))
+        return stmts
+
+    def update(self, op):
+        """y2 = setitem(y1, e, *i) as `y2[i] = e` (addat: `y2[i] += g`), on y1's buffer when inplace_updates allows,
+        else on a copy of it."""
+        y1, e, dyn = op.args[0], op.args[1], op.args[2:]
+        spec = op.kw["spec"]
+        holes = [f"__i{k}" for k in range(len(dyn))]
+        index = python_ast(f"__y[{_index_text(spec, holes)}]", mode="eval").body.slice
+        operands = {h: self.value(d) for h, d in zip(holes, dyn)}
+        for node in ast.walk(index):
+            for field, value in ast.iter_fields(node):
+                if isinstance(value, ast.Name) and value.id in operands:
+                    setattr(node, field, operands[value.id])
+                elif isinstance(value, list):
+                    value[:] = [operands[v.id] if isinstance(v, ast.Name) and v.id in operands else v for v in value]
+        if isinstance(index, ast.Name) and index.id in operands:
+            index = operands[index.id]
+        value = self.value(e)
+        source = self.value(y1)
+        out = op.outs[0]
+        stmts = self.flush({self.peek(out)} | ({self.peek(y1.name)} if isinstance(y1, Var) else set()))
+        self.assigned[out] = len(self.assigned)
+        if out not in self.inplace:
+            source = ast.Call(ast.Attribute(source, "copy", _LOAD), [], [])
+        if not (type(source) is ast.Name and out in self.inplace and self.final(y1.name) == self.final(out)):
+            stmts.append(ast.Assign([self.name(out, store=True)], source, lineno=0))
+        target = ast.Subscript(self.name(out), index, _STORE)
+        if op.prim == "setitem":
+            stmts.append(ast.Assign([target], value, lineno=0))
+        elif all(self.trace.shapes.get(d.name) == () for d in dyn if isinstance(d, Var)):
+            stmts.append(ast.AugAssign(target, ast.Add(), value, lineno=0))  # no index can repeat: dx[i] += g
+        else:
+            self.fixed.add("_add_at")
+            call = ast.Call(ast.Name("_add_at", _LOAD), [self.name(out), ast.Call(
+                ast.Attribute(ast.Name("np", _LOAD), "s_", _LOAD), [], []), value], [])
+            call.args[1] = ast.Subscript(ast.Attribute(ast.Name("np", _LOAD), "s_", _LOAD), index, _LOAD)
+            self.fixed.add("np")
+            stmts.append(ast.Expr(call))
+        return stmts
+
     def op(self, op, block_id):
+        if op.prim in ("setitem", "addat"):
+            return self.update(op)
+        if op.prim == "append":
+            return self.append(op)
         p = PRIMS[op.prim]
         build, own_size, own_names, hole_uses = _op_template(op.prim, (p.numpy, p.math), len(op.args), op.attrs,
                                                              repr(op.attrs))
@@ -419,6 +486,15 @@ class _Emitter:
                 self.fixed.add("reversed")
             stmts.append(ast.For(self.name(op.index, store=True), it, body or [ast.Pass()], [], lineno=0))
         return stmts
+
+
+def _updates(ops):
+    for op in ops:
+        if isinstance(op, STRUCTURED):
+            for b in op.blocks:
+                yield from _updates(b.ops)
+        elif op.prim in ("setitem", "addat", "append"):
+            yield op
 
 
 def emit_module(functions, header=None):

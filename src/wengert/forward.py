@@ -1,12 +1,14 @@
 """Forward mode: Trace -> tangent Trace. Each statement is followed by its tangent, for every
 seed direction at once; loops and branches carry their tangents alongside the primal values."""
 
+import threading
+
 from .errors import WengertError
 from .primitives import PRIMS, zeros_like
 from .shapes import SCALAR
 from .simplify import dead_code, rename
 from .builder import Builder, activity
-from .trace import AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, defined_names, placed
+from .trace import AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, apply, defined_names, placed, walk
 
 
 def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):
@@ -21,6 +23,7 @@ def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):
     for t, x in tangent_params.items():
         b.shapes[t] = b.shape(Var(x))
     sweep = _Sweep(primal, names, [namer for _, namer in seeds], [activity(primal, list(s)) for s, _ in seeds])
+    _LISTS.names = list_values(primal.ops)
     outputs = list(primal.outputs) if with_value else []
     with b:
         maps = []
@@ -45,8 +48,35 @@ def forward(primal, seeds, with_value=True, tangent_params=None, finish=None):
                  primal.line)
 
 
+class _Lists(threading.local):
+    names = frozenset()  # the values of the trace being differentiated that are lists (see list_values)
+
+
+_LISTS = _Lists()
+
+
+def list_values(ops):
+    """Names whose values are Python lists (a list a loop appends to): made by new_list/append/list_zeros, and
+    the loop states and branch results holding one."""
+    lists = set()
+    for _ in range(2):  # a loop state is a list when its initial value is
+        for op in walk(ops):
+            if isinstance(op, Loop):
+                lists.update(p for p, v, r in zip(op.carried, op.init, op.body.results)
+                             if isinstance(v, Var) and v.name in lists or isinstance(r, Var) and r.name in lists)
+                lists.update(o for o, p in zip(op.outs, op.carried) if p in lists)
+            elif isinstance(op, If):
+                lists.update(o for o, *rs in zip(op.outs, op.then.results, op.orelse.results)
+                             if any(isinstance(r, Var) and r.name in lists for r in rs))
+            elif op.prim in ("new_list", "append", "list_zeros"):
+                lists.update(op.outs)
+    return frozenset(lists)
+
+
 def _zero(b, like, ref=None):
-    """A zero tangent shaped like `like` (with ref's batch axis in vector mode)."""
+    """A zero tangent shaped like `like` (with ref's batch axis in vector mode); a list's is a list of zeros."""
+    if isinstance(like, Var) and like.name in _LISTS.names:
+        return apply("list_zeros", like)
     if ref is not None:
         return b.emit_batched("zeros_batch", (like, ref))
     return Const(0.0) if b.shape(like) == SCALAR or not isinstance(like, Var) else zeros_like(like)
@@ -96,6 +126,8 @@ class _Sweep:
                 outs = tuple(self.names.fresh(self.namers[k](o)) for o in op.outs)
                 b.add(Op(outs, "pop", (companion,)))
                 for o, t in zip(op.outs, outs):
+                    if o not in self.actives[k]:
+                        continue  # an index pushed next to varied values has no tangent
                     tangents[o] = Var(t)
                     if self.refs[k] is not None:
                         b.batched.add(t)

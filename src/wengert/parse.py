@@ -45,7 +45,11 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.copy": "copy", "numpy.expand_dims": "expand_dims", "numpy.prod": "prod",
               "numpy.swapaxes": "swapaxes_ij", "numpy.moveaxis": "moveaxis", "numpy.triu": "triu", "numpy.tril": "tril",
               "numpy.flipud": "flipud", "numpy.fliplr": "fliplr", "numpy.roll": "roll", "numpy.diag": "diag",
-              "numpy.diagonal": "diagonal"})
+              "numpy.diagonal": "diagonal",
+              "numpy.argmax": "argmax", "numpy.argmin": "argmin", "numpy.argsort": "argsort",
+              "numpy.flatnonzero": "flatnonzero"})
+# Calls that make a new array the function may change by item assignment: never shared with an equal one.
+CONSTRUCTORS = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "full", "full_like", "arange", "linspace"}
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
 MATH.update({"math.atan": "arctan", "math.asin": "arcsin", "math.acos": "arccos", "math.fabs": "abs", "math.pow": "pow",
              "math.log10": "log10", "math.log2": "log2", "math.asinh": "arcsinh", "math.acosh": "arccosh",
@@ -64,7 +68,8 @@ ATTRS = {"sum": (1, ("axis", "keepdims")), "mean": (1, ("axis", "keepdims")), "m
          "eye": (1, ("M", "k")), "squeeze": (1, ("axis",)), "flip": (1, ("axis",)), "expand_dims": (1, ("axis",)),
          "prod": (1, ("axis", "keepdims")), "swapaxes_ij": (1, ("axis1", "axis2")),
          "moveaxis": (1, ("source", "destination")), "triu": (1, ("k",)), "tril": (1, ("k",)),
-         "roll": (1, ("shift", "axis")), "diag": (1, ("k",)), "diagonal": (1, ("offset", "axis1", "axis2"))}
+         "roll": (1, ("shift", "axis")), "diag": (1, ("k",)), "diagonal": (1, ("offset", "axis1", "axis2")),
+         "argmax": (1, ("axis",)), "argmin": (1, ("axis",)), "argsort": (1, ("axis",))}
 REQUIRED = {"expand_dims": ("axis",), "roll": ("shift",), "swapaxes_ij": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
 VALUE_KEYWORDS = {"clip": ("a_min", "a_max")}  # value arguments NumPy also takes by keyword (after the first)
 SINGLE_AXIS = {"cumsum"}  # an integer axis (or None), no tuple
@@ -252,6 +257,7 @@ def parse(module, node):
 # Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
 MAX_BLOCK_NESTING = 80
 MAX_LOOP_NESTING = 16
+MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants)
 
 class Parser:
     def __init__(self, module):
@@ -278,6 +284,11 @@ class Parser:
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
         self.return_line = 0
         self.calls.append(node.name)
+        self.params = set(params)
+        self.frame_params = [set()]
+        self.loop_outer = []  # per loop being parsed: the names defined before it
+        self.lists = set()  # the values that are lists a loop appends to
+        self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -425,6 +436,10 @@ class Parser:
         """if/elif/else, kept structured. With rest (statements after an if whose branch returns,
         breaks or continues), rest joins each branch that can fall through."""
         cond = self.value(s.test, env)
+        if isinstance(cond, Const) and type(cond.value) in (bool, int) and self.calls[-1] in self.recursive:
+            # a recursive function's base-case test on constants: only the branch taken is compiled
+            stmts = list(s.body if cond.value else s.orelse)
+            return self.run(stmts + (list(rest) if _falls_through(stmts) else []), env, loop)
         branches = []
         for stmts in (s.body, s.orelse):
             stmts = list(stmts) + (list(rest) if _falls_through(stmts) else [])
@@ -445,18 +460,22 @@ class Parser:
             names = [n for n in loop.tracked] if loop is not None else []
         else:
             names = [n for n in _assigned(s.body + s.orelse) if n in env or (n in then and n in orelse)]
-        names = [n for n in dict.fromkeys(names) if n in then and n in orelse]
+        names = [n for n in dict.fromkeys(names + self.aliases_changed(s.body + s.orelse, env))
+                 if n in then and n in orelse]
         names = [n for n in names if isinstance(then[n], Value) or then[n] is not orelse[n]]  # an untouched tuple
         for n in names:
             if not (isinstance(then[n], Value) and isinstance(orelse[n], Value)):
                 raise self.m.error(s, f"{n} holds a tuple after a branch; branches can assign numbers and arrays "
                                    "only", f"assign its items to separate names in each branch, e.g. {n}0, {n}1 = ...")
         for n in set(then) ^ set(orelse) | {n for n in then if n not in env and n not in names}:
-            self.maybe_undefined.setdefault(n, s)
+            if isinstance(n, str):
+                self.maybe_undefined.setdefault(n, s)
         outs = tuple(self.names.fresh(n) for n in names)
         self.b.add(If(outs, cond, Block(ops_t, tuple(then[n] for n in names)),
                       Block(ops_e, tuple(orelse[n] for n in names))))
+        self.lists.update(o for o, n in zip(outs, names) if self.is_list(then[n]) or self.is_list(orelse[n]))
         env.update({n: Var(o) for n, o in zip(names, outs)})
+        self.merge_tokens(env, (then, orelse), names)
         for n, o in zip(names, outs):
             self.lineno.setdefault(o, s.lineno)
         return "end", env
@@ -466,11 +485,13 @@ class Parser:
         if s.orelse:
             raise self.m.error(s.orelse[0], f"{type(s).__name__.lower()} ... else is not supported",
                                "set a flag before break and test it after the loop")
-        carried = [n for n in _assigned(s.body) if n in env]
+        self.lists_for_loop(s, env)
+        carried = [n for n in dict.fromkeys(_assigned(s.body) + self.aliases_changed(s.body, env)) if n in env]
         has_break = _contains(s.body, ast.Break)
         flag = self.names.fresh("broken") if has_break else None
         phis = {n: self.names.fresh(n) for n in carried}
         inits = [env[n] for n in carried]
+        self.lists.update(phis[n] for n, v in zip(carried, inits) if self.is_list(v))
         for n, v in zip(carried, inits):
             if isinstance(v, tuple):
                 raise self.m.error(s, f"{n} holds a tuple; loops can carry numbers and arrays only",
@@ -505,7 +526,15 @@ class Parser:
                     self.assign(s.target, element(i_value), body_env, s.iter)
                 elif counter:
                     body_env[s.target.id] = i_value
-                kind, end = self.run(s.body, body_env, loop)
+                changed_before, self.changed = self.changed, set()
+                at_start = dict(body_env)
+                self.loop_outer.append({n for n in env if isinstance(n, str)})
+                try:
+                    kind, end = self.run(s.body, body_env, loop)
+                finally:
+                    self.loop_outer.pop()
+                self.check_loop_tokens(s, at_start, end, self.changed)
+                self.changed |= changed_before
                 if kind != "end":
                     raise self.m.error(s, "return inside a loop is not supported",
                                        "break out of the loop and return after it")
@@ -535,7 +564,10 @@ class Parser:
         outs = tuple(self.names.fresh(n) for n in carried) + tuple(self.names.fresh(n) for n in names[len(carried):])
         self.b.add(Loop(outs, tuple(names), tuple(init), body, () if cond is not None else bounds,
                         None if cond is not None else index, cond))
+        before = dict(env)
+        self.lists.update(o for o, v in zip(outs, inits) if self.is_list(v))
         env.update({n: Var(o) for n, o in zip(carried, outs)})
+        self.merge_tokens(env, (before, end), carried)
         for o in outs:
             self.lineno.setdefault(o, s.lineno)
         for n in _assigned(s.body):
@@ -623,10 +655,12 @@ class Parser:
         elif isinstance(s, ast.AugAssign):
             if isinstance(s.target, ast.Attribute):
                 raise self.mutation_error(s.target, env)
-            if not isinstance(s.target, ast.Name):
-                raise self.m.error(s, "in-place update of an array element is not supported",
-                                   "build a new array instead, e.g. with np.where or np.concatenate")
             prim = BINOPS.get(type(s.op))
+            if isinstance(s.target, ast.Subscript) and prim is not None:
+                self.item_assignment(s.target, self.expr(s.value, env), env, s.value, aug=prim)
+                return
+            if not isinstance(s.target, ast.Name):
+                raise self.m.error(s, f"cannot update {type(s.target).__name__} in place", "assign to a plain name")
             if prim is None:
                 raise self.m.error(s, f"augmented assignment {type(s.op).__name__} is not supported",
                                    "use += -= *= /= //= %= or write x = x <op> y")
@@ -638,6 +672,10 @@ class Parser:
             pass  # a local helper: inlined where it is called (check_closure refuses one reading local names)
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
+                and s.value.func.attr == "append" and isinstance(s.value.func.value, ast.Name) \
+                and (isinstance(env.get(s.value.func.value.id), tuple) or self.is_list(env.get(s.value.func.value.id))):
+            self.append(s.value, env, loop)
         elif isinstance(s, ast.Expr) and (type(s.value) in UNSUPPORTED_EXPRESSIONS or isinstance(s.value, ast.Call)):
             self.expr(s.value, env)  # name the construct first: `yield x`, an unknown callee like os.system(...)
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS[ast.Expr])
@@ -664,6 +702,7 @@ class Parser:
         if isinstance(target, ast.Name):
             if isinstance(value, tuple):
                 env[target.id] = value
+                self.bind_token(target.id, env, source)
                 return
             if isinstance(value, Var) and value.name in self.b.defs and value.name.startswith("v") \
                     and value.name[1:].isdigit():
@@ -672,6 +711,7 @@ class Parser:
                 env[target.id] = value
             if isinstance(env[target.id], Var):
                 self.lineno.setdefault(env[target.id].name, target.lineno)
+            self.bind_token(target.id, env, source)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, tuple):
                 if len(value) != len(target.elts):
@@ -688,10 +728,173 @@ class Parser:
         elif isinstance(target, ast.Attribute):
             raise self.mutation_error(target, env)
         elif isinstance(target, ast.Subscript):
-            raise self.m.error(target, "in-place item assignment is not supported",
-                               "build a new array instead, e.g. with np.where or np.concatenate")
+            self.item_assignment(target, value, env, source)
         else:
             raise self.m.error(target, f"cannot assign to {type(target).__name__}", "assign to a plain name")
+
+    # ---- item assignment ---------------------------------------------------------------------------
+    # y[i] = e is y = setitem(y, e, i): a new value for every name of the array (Python's names refer to one
+    # object). Which names hold one array is followed with tokens: env[("obj", name)] is the same object()
+    # for names known to hold the same array, and no other name holds that array or a view of it. A name gets
+    # one when it is bound to a new array (a constructor, arithmetic, a copy) or to another such name (b = a);
+    # not when it holds a view (X[0], X.T), a parameter, or a value another name holds too (then which of them
+    # is the same array is not known). Changing an array without a token is refused, except a parameter of the
+    # differentiated function that no other name holds: that is copied once, so the caller's array stays.
+    changed = frozenset()  # tokens of the arrays changed in the loop body being parsed
+
+    def item_assignment(self, target, value, env, source, aug=None):
+        base = target.value
+        if isinstance(base, ast.Attribute):
+            raise self.mutation_error(base, env)
+        if not isinstance(base, ast.Name):
+            raise self.m.error(target, "only an item of a named array can be assigned",
+                               "name the array first: y = ...; y[i] = e")
+        y = self.load(base, env)
+        if not isinstance(y, Var):
+            raise self.m.error(base, f"{base.id} is not an array here: items of "
+                               f"{'a tuple' if isinstance(y, tuple) else 'a number'} cannot be assigned",
+                               "assign into an array, e.g. y = np.zeros(n); y[i] = e")
+        token = env.get(("obj", base.id))
+        if token is None:
+            holders = [n for n in env if isinstance(n, str) and n != base.id and env[n] == y]
+            if len(self.calls) == 1 and y.name in self.params and not holders:
+                y = self.b.emit("copy", (y,), share=False)  # the caller's array is never changed
+                env[base.id], token = y, object()
+                env[("obj", base.id)] = token
+            elif len(self.calls) > 1 and y.name in self.frame_params[-1]:
+                raise self.m.error(target, f"changing the argument {base.id} of {self.calls[-1]} would change the "
+                                   "caller's array, which is not supported",
+                                   f"change a copy and return it: {base.id} = {base.id}.copy()")
+            else:
+                also = f" (so is {holders[0]})" if holders else ""
+                raise self.m.error(target, f"{base.id} may share its memory with another array here{also}: a view "
+                                   "such as X[0] or X.T, or one value under two names; changing it would change "
+                                   "the other too, which wengert does not follow",
+                                   f"change a copy: {base.id} = {base.id}.copy() before this line (or assign "
+                                   "into the original array)")
+        items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+        spec, dynamic = [], []
+        for item in items:
+            spec.append(self.index_item(item, env, dynamic))
+        spec, dynamic = tuple(spec), tuple(dynamic)
+        if aug is not None:
+            old = self.b.emit("index", (y,) + dynamic, {"spec": spec})
+            value = self.b.emit(aug, (old, self.as_value(value, source)))
+        new = self.b.emit("setitem", (y, self.as_value(value, source)) + dynamic, {"spec": spec})
+        if isinstance(new, Var) and new.name in self.b.defs and new.name.startswith("v") and new.name[1:].isdigit():
+            new = self._rename(new, base.id)
+        self.lineno.setdefault(new.name, target.lineno)
+        for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+            env[n] = new
+        self.changed = self.changed | {token}
+
+    def append(self, call, env, loop):
+        """xs.append(v) on a list made here (xs = [] or [a, b]): a new tuple for every name of the list."""
+        name = call.func.value.id
+        token = env.get(("obj", name))
+        if token is None:
+            raise self.m.error(call, f"{name} is not a list made in this function (or another name holds it)",
+                               f"start it here: {name} = []")
+        if loop is not None and name in self.loop_outer[-1] and not self.is_list(env[name]):
+            raise self.m.error(call, f"appending to the list {name} in a loop is not supported yet",
+                               f"write into an array instead: {name} = np.zeros((n, ...)) before the loop, "
+                               f"{name}[i] = value in it")
+        if call.keywords or len(call.args) != 1:
+            raise self.m.error(call, ".append takes one value", f"write {name}.append(value)")
+        value = self.expr(call.args[0], env)
+        if self.is_list(env[name]):  # a list a loop appends to: a value of the trace
+            new = self.b.emit("append", (env[name], self.as_value(value, call.args[0])))
+            if isinstance(new, Var) and new.name[:1] == "v" and new.name[1:].isdigit():
+                new = self._rename(new, name)
+            self.lists.add(new.name)
+            self.changed = self.changed | {token}
+        else:
+            new = env[name] + (value,)
+        for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+            env[n] = new
+
+    def is_list(self, value):
+        return isinstance(value, Var) and value.name in self.lists
+
+    def lists_for_loop(self, s, env):
+        """Lists the loop body appends to become values of the trace (new_list, append), carried like arrays."""
+        for name in _appended(s.body):
+            token = env.get(("obj", name))
+            if not isinstance(env.get(name), tuple) or token is None:
+                continue
+            value = self.b.emit("new_list", (), share=False)
+            self.lists.add(value.name)
+            for item in env[name]:
+                value = self.b.emit("append", (value, self.as_value(item, s)))
+                self.lists.add(value.name)
+            for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
+                env[n] = value
+
+    def bind_token(self, name, env, source):
+        """Give name a token (see item_assignment) after name = source."""
+        value = env[name]
+        env.pop(("obj", name), None)
+        if isinstance(value, tuple) and isinstance(source, ast.List):
+            env[("obj", name)] = object()  # a list the function may append to
+            return
+        if isinstance(value, tuple) and isinstance(source, ast.Name) and env.get(("obj", source.id)) is not None \
+                and env.get(source.id) is value:
+            env[("obj", name)] = env[("obj", source.id)]
+            return
+        if not isinstance(value, Var):
+            return
+        if isinstance(source, ast.Name) and source.id != name:
+            token = env.get(("obj", source.id))
+            if token is not None and env.get(source.id) == value:
+                env[("obj", name)] = token
+            return
+        others = [n for n in env if isinstance(n, str) and n != name and env[n] == value]
+        for n in others:
+            env.pop(("obj", n), None)  # two names, one value: the same array or two equal ones, not known
+        op = self.b.defs.get(value.name)
+        if not others and op is not None and fresh_array(op):
+            env[("obj", name)] = object()
+
+    def aliases_changed(self, stmts, env):
+        """The names holding the same array as one that stmts assign into (they change with it)."""
+        tokens = {env[("obj", n)] for n in _appended(stmts) if env.get(("obj", n)) is not None}
+        for s in stmts:
+            for node in ast.walk(s):
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                        and isinstance(node.value, ast.Name) and env.get(("obj", node.value.id)) is not None:
+                    tokens.add(env[("obj", node.value.id)])
+        return [n for n in env if isinstance(n, str) and env.get(("obj", n)) in tokens]
+
+    @staticmethod
+    def _groups(env, names):
+        """name -> the names of `names` holding the same array (by token), or None without a token."""
+        by = {}
+        for n in names:
+            t = env.get(("obj", n))
+            if t is not None:
+                by.setdefault(id(t), set()).add(n)
+        return {n: frozenset(by[id(env[("obj", n)])]) if env.get(("obj", n)) is not None else None for n in names}
+
+    def merge_tokens(self, env, ends, names):
+        """Tokens after a branch or loop whose ends are the environments `ends`: names keep one where every
+        end agrees on which names hold the same array as they do."""
+        visible = [n for n in env if isinstance(n, str)]
+        groups = [self._groups(e, visible) for e in ends]
+        fresh = {}
+        for n in visible:
+            env.pop(("obj", n), None)
+            gs = {g[n] for g in groups}
+            if len(gs) == 1 and None not in gs:
+                env[("obj", n)] = fresh.setdefault(next(iter(gs)), object())
+
+    def check_loop_tokens(self, s, start, end, changed):
+        """A loop body assumed the arrays it changes are named as at its start; so must its next pass be."""
+        visible = [n for n in start if isinstance(n, str)]
+        g0, g1 = self._groups(start, visible), self._groups(end, visible)
+        for n in visible:
+            if start.get(("obj", n)) in changed and g0[n] != g1[n]:
+                raise self.m.error(s, f"this loop changes the array {n} and also which names refer to it",
+                                   f"keep one name per array in the loop, or copy: {n} = {n}.copy()")
 
     def _rename(self, var, name):
         """The op just built for `var` gets the user's name (the first one; later ones become name_1, ...)."""
@@ -748,6 +951,10 @@ class Parser:
         raise self.m.error(e, f"{type(e.value).__name__} constants are not supported", "use numbers")
 
     def expr_Tuple(self, e, env):
+        return tuple(self.expr(x, env) for x in e.elts)
+
+    def expr_List(self, e, env):
+        """A list literal is a tuple of its values (a list that a loop appends to is refused there)."""
         return tuple(self.expr(x, env) for x in e.elts)
 
     def expr_BinOp(self, e, env):
@@ -849,12 +1056,19 @@ class Parser:
             return ("ellipsis",)
         if self.dotted(item) == "numpy.newaxis":
             return ("newaxis",)
-        v = bound(item) if not isinstance(item, (ast.List, ast.Compare)) else None
+        if isinstance(item, ast.List):  # x[[0, 2]]: an integer array (a tuple would index several axes)
+            value = self.expr(item, env)
+            if not value or not all(isinstance(v, Const) and type(v.value) in (int, bool) for v in value):
+                raise self.m.error(item, "a list index must hold integer (or bool) literals",
+                                   "write x[[0, 2]], or index with an integer array")
+            dynamic.append(self.b.emit("index_array", (Const(tuple(v.value for v in value)),)))
+            return ("arg", len(dynamic))
+        v = bound(item)
         if isinstance(v, int):
             return ("int", v)
-        if isinstance(item, (ast.List, ast.Compare)) or v is None:
-            raise self.m.error(item, "only basic indexing (integers, slices, None) is supported",
-                               "use np.where for masks")
+        if v is None:
+            raise self.m.error(item, "this index is not supported", "index with integers, slices, None, "
+                               "integer arrays or boolean masks")
         return v
 
     def expr_Call(self, e, env):
@@ -873,6 +1087,8 @@ class Parser:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
+        if dotted in ("numpy.array", "numpy.asarray"):
+            return self.array_call(e, dotted, env)
         helper = self.m.function(dotted, near=self._current) if "." not in dotted else None
         if helper is not None and custom.is_primitive(self, helper):
             return self.user_primitive(e, helper, env)
@@ -892,12 +1108,34 @@ class Parser:
                                "pass every argument positionally")
         return self.b.emit(prim, tuple(self.value(a, env) for a in e.args))
 
+    def array_call(self, e, dotted, env):
+        """np.array(literal) stacks its items (nested lists: stacks of stacks); np.array(x) copies x,
+        np.asarray(x) is x."""
+        if len(e.args) != 1 or e.keywords:
+            raise self.m.error(e, f"{ast.unparse(e.func)} takes one argument here (no dtype or other keywords)",
+                               f"write {ast.unparse(e.func)}([a, b])")
+        value = self.expr(e.args[0], env)
+        if isinstance(value, tuple):
+            if not value:
+                raise self.m.error(e, "an empty array literal is not supported", "use np.zeros(0)")
+            return self.b.emit("stack", tuple(self.as_value(v, e.args[0]) for v in value), {}, share=False)
+        if self.is_list(value):
+            return self.b.emit("stack_list", (value,))
+        value = self.as_value(value, e.args[0])
+        return self.b.emit("copy", (value,), share=False) if dotted == "numpy.array" else value
+
     def primitive(self, e, prim, env, lib="np"):
         n_values, names = ATTRS.get(prim, (len(e.args), ()))
         if prim in SEQUENCE_ARGS:
-            if not e.args or not isinstance(e.args[0], (ast.Tuple, ast.List)):
-                raise self.m.error(e, f"np.{prim} needs a literal tuple or list of arrays", f"write np.{prim}((a, b))")
-            args = [self.value(a, env) for a in e.args[0].elts]
+            items = self.expr(e.args[0], env) if e.args else None
+            if self.is_list(items):
+                if prim != "stack" or len(e.args) > 1 or e.keywords:
+                    raise self.m.error(e, f"np.{prim} of a list appended to in a loop is not supported",
+                                       "stack it first: np.stack(hs)")
+                return self.b.emit("stack_list", (items,))
+            if not isinstance(items, tuple) or not items:
+                raise self.m.error(e, f"np.{prim} needs a tuple or list of arrays", f"write np.{prim}((a, b))")
+            args = [self.as_value(a, e.args[0]) for a in items]
         else:
             args = [self.value(a, env, shape=(prim, i) in SHAPE_ARGS) for i, a in enumerate(e.args[:n_values])]
         keywords = [kw for kw in e.keywords if kw.arg in VALUE_KEYWORDS.get(prim, ())]
@@ -942,7 +1180,7 @@ class Parser:
         self.check_attrs(e, attrs)
         if lib == "math" and PRIMS[prim].math:
             attrs["lib"] = "math"
-        return self.b.emit(prim, tuple(args), attrs)
+        return self.b.emit(prim, tuple(args), attrs, share=prim not in CONSTRUCTORS)
 
     def check_attrs(self, e, attrs):
         """axis/axes must be integers (or a tuple of them, or None), keepdims a bool."""
@@ -997,6 +1235,10 @@ class Parser:
         if e.keywords or name in ("reshape", "dot") and not e.args or name == "dot" and len(e.args) != 1:
             raise self.m.error(e, f"this call of .{name}() is not supported",
                                "pass positional arguments as in NumPy, e.g. x.dot(y), x.reshape(2, -1)")
+        if name == "copy":
+            if e.args:
+                raise self.m.error(e, ".copy() takes no arguments here", "write y = x.copy()")
+            return self.b.emit("copy", (obj,), share=False)
         if name == "reshape":
             shape = tuple(self.value(a, env, shape=True) for a in e.args)
             return self.reshape(obj, shape[0] if len(shape) == 1 else shape, e)
@@ -1020,13 +1262,20 @@ class Parser:
 
     def inline(self, e, helper, env, instance=None):
         """The call e of helper, inlined; with instance, helper is a method called as self.name(...)."""
-        if helper.name in self.calls:
-            raise self.m.error(e, f"recursive call to {helper.name!r} is not supported",
-                               "write the recursion as a loop")
+        if helper.name not in self.recursive and any(
+                isinstance(n, ast.Call) and self.dotted(n.func) == helper.name for n in ast.walk(helper)):
+            self.recursive.add(helper.name)
+        if helper.name in self.calls:  # recursion: unrolled while constants fix its depth
+            if self.calls.count(helper.name) >= MAX_RECURSION:
+                raise self.m.error(e, f"recursive call to {helper.name!r} goes deeper than {MAX_RECURSION} levels: "
+                                   "wengert unrolls recursion whose depth constants fix (a literal argument counted "
+                                   "down to a base case tested with if); a depth that depends on data cannot be",
+                                   "write the recursion as a loop, or pass its depth as a literal")
         self.check_signature(helper)
         self.check_closure(helper)
         inner = self.bind(e, helper, env, instance is not None)
         self.calls.append(helper.name)
+        self.frame_params.append({v.name for v in inner.values() if isinstance(v, Var)})
         saved, self._current = self._current, helper
         try:
             if instance is not None:
@@ -1034,6 +1283,7 @@ class Parser:
             outputs = self.body(helper, inner)
         finally:
             self.calls.pop()
+            self.frame_params.pop()
             self._current = saved
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -1122,6 +1372,9 @@ class Parser:
         """An operand of arithmetic or a comparison: on tuples Python means sequence operations
         ((a, b) * 2 repeats, + concatenates, < compares lexicographically), which are refused."""
         v = self.expr(e, env)
+        if self.is_list(v):
+            raise self.m.error(e, "arithmetic on a list is Python's sequence operations", "stack it first: "
+                               "np.stack(hs)")
         if isinstance(v, tuple):
             raise self.m.error(e, "arithmetic and comparisons on a tuple are Python's sequence operations "
                                "(repeat, concatenate, compare in order)", "make it an array first: "
@@ -1316,6 +1569,17 @@ class Instance:
         self.cls, self.attrs, self.methods = cls, {}, {}
 
 
+FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "full", "full_like", "arange", "linspace", "setitem", "addat", "stack", "concatenate",
+         "dot", "matmul", "outer", "where", "sum", "mean", "scatter", "scatter_batch", "zeros_batch", "basis", "take",
+         "index_copy", "last_writes", "new_list", "append", "list_zeros", "stack_list"}
+
+
+def fresh_array(op):
+    """Does op make a new array (never a view of an argument)? Elementwise ops and the FRESH ones do."""
+    p = PRIMS.get(op.prim)
+    return p is not None and (op.prim in FRESH or p.shape is shapes.broadcast)
+
+
 def _def_lines(node):
     """The lines a function's code object may give as its first (its def, or a decorator's)."""
     return (node.lineno,) + tuple(d.lineno for d in node.decorator_list)
@@ -1460,7 +1724,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),
     ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
-    ast.List: ("list literals are not supported here", "use a tuple, or np.stack((a, b))"),
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),
@@ -1490,6 +1753,19 @@ def _assigned(stmts):
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         names.setdefault(n.id, None)
+                    elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
+                        names.setdefault(n.value.id, None)  # y[i] = e gives y a new value
+    return list(names)
+
+
+def _appended(stmts):
+    """Names of the lists stmts append to (name.append(...)), nested blocks included."""
+    names = {}
+    for s in stmts:
+        for node in ast.walk(s):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
+                    and isinstance(node.func.value, ast.Name):
+                names.setdefault(node.func.value.id, None)
     return list(names)
 
 

@@ -12,7 +12,7 @@ from .primitives import PRIMS, Lazy, zeros_like
 from .shapes import SCALAR, known
 from .simplify import dead_code, rename
 from .builder import Builder, activity
-from .trace import (AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, defined_names, free_vars, placed, user_name,
+from .trace import (AUTO, apply, Block, Const, If, Loop, Names, Op, Trace, Var, defined_names, free_vars, placed, user_name,
                     walk)
 
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
@@ -126,6 +126,11 @@ class _Sweep:
             contributions = p.adjoint(g, op.out, *op.args, **kw)
             for i, (arg, c) in enumerate(zip(op.args, contributions, strict=True)):
                 if not (isinstance(arg, Var) and arg.name in self.active):
+                    continue
+                if op.prim == "index" and i == 0 and arg.name in adj and isinstance(adj[arg.name], Var) \
+                        and all(item[0] != "newaxis" for item in kw["spec"]):  # (Dask cannot assign through None)
+                    # dx[i] += g into the one buffer of dx (a loop reading x[i] stays linear in n)
+                    adj[arg.name] = apply("addat", adj[arg.name], g, *op.args[1:], spec=kw["spec"])
                     continue
                 if p.diff_args is not None and i not in p.diff_args or c is None:
                     raise WengertError(f"argument {i + 1} of {op.prim} cannot depend on the differentiated "
@@ -256,7 +261,9 @@ class _Sweep:
                 if n in next_of:
                     how[n] = "next"
                     needed.add(phis[next_of[n]])
-                elif n in defs and defs[n].prim in RECOMPUTE and len(defs[n].outs) == 1:
+                elif n in defs and defs[n].prim in RECOMPUTE and len(defs[n].outs) == 1 and not (
+                        defs[n].prim == "index" and any(isinstance(a, Var) and a.name in phis for a in defs[n].args)):
+                    # (y[i - 1] of an array y the loop changes is pushed: recomputing it would push all of y)
                     how[n] = "recompute"
                     needed |= {a.name for a in defs[n].args if isinstance(a, Var) and a.name in local} - {index}
                 else:

@@ -26,6 +26,7 @@ The table is split by family, one module each:
   python        Python's own //, round, int, float on numbers
   control       the stack a loop's reverse sweep pops, the rows a loop collects
   batch         vector-mode rules that need more than broadcasting, and the ops only vector mode emits
+  items         item assignment (setitem, addat, copy) and the index producers (argmax, argsort, ...)
 
 Adding a NumPy function:
   1. One declaration in its family's module: ``name = unary("name", sympy_fn, lambda y, x: partial)`` for an
@@ -57,7 +58,7 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403
 from .python import *  # noqa: F401,F403
-from . import control, batch  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
+from . import control, batch, items  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
 
 # ---- which results are positive (> 0) when their arguments are ---------------------------------------------
 # A division by, or the log or sqrt of, a value known positive cannot make inf or nan (see Prim.singular):
