@@ -67,7 +67,7 @@ REJECTED = [
     ("w: float", "w: float", ["annotation"]),
     ("w = x.tolist()", "x.tolist()", ["tolist"]),
     ("w = x[[0, 1.5]]", "[0, 1.5]", ["list index", "integer"]),
-    ("w = x.copy(1)", "x.copy(1)", ["copy", "without arguments"]),
+    ("w = x.copy(1)", "x.copy(1)", ["copy", "not supported"]),
     ("w = np.array([x, y], dtype=float)", "np.array([x, y], dtype=float)", ["np.array", "one argument"]),
     ("w = np.array([])", "np.array([])", ["empty"]),
     ("w = np.sum(x, axis=1.5)", "np.sum(x, axis=1.5)", ["axis"]),
