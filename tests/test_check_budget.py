@@ -63,13 +63,13 @@ def test_the_gmm_log_likelihood_is_checked_symbolically_and_passes():
     """It failed 22 of 34 components ('wengert's derivative is undefined') after 34 s: the tie masks
     a == max(a, b) of np.max hold exp and a Float (0.5 * D * log(2 pi)); SymPy's Eq of the exact sides and
     Float equality of the evaluated ones both said false for every element of a row."""
-    start = time.perf_counter()
+    start = time.process_time()
     report = wengert.check(models.gmm_diag_loglik, shapes=diag_shapes(3), budget=sympy_check.SYMBOLIC_BUDGET)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert report.ok, str(report)
     assert len(report.components) == 34 and not numerical(report)
     assert not any("budget" in n for n in report.notes)
-    assert elapsed < 30, elapsed  # 7 s here; shared machines are slower
+    assert elapsed < 60, elapsed  # CPU seconds of this process (load from others does not count): 7 s here
     assert len(str(report)) < SHORT
 
 
@@ -83,11 +83,11 @@ def test_user_written_gmm_likelihoods_pass_symbolically(fn):
 @pytest.mark.parametrize("fn, shapes", [(models.gmm_diag_loglik, diag_shapes(40)), (gmm_nll, gmm_shapes(40))])
 def test_past_the_budget_the_check_is_numerical_fast_and_says_so(fn, shapes):
     """At N=40 the symbolic check ran for more than 20 minutes."""
-    start = time.perf_counter()
+    start = time.process_time()
     report = wengert.check(fn, shapes=shapes, budget=sympy_check.SYMBOLIC_BUDGET)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert report.ok, str(report)
-    assert elapsed < 20, elapsed  # 2 s here
+    assert elapsed < 20, elapsed  # CPU seconds of this process: 2 s here (the symbolic check took over 20 minutes)
     per_mode = sympy_check.WITNESS_DIRECTIONS + sympy_check.WITNESS_COMPONENTS
     assert len(numerical(report)) == 2 * per_mode
     assert [c.mode for c in report.components if c.method == "compiled"] == ["reverse", "forward"]
