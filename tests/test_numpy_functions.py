@@ -413,3 +413,27 @@ def test_nan_elements_are_skipped(mode):
     count = np.sum(~np.isnan(x), axis=0)
     expected = np.where(np.isnan(x), 0.0, w + 2 * mean / count)
     np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("y", [0.7, np.array([[0.3, -1.2], [0.5, 2.0]])], ids=["number", "matrix"])
+def test_append_flattens_and_joins(mode, y):
+    x = np.array([[1.0, 2.0, 3.0], [-0.5, 0.25, 1.5]])
+    grad = wengert.grad(F.append_flat, wrt=("x", "y"), mode=mode)(x, y)
+    numeric = numeric_grad(F.append_flat, (x, y), ("x", "y"))
+    for g, n, v in zip(grad, numeric, (x, y)):
+        assert np.shape(g) == np.shape(v)
+        np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-8)
+    hessian = wengert.hessian(F.append_flat, wrt="x")(x, y)
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.append_flat, (x, y), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_append_along_an_axis_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "append_axis.py"
+    path.write_text("import numpy as np\n\n\ndef f(x, y):\n    return np.sum(np.append(x, y, axis=0))\n")
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
+    assert "no axis" in str(info.value) and "np.concatenate" in str(info.value)
+    assert (info.value.line, info.value.col) == (5, 18), str(info.value)

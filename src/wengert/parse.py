@@ -1689,6 +1689,18 @@ CALLS["numpy.nanmean"] = _nan_reduction(mean=True)
 CALLS["numpy.ptp"] = lambda p, e, env: p.b.emit("sub", (p.primitive(e, "max", env), p.primitive(e, "min", env)))
 
 
+def _append(p, e, env):
+    """np.append(a, b): both flattened, then joined (NumPy's reading without axis)."""
+    if len(e.args) != 2 or e.keywords:
+        raise p.m.error(e, f"{ast.unparse(e.func)} takes two arrays here (no axis)",
+                        "write np.concatenate((a, b), axis=k) to join along an axis")
+    a, b = (p.b.emit("ravel", (p.value(x, env),)) for x in e.args)
+    return p.b.emit("concatenate", (a, b), {"axis": 0})
+
+
+CALLS["numpy.append"] = _append
+
+
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
 
 UNSUPPORTED_STATEMENTS = {

@@ -313,3 +313,8 @@ def r_nan_skipped(x, w):
 def s_nan(x, y):
     v = np.stack((x, y, x * y))
     return np.nansum(v * v) + np.nanmean(v) * x + np.ptp(v[:2]) * y
+
+
+def append_flat(x, y):
+    """np.append without axis: both flattened, then joined (y a number or an array of any shape)."""
+    return np.sum(np.sin(np.append(x, y * x[0, 0])) ** 2)
