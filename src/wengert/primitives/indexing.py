@@ -45,23 +45,30 @@ def _index_src(x, *dyn, spec):
     return f"{x}[{_index_text(spec, dyn)}]"
 
 
-def _sym_index(x, *dyn, spec):
+def _sym_key(spec, dyn):
+    """The index an index spec means on concrete (or SymPy object) arrays: integer arrays stay arrays."""
     key = []
     for item in spec:
         kind = item[0]
         if kind == "int":
             key.append(item[1])
         elif kind == "arg":
-            key.append(int(dyn[item[1] - 1]))
+            d = dyn[item[1] - 1]
+            key.append(np.asarray(d).astype(int) if np.ndim(d) else int(d))
         elif kind == "newaxis":
             key.append(None)
         elif kind == "ellipsis":
             key.append(Ellipsis)
         else:
             key.append(slice(*(int(dyn[b[1] - 1]) if isinstance(b, tuple) else b for b in item[1:])))
+    return tuple(key)
+
+
+def _sym_index(x, *dyn, spec):
+    key = _sym_key(spec, dyn)
     if isinstance(x, tuple):
         return x[key[0]]
-    return _scalar_or_array(_obj(x)[tuple(key)])
+    return _scalar_or_array(_obj(x)[key])
 
 
 helper('''

@@ -17,25 +17,7 @@ from .. import shapes
 from ..errors import GENERATED, WengertError
 from ..trace import apply, is_batched, key
 from .core import PRIMS, Lazy, _kwargs, _lift_rank, _obj, defprim, helper, nondiff, unbroadcast, zeros_like
-from .indexing import _index_text, _sym_index
-
-def _sym_key(spec, dyn):
-    key = []
-    for item in spec:
-        kind = item[0]
-        if kind == "int":
-            key.append(item[1])
-        elif kind == "arg":
-            d = dyn[item[1] - 1]
-            key.append(np.asarray(d).astype(int) if np.ndim(d) else int(d))
-        elif kind == "newaxis":
-            key.append(None)
-        elif kind == "ellipsis":
-            key.append(Ellipsis)
-        else:
-            key.append(slice(*(int(dyn[b[1] - 1]) if isinstance(b, tuple) else b for b in item[1:])))
-    return tuple(key)
-
+from .indexing import _index_text, _sym_index, _sym_key
 
 def _sym_setitem(y, e, *dyn, spec):
     out = np.array(_obj(y), dtype=object)
