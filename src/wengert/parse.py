@@ -128,6 +128,10 @@ class Module:
                 value = _number_literal(node.value)  # 3, 0.5, and also -1.5 (a UnaryOp in the AST)
                 if value is not None:
                     self.constants[node.targets[0].id] = value
+        # Does any code of the file assign into an item (y[i] = ...) or append to a list? If not, the tokens
+        # that follow which names hold one array (Parser.bind_token) are never read, and are not kept.
+        self.mutates = any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                           or isinstance(n, ast.Attribute) and n.attr == "append" for n in ast.walk(self.tree))
 
     @classmethod
     def from_file(cls, path):
@@ -834,6 +838,8 @@ class Parser:
         """Give name a token (see item_assignment) after name = source."""
         value = env[name]
         env.pop(("obj", name), None)
+        if not self.m.mutates:
+            return
         if isinstance(value, tuple) and isinstance(source, ast.List):
             env[("obj", name)] = object()  # a list the function may append to
             return
