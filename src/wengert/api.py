@@ -486,6 +486,7 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
 
     cache = {}  # broadcast signature -> the version compiled for it
     versions = {}  # type, shape and dtype of every argument -> (that version, promote integer results?)
+    numbers = {}  # the same for arguments whose type alone fixes shape and dtype (floats, ints, NumPy scalars)
     lock = threading.Lock()
 
     def specialize(*args):
@@ -499,7 +500,8 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
 
     def choose(args, key):
         """(version, promote?) for a call whose exact key was not seen yet; remembered under that key
-        when the key fixes the broadcast signature (not for lists, or Dask's unknown chunk sizes)."""
+        when the key fixes the broadcast signature (not for lists, or Dask's unknown chunk sizes), and
+        under the arguments' types alone when those fix it (numbers: the dispatcher's first lookup)."""
         # Integer arguments compute in integers (range(n) needs them), but a derivative is a float: NumPy
         # would promote d(x * y)/dx = y, an integer array for an integer y, as soon as a float entered.
         entry = specialize(*args), any(map(_integral, args))
@@ -507,6 +509,10 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
             if len(versions) >= FAST_ENTRIES:
                 versions.clear()
             versions[key] = entry
+        if all(map(_described_by_type, args)):
+            if len(numbers) >= FAST_ENTRIES:
+                numbers.clear()
+            numbers[tuple(map(type, args))] = entry
         return entry
 
     def report(fn, args, error):
@@ -525,21 +531,23 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
     def generic_source():
         return None if emit is None else module_text(emit())
 
-    dispatch = _dispatcher(name, params, versions, choose, report)
+    dispatch = _dispatcher(name, params, numbers, versions, choose, report)
     functools.update_wrapper(dispatch, f)
     del dispatch.__wrapped__  # the generated code, not f, is what runs
     dispatch.__wengert_specialize__ = specialize
     dispatch.__wengert_cache__ = cache
-    dispatch.__wengert_versions__ = versions  # what the dispatcher looks up (benchmarks/dispatch.py)
+    dispatch.__wengert_versions__ = numbers, versions  # what the dispatcher looks up (benchmarks/dispatch.py)
     dispatch.__wengert_generic_source__ = generic_source
     return dispatch
 
 
 DISPATCH = """
 def {name}({params}):
-    {entry} = {versions}.get(({key},))
+    {entry} = {numbers}.get(({types},))
     if {entry} is None:
-        {entry} = {choose}(({call},), ({key},))
+        {entry} = {versions}.get(({key},))
+        if {entry} is None:
+            {entry} = {choose}(({call},), ({key},))
     try:
         {result} = {entry}[0]({call})
     except {TypeError} as {error}:
@@ -551,29 +559,33 @@ def {name}({params}):
 """
 
 
-def _dispatcher(name, params, versions, choose, report):
-    """The function a derivative's callers call. Per call: one dict lookup in `versions`, keyed by the type,
-    shape and dtype class of every argument (getattr with a default: a Python number has neither, its type
-    says all; the dtype's class, as a dtype hashes slowly and only its kind matters), then the compiled
+def _dispatcher(name, params, numbers, versions, choose, report):
+    """The function a derivative's callers call. Per call: a dict lookup in `numbers`, keyed by the type of
+    every argument (enough for Python and NumPy numbers: a hit costs about 0.1 us), else one in `versions`,
+    keyed by the type, shape and dtype class of every argument (getattr with a default: a Python number has
+    neither; the dtype's class, as a dtype hashes slowly and only its kind matters), then the compiled
     version. choose(args, key) gives (version, promote?) on a miss; report(fn, args,
     error) a clearer error for a TypeError, or None.
 
     Everything but the parameter list is fixed text: the key is written out per parameter because building
     it from *args (map, zip, a generator) costs more than the whole 0.3 us budget (benchmarks/dispatch.py)."""
     local = Names(set(params))  # the dispatcher's own names must not shadow a parameter (say, one called type)
-    own = {n: local.fresh(n) for n in ("versions", "choose", "report", "promoted", "type", "getattr", "TypeError",
+    own = {n: local.fresh(n) for n in ("numbers", "versions", "choose", "report", "promoted", "type", "getattr",
+                                        "TypeError",
                                         "entry", "result", "error", "clearer", "args")}
     if params:
         call = ", ".join(params)
         key = ", ".join(f"{own['type']}({p}), {own['getattr']}({p}, 'shape', None), "
                         f"{own['type']}({own['getattr']}({p}, 'dtype', None))" for p in params)
+        types = ", ".join(f"{own['type']}({p})" for p in params)
         signature = call
     else:  # the parameter list is unknown (a derivative only for concrete shapes): any positional arguments
         call, signature = f"*{own['args']}", f"*{own['args']}"
-        key = f"*_keys({own['args']})"
+        key, types = f"*_keys({own['args']})", f"*map({own['type']}, {own['args']})"
     own["name"] = local.fresh(name)
-    text = DISPATCH.format(params=signature, call=call, key=key, **own).lstrip()
-    names = {own["versions"]: versions, own["choose"]: choose, own["report"]: report, own["promoted"]: _promoted,
+    text = DISPATCH.format(params=signature, call=call, key=key, types=types, **own).lstrip()
+    names = {own["numbers"]: numbers, own["versions"]: versions, own["choose"]: choose, own["report"]: report,
+             own["promoted"]: _promoted,
              own["type"]: type, own["getattr"]: getattr, own["TypeError"]: TypeError, "_keys": _keys}
     return compile_function(text, own["name"], names)
 
@@ -589,6 +601,11 @@ def _described_by_key(a):
         return True
     shape, dtype = getattr(a, "shape", None), getattr(a, "dtype", None)
     return type(shape) is tuple and dtype is not None and all(type(d) is int for d in shape)
+
+
+def _described_by_type(a):
+    """Does a's type alone fix its broadcast signature and dtype (a Python or NumPy number)?"""
+    return type(a) in (float, int, bool, complex) or isinstance(a, np.generic)
 
 
 def _integral(a):
