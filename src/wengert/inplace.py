@@ -31,6 +31,8 @@ def inplace_updates(trace, with_owned=False):
     """The names of the setitem/addat results whose update may be done in place (see the module docstring)."""
     from .parse import fresh_array
 
+    if not _updates(trace.ops):  # nothing to decide (most traces): no walk over the whole program
+        return (set(), lambda name: False) if with_owned else set()
     defs, loops, views = {}, {}, {}
     def fresh(op):  # a number, or an item of a list (appending does not change it), is no view
         return fresh_array(op) or trace.shapes.get(op.outs[0]) == () or op.prim == "index" and isinstance(
@@ -72,6 +74,12 @@ def inplace_updates(trace, with_owned=False):
     found = set()
     _scan(trace.ops, trace.outputs, set(), found, is_owned, views)
     return (found, is_owned) if with_owned else found
+
+
+def _updates(ops):
+    """Does a block, or a block nested in it, hold an item assignment, an addat or an append?"""
+    return any(any(_updates(b.ops) for b in op.blocks) if isinstance(op, STRUCTURED) else op.prim in UPDATES
+               for op in ops)
 
 
 def own_loop_state(trace):

@@ -128,10 +128,10 @@ class Module:
                 value = _number_literal(node.value)  # 3, 0.5, and also -1.5 (a UnaryOp in the AST)
                 if value is not None:
                     self.constants[node.targets[0].id] = value
-        # Does any code of the file assign into an item (y[i] = ...) or append to a list? If not, the tokens
+        # May any code of the file assign into an item (y[i] = ...) or append to a list? If not, the tokens
         # that follow which names hold one array (Parser.bind_token) are never read, and are not kept.
-        self.mutates = any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                           or isinstance(n, ast.Attribute) and n.attr == "append" for n in ast.walk(self.tree))
+        self.mutates = "append" in source or any(
+            isinstance(n, ast.Subscript) for s in self.parents for t in _targets(s) for n in ast.walk(t))
 
     @classmethod
     def from_file(cls, path):
@@ -202,6 +202,17 @@ def _statements(tree, parents=None):
                 todo.append(child)
                 if parents is not None:
                     parents[child] = node
+
+
+def _targets(statement):
+    """What a statement assigns to (names, items, attributes, tuples of them)."""
+    if isinstance(statement, ast.Assign):
+        return statement.targets
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        return [statement.target]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    return []
 
 
 BLOCK_ITEMS = (ast.stmt, ast.excepthandler) + ((ast.match_case,) if hasattr(ast, "match_case") else ())
