@@ -466,8 +466,8 @@ def test_generic_version_matches_specialized(fn, shapes):
 
 # ---- the max trick -----------------------------------------------------------------------------------------
 
-MAX_TRICK = [P.lse_keepdims, P.lse_column, P.lse_axis0, P.min_trick]
-MAX_TRICK_LOOKALIKES = [P.not_lse_plus_one, P.not_lse_doubled, P.not_softmax_squared, P.not_lse_shift_squared,
+MAX_TRICK = [P.lse_keepdims, P.lse_column, P.lse_axis0, P.min_trick, P.lse_whole, P.softmax_whole]
+MAX_TRICK_LOOKALIKES = [P.not_lse_whole_rows, P.not_lse_plus_one, P.not_lse_doubled, P.not_softmax_squared, P.not_lse_shift_squared,
                         P.not_lse_other_axis, P.not_lse_sum_of_shift]
 
 
@@ -502,6 +502,9 @@ def test_max_trick_drops_the_adjoint_through_the_max():
     assert "==" not in text  # no tie mask: the max is a constant shift here
     text = wengert.source(wengert.grad(P.not_lse_plus_one, wrt="U"), make((4, 3)))
     assert "==" in text
+    for fn in (P.lse_whole, P.softmax_whole):  # a max over every element is a constant shift too
+        assert "==" not in wengert.source(wengert.grad(fn, wrt="U"), make((4, 3))), fn.__name__
+    assert "==" in wengert.source(wengert.grad(P.not_lse_whole_rows, wrt="U"), make((4, 3)))
 
 
 # ---- array-valued functions: jvp and vjp against finite differences -------------------------------------------

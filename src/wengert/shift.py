@@ -25,10 +25,14 @@ def _output_invariant(trace, reduction, keys):
     key = lambda v: keys.get(v.name, v.name) if isinstance(v, Var) else shapes.SCALAR
     full = key(reduction.args[0])
     axis = reduction.kw.get("axis")
-    if not shapes.known(full) or axis is None:
+    if not shapes.known(full):
         return False
     frames = {full: "full", shapes.reduce(full, axis, True): "kept", shapes.reduce(full, axis, False): "reduced"}
-    axes = shapes.axes_of(axis, len(full))
+    if len(frames) != 3:
+        return False  # a unit axis: frames cannot be told apart by shape
+    axes = _axes(axis, len(full))
+    # over all axes (axis=None) the reduced value is a number: it broadcasts against the full array as is
+    aligned = _ALIGNED | {("reduced", "full")} if axis is None else _ALIGNED
     state = {reduction.outs[0]: (ADD, 1.0)}
     start = trace.ops.index(reduction) + 1
     for op in trace.ops[start:]:
@@ -45,10 +49,10 @@ def _output_invariant(trace, reduction, keys):
         moved = [frames.get(key(a)) for a, s in zip(op.args, ins) if s is not None]
         if op.prim == "sum" and out_frame in ("kept", "reduced"):
             # summing exp(k*t)-scaled values along the axes where t is constant keeps the factor
-            if moved != ["full"] or ins[0][0] != MUL or shapes.axes_of(op.kw.get("axis"), len(full)) != axes:
+            if moved != ["full"] or ins[0][0] != MUL or _axes(op.kw.get("axis"), len(full)) != axes:
                 return False
             new = ins[0]
-        elif out_frame is None or any((f, out_frame) not in _ALIGNED for f in moved):
+        elif out_frame is None or any((f, out_frame) not in aligned for f in moved):
             return False
         else:
             new = _rule(op, ins)
@@ -63,6 +67,11 @@ _IGNORED = {"shape", "size", "ndim", "len", "less", "less_equal", "greater", "gr
             "not_equal", "sign"}
 _ALIGNED = {("full", "full"), ("kept", "kept"), ("reduced", "reduced"), ("kept", "full"), ("kept", "reduced"),
             ("reduced", "kept")}
+
+
+def _axes(axis, rank):
+    """The set of axes a reduction over `axis` (None: all of them) removes."""
+    return set(range(rank)) if axis is None else shapes.axes_of(axis, rank)
 
 
 def _number(v):

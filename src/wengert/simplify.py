@@ -269,11 +269,11 @@ def _scalar_behind(b, v):
         return op.args[0]
     if op.prim == "ones_like":
         return Const(1.0)
-    if op.prim == "mul":  # ones_like(x) * s: how a scalar is broadcast without losing x's precision
-        for ones, s in (op.args, op.args[::-1]):
-            inner = b.defs.get(ones.name) if isinstance(ones, Var) else None
-            if inner is not None and inner.prim == "ones_like" and b.shape(s) == shapes.SCALAR:
-                return s
+    if op.prim in ("mul", "div"):  # ones_like(x) * s, ones_like(x) / s: a scalar broadcast keeping x's precision
+        for spread, s in (op.args, op.args[::-1]) if op.prim == "mul" else (op.args,):
+            behind = _scalar_behind(b, spread) if isinstance(spread, Var) else None
+            if behind is not None and b.shape(s) == shapes.SCALAR:
+                return b.emit(op.prim, (behind, s))
     if op.prim in ("expand_dims", "reshape", "neg"):
         s = _scalar_behind(b, op.args[0])
         return b.emit("neg", (s,)) if s is not None and op.prim == "neg" else s

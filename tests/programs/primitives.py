@@ -542,6 +542,21 @@ def min_trick(U):
     return np.sum(-m + np.log(np.sum(np.exp(m - U), axis=1)))
 
 
+def lse_whole(U):
+    m = np.max(U)  # over every element: m is a number
+    return np.sin(m + np.log(np.sum(np.exp(U - m))))
+
+
+def softmax_whole(U):
+    E = np.exp(U - np.max(U))
+    return np.sum(np.cos(E / np.sum(E)))
+
+
+def not_lse_whole_rows(U):
+    m = np.max(U)
+    return np.sum(m + np.log(np.sum(np.exp(U - m), axis=1)))  # m counted once per row: not invariant
+
+
 def not_lse_plus_one(U):
     m = np.max(U, axis=1, keepdims=True)
     return np.sum(m + np.log(np.sum(np.exp(U - m), axis=1, keepdims=True) + 1))
