@@ -54,6 +54,9 @@ def test_kmeans_gradient_is_plain_products():
     assert "2 * ddistances[:, :, None] * v1" in text, text        # the 2 scales the (N, K, 1) cotangent
     hvp = wengert.source(wengert.hvp(kmeans_cost, wrt="C"), C, P, C)  # forward over reverse knows it too
     assert "_mul0" not in hvp, hvp
+    # the tangent of C, broadcast over the points, is summed over them as the (K, D) array it is: no (N, K, D)
+    # product of a broadcast tangent
+    assert "broadcast_arrays" not in hvp and "ddistances[:, :, None], axis=0" in hvp, hvp
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

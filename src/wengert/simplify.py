@@ -137,7 +137,8 @@ def rewrite(b, p, args, attrs):
         if inner is not None:  # -(sum of x): one negation of the smaller, reduced array
             return b.emit("neg", (b.emit(name, (inner.args[0],), dict(attrs)),))
         if name in ("sum", "sum_axes"):
-            return _divide_after_sum(b, name, args[0], dict(attrs))
+            return _divide_after_sum(b, name, args[0], dict(attrs)) or \
+                _factor_out_of_sum(b, p, args[0], dict(attrs))
     elif name == "unbroadcast":
         g, x = args
         if shapes.same(key(g), key(x)) or _number(g) and key(x) == shapes.SCALAR:
@@ -201,6 +202,37 @@ def _divide_after_sum(b, name, x, kw):
     if not shapes.same(b.shape(numerator), kx):
         return None  # c was what broadcast y (or a) to x's shape
     return b.emit("div", (b.emit(name, (numerator,), kw), c))
+
+
+def _factor_out_of_sum(b, p, x, kw):
+    """sum(s * q) = s * sum(q) when s is the same along every summed axis (it has no such axis, or a unit one,
+    perhaps spread by broadcast_like) and q spans them: a tangent broadcast to a shape is summed as the
+    smaller array it was (kmeans' Hessian-vector product: an (N, K, D) product and sum become (N, K, 1)
+    ones). Not where s may be inf or nan (inf * 0 summed is nan, inf * sum is not) or in vector mode."""
+    op = b.defs.get(x.name) if isinstance(x, Var) else None
+    kx = b.shape(x)
+    if op is None or op.prim != "mul" or b.batched or not shapes.known(kx):
+        return None
+    rank = len(kx)
+    if p.name == "sum_axes":
+        lead, units = kw.get("lead", ()), kw.get("units", ())
+        summed, dropped = set(range(len(lead))) | {len(lead) + u for u in units}, set(range(len(lead)))
+    else:
+        summed = set(range(rank)) if kw.get("axis") is None else shapes.axes_of(kw["axis"], rank)
+        dropped = set() if kw.get("keepdims") else summed
+    for s, q in (op.args, op.args[::-1]):
+        spread = b.defs.get(s.name) if isinstance(s, Var) else None
+        if spread is not None and spread.prim == "broadcast_like":
+            s = spread.args[0]
+        ks, kq = b.shape(s), b.shape(q)
+        if not (shapes.known(ks) and shapes.known(kq)) or len(kq) != rank or len(ks) > rank or b.nonfinite(s):
+            continue
+        padded = (1,) * (rank - len(ks)) + tuple(ks)
+        if all(padded[a] == 1 and kq[a] == kx[a] and (a not in dropped or a < rank - len(ks)) for a in summed):
+            out = b.emit("mul", (s, b.emit(p.name, (q,), kw)))
+            if shapes.same(b.shape(out), p.shape_of([kx], kw)):
+                return out
+    return None
 
 
 def _exact_scale(v):
