@@ -113,14 +113,26 @@ def resolve_wrt(primal, wrt):
             names.append(params[w])
         elif isinstance(w, str) and w in params:
             names.append(w)
+        elif isinstance(w, str) and w in _attribute_params(primal):
+            names.append(_attribute_params(primal)[w])
         else:
             raise WengertError(f"wrt={w!r} is not a parameter of {primal.name}{params}", primal.filename,
                                primal.line, 0, "", "give a parameter name, an index, or a tuple of them"
                                + (f" (self is read, not differentiated: wrt counts the parameters after "
-                                  f"{primal.bound.self_name})" if primal.bound else ""))
+                                  f"{primal.bound.self_name}, or name an attribute it reads: "
+                                  f"{', '.join(_attribute_params(primal)) or 'none'})" if primal.bound else ""))
     if not names:
         raise WengertError("wrt is empty", primal.filename, primal.line, 0, "", "name at least one parameter")
     return names, single
+
+
+def _attribute_params(primal):
+    """{"self.W": the leading parameter holding it} for the attributes a method reads (wrt may name them)."""
+    if primal.bound is None:
+        return {}
+    mangled = f"_{primal.bound.cls.lstrip('_')}__"  # self.__W is stored as _Class__W
+    return {f"{primal.bound.self_name}.{a[len(mangled) - 2:] if a.startswith(mangled) else a}": param
+            for param, a in primal.bound.attrs}
 
 
 def derive(primal, kind, wrt, mode="reverse"):

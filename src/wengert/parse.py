@@ -652,6 +652,8 @@ class Parser:
                 self.assign(target, value, env, s.value)
         elif isinstance(s, ast.AnnAssign) and s.value is not None:
             self.assign(s.target, self.expr(s.value, env), env, s.value)
+        elif isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name):
+            pass  # `y: float`: an annotation alone binds nothing
         elif isinstance(s, ast.AugAssign):
             if isinstance(s.target, ast.Attribute):
                 raise self.mutation_error(s.target, env)
@@ -672,6 +674,8 @@ class Parser:
             pass  # a local helper: inlined where it is called (check_closure refuses one reading local names)
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Assert):
+            self.assertion(s, env)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
                 and s.value.func.attr == "append" and isinstance(s.value.func.value, ast.Name) \
                 and (isinstance(env.get(s.value.func.value.id), tuple) or self.is_list(env.get(s.value.func.value.id))):
@@ -683,6 +687,16 @@ class Parser:
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
+
+    def assertion(self, s, env):
+        """assert cond, "message": kept in the primal part of the generated code (no derivative)."""
+        if s.msg is not None and not (isinstance(s.msg, ast.Constant) and isinstance(s.msg.value, str)):
+            raise self.m.error(s.msg, "an assert's message must be a string literal here",
+                               'write assert cond, "what went wrong"')
+        cond = self.value(s.test, env)
+        if isinstance(cond, Const) and cond.value and not isinstance(cond.value, tuple):
+            return  # true when compiled: nothing to check
+        self.b.emit("check", (cond,), {"message": s.msg.value if s.msg is not None else None}, share=False)
 
     def mutation_error(self, target, env):
         """The error for an assignment to an attribute (of the instance, or of anything else)."""
@@ -718,6 +732,8 @@ class Parser:
                     raise self.m.error(target, f"cannot unpack {len(value)} values into {len(target.elts)} names",
                                        "match the number of names to the number of values")
                 parts = value
+            elif isinstance(value, Nonzero):
+                parts = [self.b.emit("nonzero", (value.mask,), {"axis": i}) for i in range(len(target.elts))]
             elif isinstance(value, Const):
                 raise self.m.error(target, f"cannot unpack the number {value.value!r} into "
                                    f"{len(target.elts)} names", "assign a tuple of values, e.g. a, b = 1.0, 2.0")
@@ -750,6 +766,9 @@ class Parser:
             raise self.m.error(target, "only an item of a named array can be assigned",
                                "name the array first: y = ...; y[i] = e")
         y = self.load(base, env)
+        if isinstance(y, Record):
+            raise self.m.error(target, f"assigning into the dict {base.id} is not supported (a dict is read-only "
+                               "here)", f"build it with all its keys at once: {base.id} = {{\"a\": x, \"b\": y}}")
         if not isinstance(y, Var):
             raise self.m.error(base, f"{base.id} is not an array here: items of "
                                f"{'a tuple' if isinstance(y, tuple) else 'a number'} cannot be assigned",
@@ -775,7 +794,7 @@ class Parser:
         items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
         spec, dynamic = [], []
         for item in items:
-            spec.append(self.index_item(item, env, dynamic))
+            spec.append(self.index_item(item, env, dynamic, sole=len(items) == 1))
         spec, dynamic = tuple(spec), tuple(dynamic)
         if aug is not None:
             old = self.b.emit("index", (y,) + dynamic, {"spec": spec})
@@ -1016,8 +1035,44 @@ class Parser:
             return self.b.emit(ATTRIBUTES[e.attr], (self.value(e.value, env),))
         raise self.m.error(e, f"attribute {e.attr!r} is not supported", "use .T, .shape, .size or .ndim")
 
+    def expr_Dict(self, e, env):
+        """{"a": x, "b": y}: a record of values under constant string keys, read as d["a"] (no derivative of
+        its own: each value keeps its derivative)."""
+        record = Record()
+        for k, v in zip(e.keys, e.values):
+            if k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                raise self.m.error(k or v, "a dict's keys must be string literals here",
+                                   "write {\"a\": x, \"b\": y} and read d[\"a\"], or pass arrays as separate parameters")
+            record[k.value] = self.expr(v, env)
+        return record
+
+    def nonzero_item(self, index, nonzero):
+        """np.nonzero(m)[k]: the positions of m's nonzero entries along axis k."""
+        if not (isinstance(index, ast.Constant) and type(index.value) is int and index.value >= 0):
+            raise self.m.error(index, "np.nonzero(m) can only be indexed by a non-negative integer literal here",
+                               "write np.nonzero(m)[0], or unpack it: rows, cols = np.nonzero(m)")
+        return self.b.emit("nonzero", (nonzero.mask,), {"axis": index.value})
+
+    def nonzero_mask(self, nonzero):
+        """x[np.nonzero(m)] selects what x[m != 0] selects (the same positions, in the same order)."""
+        return self.b.emit("not_equal", (nonzero.mask, Const(0)))
+
+    def record_item(self, e, record):
+        index = e.slice
+        if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+            raise self.m.error(index, "a dict can only be read with a string literal key here",
+                               "write d[\"a\"]; to choose at run time, use a tuple or an array")
+        if index.value not in record:
+            raise self.m.error(index, f"the dict has no key {index.value!r} (its keys: "
+                               f"{', '.join(map(repr, record))})", "read one of its keys")
+        return record[index.value]
+
     def expr_Subscript(self, e, env):
         base = self.expr(e.value, env)
+        if isinstance(base, Record):
+            return self.record_item(e, base)
+        if isinstance(base, Nonzero):
+            return self.nonzero_item(e.slice, base)
         index = e.slice
         if isinstance(base, tuple):
             if isinstance(index, ast.Constant) and isinstance(index.value, int):
@@ -1035,20 +1090,27 @@ class Parser:
         items = index.elts if isinstance(index, ast.Tuple) else [index]
         spec, dynamic = [], []
         for item in items:
-            spec.append(self.index_item(item, env, dynamic))
+            spec.append(self.index_item(item, env, dynamic, sole=len(items) == 1))
         return self.b.emit("index", (value,) + tuple(dynamic), {"spec": tuple(spec)})
 
-    def index_item(self, item, env, dynamic):
+    def index_item(self, item, env, dynamic, sole=False):
         def bound(x):
             if x is None:
                 return None
-            v = self.value(x, env, shape=True)
+            v = self.expr(x, env)
+            if isinstance(v, Nonzero):
+                if sole is False:
+                    raise self.m.error(x, "np.nonzero(m) is supported as the whole index only",
+                                       "write x[np.nonzero(m)] or index with np.nonzero(m)[0]")
+                v = self.nonzero_mask(v)
+            v = self.as_value(v, x, shape=True)
             if isinstance(v, Const) and isinstance(v.value, int):
                 return v.value
             dynamic.append(v)
             return ("arg", len(dynamic))
 
         if isinstance(item, ast.Slice):
+            sole = False
             return ("slice", bound(item.lower), bound(item.upper), bound(item.step))
         if isinstance(item, ast.Constant) and item.value is None:
             return ("newaxis",)
@@ -1366,6 +1428,11 @@ class Parser:
             return self.b.emit("tuple", tuple(self.as_value(x, node, shape) for x in v))
         if isinstance(v, tuple):
             return self.b.emit("stack", tuple(self.as_value(x, node) for x in v), {})
+        if isinstance(v, Record):
+            raise self.m.error(node, "a dict is not a number or an array", "read one of its values: d[\"a\"]")
+        if isinstance(v, Nonzero):
+            raise self.m.error(node, "np.nonzero(m) is a tuple of index arrays, one per axis of m",
+                               "index with it (x[np.nonzero(m)]), take one (np.nonzero(m)[0]) or unpack it")
         raise self.m.error(node, "expected a number or an array here", "")
 
     def operand(self, e, env):
@@ -1562,6 +1629,18 @@ def _parameters(node):
     return a.posonlyargs + a.args + a.kwonlyargs
 
 
+class Record(dict):
+    """The value of a dict literal with string keys: each key's parsed value (read-only)."""
+
+
+class Nonzero:
+    """The value of np.nonzero(m): a tuple of index arrays, one per axis of m, whose number (m's rank) may be
+    known only at run time. Item k is an op; as an index it selects what the mask m != 0 selects."""
+
+    def __init__(self, mask, node):
+        self.mask, self.node = mask, node
+
+
 class Instance:
     """The value of self in a method: what it reads is recorded (attribute -> parameter; method name -> def)."""
 
@@ -1699,6 +1778,7 @@ def _append(p, e, env):
 
 
 CALLS["numpy.append"] = _append
+CALLS["numpy.nonzero"] = lambda p, e, env: Nonzero(p.value(p.positional(e, "np.nonzero", 1, 1)[0], env), e)
 
 
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
@@ -1714,13 +1794,13 @@ UNSUPPORTED_STATEMENTS = {
     ast.ImportFrom: ("imports inside the function are not supported", "import at the top of the module"),
     ast.Delete: ("del is not supported", "just stop using the variable"),
     ast.Raise: ("raise is not supported", "validate inputs before calling the differentiated function"),
-    ast.Assert: ("assert is not supported", "validate inputs before calling the differentiated function"),
     ast.Expr: ("a bare expression has no effect here (calls with side effects are not supported)",
                "assign the result to a name, or remove the statement"),
     ast.AsyncFunctionDef: ("async functions are not supported", "define plain helpers with def at module level"),
     ast.AsyncFor: ("async for is not supported", "use for i in range(n)"),
     ast.AsyncWith: ("async with is not supported", "move the context manager outside the differentiated function"),
-    ast.AnnAssign: ("an annotation without a value is not supported", "assign a value, e.g. y: float = 0.0"),
+    ast.AnnAssign: ("an annotation of an item or attribute without a value is not supported",
+                    "assign a value, e.g. y: float = 0.0"),
 }
 for _name, _entry in [("Match", ("match statements are not supported", "use if/elif/else")),
                       ("TryStar", ("try/except* is not supported", "remove the try; differentiable code cannot "
@@ -1735,7 +1815,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.GeneratorExp: ("generator expressions are not supported", "use array operations"),
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),
-    ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),

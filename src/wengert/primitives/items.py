@@ -152,6 +152,8 @@ nondiff("argsort", lambda x, axis=-1: f"np.argsort({x}{_kwargs(axis=axis) if axi
         lambda x, axis=-1: np.argsort(np.asarray(x, dtype=float), axis=axis), lambda x, axis=-1: x)
 nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(np.asarray(x, dtype=float)),
         lambda x: (None,))
+nondiff("nonzero", lambda x, axis: f"np.nonzero({x})[{axis}]",  # item `axis` of np.nonzero's tuple
+        lambda x, axis: np.nonzero(np.asarray(x, dtype=float))[axis], lambda x, axis: (None,))
 
 
 # ---- lists appended to in a loop ------------------------------------------------------------------------
