@@ -44,6 +44,7 @@ CASES = [  # (function, arguments, wrt); points away from the jumps of %, //, ro
     (L.smallest_square, (V5,), "x"),
     (L.with_array_default, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), ("w", "reg")),
     (L.checked_ring, (V5,), ("x", "scale")),
+    (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x"),
     (L.checked_log, (1.3, 0.7), ("a", "b")),
     (L.record, (1.3, 0.7), ("x", "y")),
     (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), ("w", "X")),
@@ -76,7 +77,8 @@ HESSIANS = [(L.wrapped_phase, (1.3, 0.7), "x"), (L.casts, (1.3, 2.6), "x"), (L.d
             (L.fsum_prod, (V5,), "x"), (L.weighted, (V5, V5 * 2.0), "xs"), (L.pair_rows, (V6.reshape(3, 2),), "P"),
             (L.nested_generators, (V6,), "x"), (L.positional_defaults, (1.5, 3.0, 0.5), "x"),
             (L.checked_ring, (V5, 1.5), "x"), (L.checked_log, (1.3, 0.7), "a"), (L.record, (1.3, 0.7), "y"),
-            (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), "w")]
+            (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), "w"),
+            (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x")]
 
 
 @pytest.mark.parametrize("f, args, wrt", HESSIANS, ids=[ids(c) for c in HESSIANS])
@@ -125,6 +127,15 @@ def test_a_comprehension_over_a_run_time_range_stays_a_loop():
 def test_a_sum_of_a_generator_is_an_accumulating_loop_in_the_primal():
     text = wengert.source(wengert.value_and_grad(L.sum_of_squares), V5)
     assert "total = 0" in text and "for i in range(n):" in text, text
+
+
+def test_cli_hessian_where_a_shape_enters_the_value():
+    done = subprocess.run([sys.executable, "-m", "wengert", "hessian", f"{LANGUAGE}:shape_in_the_value", "--wrt", "x",
+                           "--shape", "X=n,d", "--shape", "x=d"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    X = np.arange(15.0).reshape(3, 5) / 7
+    got = run_module_text(done.stdout, "shape_in_the_value_hessian")(X, V5)
+    np.testing.assert_allclose(got, wengert.hessian(L.shape_in_the_value, wrt="x")(X, V5), rtol=1e-12)
 
 
 def test_asserts_stay_in_the_primal_part_and_check_at_run_time():
@@ -178,7 +189,7 @@ def test_keywords_defaults_and_wrt_by_name():
         wengert.grad(f)(1.5, 2.0, 0.5)  # c is keyword-only, as in f
 
 
-CLI = [("checked_ring", ["--shape", "x=n"]), ("record", []), ("wrapped_phase", []), ("shape_arithmetic", ["--shape", "x=n"]), ("weighted", ["--shape", "xs=n", "--shape", "ws=n"]),
+CLI = [("checked_ring", ["--shape", "x=n"]), ("shape_in_the_value", ["--shape", "X=n,d", "--shape", "x=d"]), ("record", []), ("wrapped_phase", []), ("shape_arithmetic", ["--shape", "x=n"]), ("weighted", ["--shape", "xs=n", "--shape", "ws=n"]),
        ("positional_defaults", [])]
 
 
@@ -186,7 +197,8 @@ CLI = [("checked_ring", ["--shape", "x=n"]), ("record", []), ("wrapped_phase", [
 def test_cli_module_computes_the_same_gradient(name, shapes):
     f = getattr(L, name)
     args = {"wrapped_phase": (1.3, 0.7), "shape_arithmetic": (V5,), "weighted": (V5, V5 * 2.0),
-            "positional_defaults": (1.5, 3.0, 0.5), "checked_ring": (V5, 1.5), "record": (1.3, 0.7)}[name]
+            "positional_defaults": (1.5, 3.0, 0.5), "checked_ring": (V5, 1.5), "record": (1.3, 0.7),
+            "shape_in_the_value": (np.arange(15.0).reshape(3, 5) / 7, V5)}[name]
     done = subprocess.run([sys.executable, "-m", "wengert", "grad", f"{LANGUAGE}:{name}", *shapes],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

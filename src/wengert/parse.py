@@ -1418,6 +1418,8 @@ class Parser:
         """A parsed expression as one value. A tuple is a shape where NumPy reads one (shape=True: np.zeros,
         reshape, an index) and otherwise an array, as NumPy reads (x, 2 * x): np.stack of its items, so its
         items keep their derivatives."""
+        if self.is_list(v):  # a list a loop appended to, where NumPy reads an array: its items stacked
+            return self.b.emit("stack_list", (v,))
         if isinstance(v, Value):
             return v
         if isinstance(v, tuple) and not v:
@@ -1609,6 +1611,23 @@ class Parser:
             raise self.m.error(comp, "np.sum of a list comprehension needs the name numpy free",
                                "write sum(np.sum(e) for ...)")
         return self.comprehension_loop(_located(ast.GeneratorExp(elt, comp.generators), comp), inner, "add", Const(0.0))
+
+    def expr_ListComp(self, e, env):
+        """[elt for ... if ...]: a list made by a for loop that appends (hs = []; for ...: hs.append(elt)), so a
+        comprehension over range(n) is a loop in the generated code whatever n is."""
+        if any(c.is_async for c in e.generators):
+            raise self.m.error(e, "async comprehensions are not supported", "use a plain for")
+        acc = self.fresh_key(e, env, "items")
+        body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(acc, ast.Load()), "append", ast.Load()), [e.elt], []))]
+        for c in reversed(e.generators):
+            for cond in reversed(c.ifs):
+                body = [ast.If(cond, body, [])]
+            body = [ast.For(c.target, c.iter, body, [], None)]
+        loop = _located(body[0], e)
+        inner = dict(env)
+        inner[acc], inner[("obj", acc)] = (), object()
+        self.loop_statement(loop, inner)
+        return inner[acc]
 
     def expr_GeneratorExp(self, e, env):
         raise self.m.error(e, "a generator expression is supported only as the argument of sum, max, min, "
@@ -1811,7 +1830,6 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: ("lambda is not supported", "define a helper function with def at module level"),
     ast.Yield: ("yield is not supported", "return a value instead"),
     ast.YieldFrom: ("yield is not supported", "return a value instead"),
-    ast.ListComp: ("list comprehensions are not supported", "use array operations"),
     ast.GeneratorExp: ("generator expressions are not supported", "use array operations"),
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),

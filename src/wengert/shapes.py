@@ -9,6 +9,7 @@ A rule returns None for "unknown"; the Builder then gives the value a token of i
 """
 
 SCALAR = ()
+EMPTY_LIST = ("const", "[]")  # a list before its first item: it takes the key of the items appended to it
 
 
 def known(key):
