@@ -16,7 +16,7 @@ import string
 
 from . import custom, linalg_calls, shapes
 from .compile import compiling, python_ast
-from .errors import WengertError, remember
+from .errors import NeedsSizes, WengertError, remember
 from .primitives import PRIMS
 from .builder import Builder
 from .trace import Block, Bound, Const, If, Loop, Names, Trace, Var, Value
@@ -243,9 +243,11 @@ def module_of(fn):
     return module, node
 
 
-def parse(module, node):
-    """Trace of the function `node` (an ast.FunctionDef) of `module`."""
-    parser = Parser(module)
+def parse(module, node, sizes=None):
+    """Trace of the function `node` (an ast.FunctionDef) of `module`. sizes ({parameter: shape tuple of ints}):
+    parse for arguments of these shapes, where shapes and lengths are numbers (a recursion that the shapes end
+    is unrolled for them)."""
+    parser = Parser(module, sizes)
     with compiling():
         try:
             return parser.function(node)
@@ -257,13 +259,15 @@ def parse(module, node):
 # Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
 MAX_BLOCK_NESTING = 80
 MAX_LOOP_NESTING = 16
-MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants)
+MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants or shapes)
+MAX_UNROLLED = 512  # calls of recursive helpers inlined in one function (a tree recursion grows fast)
 
 class Parser:
-    def __init__(self, module):
+    def __init__(self, module, sizes=None):
         self.m = module
         self.calls = []
         self.deepest = None
+        self.sizes = sizes
 
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
@@ -279,6 +283,8 @@ class Parser:
         for a in args:
             if _is_float_annotation(a.annotation):
                 self.b.shapes[a.arg] = shapes.SCALAR
+            if self.sizes is not None and a.arg in self.sizes:
+                self.b.shapes[a.arg] = shapes.from_literal(tuple(self.sizes[a.arg]))
         self.lineno = {}
         self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
@@ -289,6 +295,8 @@ class Parser:
         self.loop_outer = []  # per loop being parsed: the names defined before it
         self.lists = set()  # the values that are lists a loop appends to
         self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
+        if _calls_itself(self, node):
+            self.recursive.add(node.name)
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -1032,7 +1040,8 @@ class Parser:
         if dotted in CONSTANTS:
             return Const(CONSTANTS[dotted])
         if e.attr in ATTRIBUTES:
-            return self.b.emit(ATTRIBUTES[e.attr], (self.value(e.value, env),))
+            value = self.value(e.value, env)
+            return self.static_size(ATTRIBUTES[e.attr], value) or self.b.emit(ATTRIBUTES[e.attr], (value,))
         raise self.m.error(e, f"attribute {e.attr!r} is not supported", "use .T, .shape, .size or .ndim")
 
     def expr_Dict(self, e, env):
@@ -1147,6 +1156,10 @@ class Parser:
             return self.sum_of_list(e.args[0], env)
         if dotted in NUMPY or dotted in MATH or dotted in BUILTINS:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
+            if self.sizes is not None and prim in ("shape", "len", "size", "ndim") and len(e.args) == 1 \
+                    and not e.keywords:
+                value = self.value(e.args[0], env)
+                return self.static_size(prim, value) or self.b.emit(prim, (value,))
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
         if dotted in ("numpy.array", "numpy.asarray"):
@@ -1160,6 +1173,27 @@ class Parser:
             return self.inline(e, helper, env)
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
                            "use math/NumPy functions wengert knows or functions defined in this file")
+
+    def static_size(self, prim, value):
+        """In a parse for given sizes (self.sizes): value.shape as a tuple whose literal dims are numbers, and
+        len, size, ndim as numbers where its shape key fixes them; else None."""
+        if self.sizes is None or prim not in ("shape", "len", "size", "ndim"):
+            return None
+        key = self.b.shape(value)
+        if not shapes.known(key) or self.is_list(value):
+            return None
+        dims = [shapes.literal_size(d) for d in key]
+        if prim == "ndim":
+            return Const(len(key))
+        if prim == "len":
+            return Const(dims[0]) if dims and dims[0] is not None else None
+        if prim == "size":
+            return Const(math.prod(dims)) if None not in dims else None
+        if all(d is None for d in dims):
+            return None
+        whole = self.b.emit("shape", (value,)) if None in dims else None
+        return tuple(Const(d) if d is not None else self.b.emit("index", (whole,), {"spec": (("int", i),)})
+                     for i, d in enumerate(dims))
 
     def user_primitive(self, e, node, env):
         """A call of a function decorated @wengert.primitive: one op of its own table entry (see custom.py)."""
@@ -1324,15 +1358,38 @@ class Parser:
 
     def inline(self, e, helper, env, instance=None):
         """The call e of helper, inlined; with instance, helper is a method called as self.name(...)."""
-        if helper.name not in self.recursive and any(
-                isinstance(n, ast.Call) and self.dotted(n.func) == helper.name for n in ast.walk(helper)):
+        if helper.name not in self.recursive and _calls_itself(self, helper):
             self.recursive.add(helper.name)
-        if helper.name in self.calls:  # recursion: unrolled while constants fix its depth
+        recursion = helper.name in self.calls
+        if recursion:  # unrolled while constants (or the arguments' sizes) fix its depth
             if self.calls.count(helper.name) >= MAX_RECURSION:
                 raise self.m.error(e, f"recursive call to {helper.name!r} goes deeper than {MAX_RECURSION} levels: "
-                                   "wengert unrolls recursion whose depth constants fix (a literal argument counted "
-                                   "down to a base case tested with if); a depth that depends on data cannot be",
+                                   "wengert unrolls recursion whose depth constants or the arguments' shapes fix "
+                                   "(a literal argument counted down, or a shape shrunk, to a base case tested with "
+                                   "if); a depth that depends on data cannot be",
                                    "write the recursion as a loop, or pass its depth as a literal")
+            self.unrolled = getattr(self, "unrolled", 0) + 1
+            if self.unrolled > MAX_UNROLLED:
+                raise self.m.error(e, f"the recursion of {helper.name!r} unrolls into more than {MAX_UNROLLED} "
+                                   "calls here", "write the recursion as a loop, or call it on smaller arrays")
+            if not self.calls.count(helper.name) > 1 and _reads_shapes(helper):
+                try:  # the outermost recursive call: a failure may only mean that the shapes are not numbers yet
+                    return self.inline_call(e, helper, env, instance)
+                except WengertError as err:
+                    if isinstance(err, NeedsSizes) or self.sizes is not None and "nested more than" not in err.message:
+                        raise
+                    if self.sizes is not None:
+                        raise self.m.error(e, f"the recursion of {helper.name!r}, unrolled for these shapes, nests "
+                                           f"deeper than Python compiles (one level per call): {err.message}",
+                                           "write the recursion as a loop, or call it on smaller arrays") from err
+                    raise NeedsSizes(f"the depth of the recursion of {helper.name!r} may depend on the shapes of "
+                                     "its arguments, which are not known here", self.m.filename, e.lineno,
+                                     e.col_offset, _line(self.m.lines, e.lineno),
+                                     "from Python, call the derivative with arrays (it is compiled for each shape); "
+                                     "on the command line give sizes, e.g. --shape A=4,4") from err
+        return self.inline_call(e, helper, env, instance)
+
+    def inline_call(self, e, helper, env, instance=None):
         self.check_signature(helper)
         self.check_closure(helper)
         inner = self.bind(e, helper, env, instance is not None)
@@ -1632,6 +1689,19 @@ class Parser:
     def expr_GeneratorExp(self, e, env):
         raise self.m.error(e, "a generator expression is supported only as the argument of sum, max, min, "
                            "math.fsum or math.prod", "write sum(x[i] ** 2 for i in range(n))")
+
+
+def _calls_itself(parser, node):
+    return any(isinstance(n, ast.Call) and parser.dotted(n.func) == node.name for n in ast.walk(node))
+
+
+SHAPE_READS = {"len", "numpy.shape", "numpy.size", "numpy.ndim"}
+
+
+def _reads_shapes(node):
+    """Does the def read a shape (x.shape, len(x), np.shape(x), .size, .ndim)?"""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("shape", "size", "ndim") or
+               isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" for n in ast.walk(node))
 
 
 def _located(node, ref):
