@@ -1867,6 +1867,17 @@ def _append(p, e, env):
 
 
 CALLS["numpy.append"] = _append
+def _dict_call(p, e, env):
+    """dict(a=x, b=y): the record {"a": x, "b": y}."""
+    if e.args or any(kw.arg is None for kw in e.keywords):
+        raise p.m.error(e, "dict() takes keyword arguments only here", 'write dict(a=x, b=y) or {"a": x, "b": y}')
+    record = Record()
+    for kw in e.keywords:
+        record[kw.arg] = p.expr(kw.value, env)
+    return record
+
+
+CALLS["dict"] = _dict_call
 CALLS["numpy.nonzero"] = lambda p, e, env: Nonzero(p.value(p.positional(e, "np.nonzero", 1, 1)[0], env), e)
 
 

@@ -151,7 +151,8 @@ def checked_log(a: float, b: float = 2.0) -> float:
 def record(x, y):
     """A dict literal with string keys, read by constant keys (in a helper too)."""
     d = {"a": x, "b": y * 2.0, "scale": 0.5}
-    return d["a"] * d["b"] + math.sin(d["a"]) + from_record(d)
+    q = dict(a=x * y, c=y)
+    return d["a"] * d["b"] + math.sin(d["a"]) + from_record(d) + q["a"] / q["c"]
 
 
 def from_record(p):
