@@ -150,10 +150,15 @@ nondiff("argmin", lambda x, axis=None: f"np.argmin({x}{_kwargs(axis=axis)})",
         lambda x, axis=None: shapes.reduce(x, axis))
 nondiff("argsort", lambda x, axis=-1: f"np.argsort({x}{_kwargs(axis=axis) if axis != -1 else ''})",
         lambda x, axis=-1: np.argsort(np.asarray(x, dtype=float), axis=axis), lambda x, axis=-1: x)
-nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(np.asarray(x, dtype=float)),
-        lambda x: (None,))
+def _truths(x):
+    """x's entries as bools (SymPy's True and False, numbers), for the symbolic meanings of index producers."""
+    x = _obj(x)
+    return np.array([bool(v) for v in x.ravel()], dtype=bool).reshape(x.shape)
+
+
+nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(_truths(x)), lambda x: (None,))
 nondiff("nonzero", lambda x, axis: f"np.nonzero({x})[{axis}]",  # item `axis` of np.nonzero's tuple
-        lambda x, axis: np.nonzero(np.asarray(x, dtype=float))[axis], lambda x, axis: (None,))
+        lambda x, axis: np.nonzero(_truths(x))[axis], lambda x, axis: (None,))
 
 
 # ---- lists appended to in a loop ------------------------------------------------------------------------
