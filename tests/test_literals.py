@@ -38,6 +38,11 @@ def unpacked(x, X):
     return a * b * n + d * np.sum(np.stack(rows) ** 2)
 
 
+def joined_lists(a, b):
+    v = np.array([a, b] + [a * b] + [b])
+    return np.sum(v ** 2) + np.sum(v[list(range(1, 4)) + [0]] * v)
+
+
 def as_vector(x):
     return np.sum(np.array([x[0] * x[1], x[1], np.sum(x)]) ** 3)
 
@@ -51,7 +56,7 @@ def copied(x):
 SCALARS = (0.5, 1.5, -1.0, 2.0)
 
 
-@pytest.mark.parametrize("f, n", [(literal, 2), (nested, 4)], ids=["literal", "nested"])
+@pytest.mark.parametrize("f, n", [(literal, 2), (nested, 4), (joined_lists, 2)], ids=["literal", "nested", "joined"])
 def test_scalar_literals(f, n):
     args = SCALARS[:n]
     g = wengert.grad(f)(*args)
@@ -207,3 +212,10 @@ def test_jacobian_of_an_array_grown_by_concatenate_in_a_loop():
     expected = np.stack([(grown(x + e) - grown(x - e)) / 2e-6 for e in np.eye(4) * 1e-6], -1)
     for mode in ("forward", "reverse"):
         np.testing.assert_allclose(wengert.jacobian(grown, mode=mode)(x), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, shapes", [(stacked_comprehension, {"x": (3,)}), (filtered_comprehension, {"x": (3,)}),
+                                       (index_comprehension, {"A": (3, 3)}), (rnn, {"W": (2, 2), "x0": (2,)})],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_sympy_agrees_through_lists(f, shapes):
+    assert wengert.check(f, shapes=shapes)

@@ -83,6 +83,27 @@ def det_by_len(A):
     return total
 
 
+def det_by_lists(A):
+    n = len(A)
+    if n == 1:
+        return A[0][0]
+    total = 0.0
+    for j in range(n):
+        cols = list(range(j)) + list(range(j + 1, n))
+        total += (-1) ** j * A[0, j] * det_by_lists(A[1:][:, cols])
+    return total
+
+
+def det_by_mask(A):
+    n = A.shape[0]
+    if n == 1:
+        return A[0, 0]
+    total = 0.0
+    for j in range(n):
+        total = total + (-1) ** j * A[0, j] * det_by_mask(A[1:, np.arange(n) != j])
+    return total
+
+
 def halves(x):
     """A recursive sum over halves of a fixed-length vector."""
     if x.shape[0] == 1:
@@ -103,7 +124,7 @@ MATRICES = [np.array([[1.3]]), np.array([[0.4, -1.1], [0.7, 0.2]]),
             np.array([[0.3, -0.5, 0.8, 0.2], [0.1, 1.2, -0.4, 0.5], [0.7, 0.2, -1.1, 0.3], [-0.6, 0.9, 0.4, 1.0]])]
 
 
-@pytest.mark.parametrize("f", [det, det_by_len])
+@pytest.mark.parametrize("f", [det, det_by_len, det_by_lists])
 @pytest.mark.parametrize("A", MATRICES, ids=lambda A: f"{len(A)}x{len(A)}")
 def test_determinant_by_minors_in_every_mode(f, A):
     assert f(A) == pytest.approx(np.linalg.det(A))
@@ -173,3 +194,11 @@ def test_command_line_unrolls_for_the_sizes_given(tmp_path, capsys):
     assert main(["grad", f"{path}:det", "--shape", "A=n,n"]) == 2
     err = capsys.readouterr().err
     assert "depend on the shapes" in err and "--shape A=4,4" in err
+
+
+def test_a_recursion_that_shapes_cannot_end_says_which_test():
+    with pytest.raises(WengertError) as info:
+        wengert.grad(det_by_mask)(MATRICES[2])
+    e = info.value
+    assert "does not end at compile time" in e.message and "n == 1" in e.message and "mask" in e.message
+    assert e.line == det_by_mask.__code__.co_firstlineno + 6 and "cols = [k for k in range(n) if k != j]" in e.hint

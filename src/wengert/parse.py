@@ -294,6 +294,7 @@ class Parser:
         self.frame_params = [set()]
         self.loop_outer = []  # per loop being parsed: the names defined before it
         self.lists = set()  # the values that are lists a loop appends to
+        self.sequences = set()  # integer arrays that stand for Python lists (list(range(a, b))): + joins them
         self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
         if _calls_itself(self, node):
             self.recursive.add(node.name)
@@ -448,6 +449,9 @@ class Parser:
             # a recursive function's base-case test on constants: only the branch taken is compiled
             stmts = list(s.body if cond.value else s.orelse)
             return self.run(stmts + (list(rest) if _falls_through(stmts) else []), env, loop)
+        if self.calls[-1] in self.recursive and self.sizes is not None:
+            self.undecided = getattr(self, "undecided", {})
+            self.undecided.setdefault(self.calls[-1], s.test)
         branches = []
         for stmts in (s.body, s.orelse):
             stmts = list(stmts) + (list(rest) if _falls_through(stmts) else [])
@@ -988,7 +992,39 @@ class Parser:
         prim = BINOPS.get(type(e.op))
         if prim is None:
             raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / // % ** @")
+        if isinstance(e.op, ast.Add) and (self.is_sequence(e.left) or self.is_sequence(e.right)):
+            return self.joined(e, env)
         return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.right, env)))
+
+    def is_sequence(self, node):
+        """Is node, by its form, a Python list or tuple (a literal, list(...), or a name holding one)?"""
+        return isinstance(node, (ast.List, ast.Tuple)) or isinstance(node, ast.Call) and \
+            self.dotted(node.func) == "list" or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
+            (self.is_sequence(node.left) or self.is_sequence(node.right))
+
+    def joined(self, e, env):
+        """a + b of Python sequences: their items in order (tuples and list literals stay tuples; integer
+        positions made by list(range(...)) are joined with np.concatenate)."""
+        kinds = {type(n) for n in (e.left, e.right)}
+        if kinds == {ast.List, ast.Tuple}:
+            raise self.m.error(e, "a list and a tuple cannot be added (Python raises a TypeError)",
+                               "write both as lists: [a, b] + [c]")
+        a, b = self.expr(e.left, env), self.expr(e.right, env)
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return a + b
+        parts = []
+        for v, node in ((a, e.left), (b, e.right)):
+            if isinstance(v, tuple) and not v:
+                continue
+            if not (isinstance(v, tuple) or isinstance(v, Var) and v.name in self.sequences):
+                raise self.m.error(node, "+ of a list and a value that is not a list joins sequences in Python",
+                                   "write both sides as lists, e.g. list(range(j)) + list(range(j + 1, n))")
+            parts.append(self.as_value(v, node))
+        if len(parts) == 1:
+            return parts[0]
+        joined = self.b.emit("concatenate", tuple(parts), {"axis": 0})
+        self.sequences.add(joined.name)
+        return joined
 
     def expr_UnaryOp(self, e, env):
         if isinstance(e.op, ast.USub):
@@ -1378,6 +1414,15 @@ class Parser:
                 except WengertError as err:
                     if isinstance(err, NeedsSizes) or self.sizes is not None and "nested more than" not in err.message:
                         raise
+                    test = getattr(self, "undecided", {}).get(helper.name)
+                    if self.sizes is not None and test is not None:
+                        raise self.m.error(e, f"the recursion of {helper.name!r} does not end at compile time: its "
+                                           f"test on line {test.lineno} ({ast.unparse(test)}) is not decided by "
+                                           "the shapes of these arguments (a boolean mask's count, or data, is "
+                                           "known only when it runs)",
+                                           "index with positions so that shapes follow from the arguments' (cols "
+                                           "= [k for k in range(n) if k != j]), or write the recursion as a loop"
+                                           ) from err
                     if self.sizes is not None:
                         raise self.m.error(e, f"the recursion of {helper.name!r}, unrolled for these shapes, nests "
                                            f"deeper than Python compiles (one level per call): {err.message}",
@@ -1877,7 +1922,25 @@ def _dict_call(p, e, env):
     return record
 
 
+def _list_call(p, e, env):
+    """list(range(a, b, s)): the integer positions as an array that + joins; list((a, b)) or list([a, b]): the
+    items."""
+    (arg,) = p.positional(e, "list", 1, 1)
+    if isinstance(arg, ast.Call) and p.dotted(arg.func) == "range":
+        start, stop, step = p.range_args(arg, env)
+        bounds = (start, stop, step) if step != Const(1) else (stop,) if start == Const(0) else (start, stop)
+        positions = p.b.emit("arange", bounds, share=False)
+        p.sequences.add(positions.name)
+        return positions
+    value = p.expr(arg, env)
+    if isinstance(value, tuple):
+        return value
+    raise p.m.error(e, "list() is supported here of range(...) or of a tuple or list literal",
+                    "write list(range(n)), or index and stack arrays directly")
+
+
 CALLS["dict"] = _dict_call
+CALLS["list"] = _list_call
 CALLS["numpy.nonzero"] = lambda p, e, env: Nonzero(p.value(p.positional(e, "np.nonzero", 1, 1)[0], env), e)
 
 
