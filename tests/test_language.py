@@ -251,6 +251,10 @@ BAD = [  # (id, source, line, col, words in the message)
     ("dict-assigned-into", "def f(x):\n    d = {'a': x}\n    d['b'] = x\n    return d['a']\n", 3, 4,
      ["dict", "read-only"]),
     ("dict-as-array", "def f(x):\n    d = {'a': x}\n    return d * 2.0\n", 3, 11, ["dict"]),
+    ("dict-carried-by-a-loop", "def f(x):\n    d = {'a': x}\n    for i in range(3):\n        d = {'a': d['a'] * 2.0}\n"
+     "    return d['a']\n", 3, 4, ["dict", "loops"]),
+    ("dict-assigned-in-a-branch", "def f(x):\n    d = {'a': x}\n    if x > 0:\n        d = {'a': x * 3.0}\n"
+     "    return d['a']\n", 3, 4, ["dict", "branch"]),
     ("assert-computed-message", "def f(x):\n    assert x > 0, 'x' * 2\n    return x\n", 2, 18, ["message"]),
     ("nonzero-run-time-item", "import numpy as np\ndef f(x, k):\n    return np.sum(x[np.nonzero(x > 0)[k]])\n", 3,
      38, ["nonzero", "literal"]),

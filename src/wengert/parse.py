@@ -476,6 +476,9 @@ class Parser:
                  if n in then and n in orelse]
         names = [n for n in names if isinstance(then[n], Value) or then[n] is not orelse[n]]  # an untouched tuple
         for n in names:
+            if isinstance(then[n], Record) or isinstance(orelse[n], Record):
+                raise self.m.error(s, f"{n} holds a dict that a branch assigns; branches can assign numbers and "
+                                   "arrays only", f"assign its values to names of their own in each branch")
             if not (isinstance(then[n], Value) and isinstance(orelse[n], Value)):
                 raise self.m.error(s, f"{n} holds a tuple after a branch; branches can assign numbers and arrays "
                                    "only", f"assign its items to separate names in each branch, e.g. {n}0, {n}1 = ...")
@@ -505,6 +508,9 @@ class Parser:
         inits = [env[n] for n in carried]
         self.lists.update(phis[n] for n, v in zip(carried, inits) if self.is_list(v))
         for n, v in zip(carried, inits):
+            if isinstance(v, Record):
+                raise self.m.error(s, f"{n} holds a dict that this loop assigns again; loops can carry numbers and "
+                                   "arrays only", f"carry its values under names of their own, e.g. {n}_a = {n}['a']")
             if isinstance(v, tuple):
                 raise self.m.error(s, f"{n} holds a tuple; loops can carry numbers and arrays only",
                                    "unpack the tuple into separate names before the loop")
