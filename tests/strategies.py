@@ -487,7 +487,7 @@ from edge_programs import _plant  # noqa: E402
 MAX_ELEMENTS = 12  # elements of any value: finite differences cost one program run per element and step
 FEATURES = ("scalar", "array", "broadcast", "reduction", "indexing", "branch", "loop", "while", "break",
             "helper", "early_return", "unpack", "augmented", "math", "boolean", "iterate", "comprehension",
-            "list_comprehension", "record", "nonzero", "assert")
+            "list_comprehension", "record", "nonzero", "assert", "sequence")
 
 # Loop bodies keep the state's shape and stay bounded: s is the loop state, b another value.
 STATE_UPDATES = ["np.tanh({s}) * 0.5 + {b} * 0.25", "np.sin({s}) * 0.75 + np.cos({b}) * 0.1",
@@ -755,7 +755,8 @@ class _Writer:
                          "list_comprehension"),
                         (f"np.sum(np.array([np.cos(v) * 0.5 for v in {a}]), axis=0)", "list_comprehension"),
                         (f"{a}[np.nonzero(np.arange(len({a})) % 2 == 0)[0]] * 0.5", "nonzero"),
-                        (f"dict(u={a}, w=0.5)['u'] * {{'r': 0.75, 's': {a}}}['r']", "record")]
+                        (f"dict(u={a}, w=0.5)['u'] * {{'r': 0.75, 's': {a}}}['r']", "record"),
+                        (f"{a}[list(range(1, len({a}))) + [0]] * 0.5", "sequence")]
         if floats:
             a, b = rng.choice(floats), rng.choice(floats)
             options.append((f"{rng.choice(['max', 'min'])}({a}, {b} * 0.5, 0.25) + float({a})", "comprehension"))
