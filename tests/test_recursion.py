@@ -104,6 +104,20 @@ def det_by_mask(A):
     return total
 
 
+def det_of_order(A, n):
+    if n == 1:
+        return A[0, 0]
+    total = 0.0
+    for j in range(n):
+        cols = [k for k in range(n) if k != j]
+        total = total + (-1) ** j * A[0, j] * det_of_order(A[1:, cols], n - 1)
+    return total
+
+
+def det_by_order(A):
+    return det_of_order(A, A.shape[0])
+
+
 def halves(x):
     """A recursive sum over halves of a fixed-length vector."""
     if x.shape[0] == 1:
@@ -124,7 +138,7 @@ MATRICES = [np.array([[1.3]]), np.array([[0.4, -1.1], [0.7, 0.2]]),
             np.array([[0.3, -0.5, 0.8, 0.2], [0.1, 1.2, -0.4, 0.5], [0.7, 0.2, -1.1, 0.3], [-0.6, 0.9, 0.4, 1.0]])]
 
 
-@pytest.mark.parametrize("f", [det, det_by_len, det_by_lists])
+@pytest.mark.parametrize("f", [det, det_by_len, det_by_lists, det_by_order])
 @pytest.mark.parametrize("A", MATRICES, ids=lambda A: f"{len(A)}x{len(A)}")
 def test_determinant_by_minors_in_every_mode(f, A):
     assert f(A) == pytest.approx(np.linalg.det(A))

@@ -296,6 +296,7 @@ class Parser:
         self.lists = set()  # the values that are lists a loop appends to
         self.sequences = set()  # integer arrays that stand for Python lists (list(range(a, b))): + joins them
         self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
+        self.top = node
         if _calls_itself(self, node):
             self.recursive.add(node.name)
         self._current = node
@@ -1414,7 +1415,7 @@ class Parser:
             if self.unrolled > MAX_UNROLLED:
                 raise self.m.error(e, f"the recursion of {helper.name!r} unrolls into more than {MAX_UNROLLED} "
                                    "calls here", "write the recursion as a loop, or call it on smaller arrays")
-            if not self.calls.count(helper.name) > 1 and _reads_shapes(helper):
+            if not self.calls.count(helper.name) > 1 and (_reads_shapes(helper) or _reads_shapes(self.top)):
                 try:  # the outermost recursive call: a failure may only mean that the shapes are not numbers yet
                     return self.inline_call(e, helper, env, instance)
                 except WengertError as err:
