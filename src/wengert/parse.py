@@ -712,7 +712,10 @@ class Parser:
         if s.msg is not None and not (isinstance(s.msg, ast.Constant) and isinstance(s.msg.value, str)):
             raise self.m.error(s.msg, "an assert's message must be a string literal here",
                                'write assert cond, "what went wrong"')
-        cond = self.value(s.test, env)
+        test = self.expr(s.test, env)
+        if isinstance(test, (tuple, Record)) and test:
+            return  # a non-empty tuple or dict is true (assert (x > 0, "message") checks nothing, as in Python)
+        cond = self.as_value(test, s.test)
         if isinstance(cond, Const) and cond.value and not isinstance(cond.value, tuple):
             return  # true when compiled: nothing to check
         self.b.emit("check", (cond,), {"message": s.msg.value if s.msg is not None else None}, share=False)
