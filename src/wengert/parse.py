@@ -297,6 +297,8 @@ class Parser:
         self.sequences = set()  # integer arrays that stand for Python lists (list(range(a, b))): + joins them
         self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
         self.top = node
+        self.unrolled = 0  # calls of recursive helpers inlined so far (at most MAX_UNROLLED)
+        self.undecided = {}  # recursive helper -> its first if-test that the given sizes did not decide
         if _calls_itself(self, node):
             self.recursive.add(node.name)
         self._current = node
@@ -451,7 +453,6 @@ class Parser:
             stmts = list(s.body if cond.value else s.orelse)
             return self.run(stmts + (list(rest) if _falls_through(stmts) else []), env, loop)
         if self.calls[-1] in self.recursive and self.sizes is not None:
-            self.undecided = getattr(self, "undecided", {})
             self.undecided.setdefault(self.calls[-1], s.test)
         branches = []
         for stmts in (s.body, s.orelse):
@@ -1414,7 +1415,7 @@ class Parser:
                                    "(a literal argument counted down, or a shape shrunk, to a base case tested with "
                                    "if); a depth that depends on data cannot be",
                                    "write the recursion as a loop, or pass its depth as a literal")
-            self.unrolled = getattr(self, "unrolled", 0) + 1
+            self.unrolled += 1
             if self.unrolled > MAX_UNROLLED:
                 raise self.m.error(e, f"the recursion of {helper.name!r} unrolls into more than {MAX_UNROLLED} "
                                    "calls here", "write the recursion as a loop, or call it on smaller arrays")
@@ -1424,7 +1425,7 @@ class Parser:
                 except WengertError as err:
                     if isinstance(err, NeedsSizes) or self.sizes is not None and "nested more than" not in err.message:
                         raise
-                    test = getattr(self, "undecided", {}).get(helper.name)
+                    test = self.undecided.get(helper.name)
                     if self.sizes is not None and test is not None:
                         raise self.m.error(e, f"the recursion of {helper.name!r} does not end at compile time: its "
                                            f"test on line {test.lineno} ({ast.unparse(test)}) is not decided by "
