@@ -486,7 +486,8 @@ from edge_programs import _plant  # noqa: E402
 
 MAX_ELEMENTS = 12  # elements of any value: finite differences cost one program run per element and step
 FEATURES = ("scalar", "array", "broadcast", "reduction", "indexing", "branch", "loop", "while", "break",
-            "helper", "early_return", "unpack", "augmented", "math", "boolean", "iterate", "comprehension")
+            "helper", "early_return", "unpack", "augmented", "math", "boolean", "iterate", "comprehension",
+            "list_comprehension", "record", "nonzero", "assert", "sequence")
 
 # Loop bodies keep the state's shape and stay bounded: s is the loop state, b another value.
 STATE_UPDATES = ["np.tanh({s}) * 0.5 + {b} * 0.25", "np.sin({s}) * 0.75 + np.cos({b}) * 0.1",
@@ -747,19 +748,28 @@ class _Writer:
         if arrays:
             a = rng.choice(arrays)
             k = self.fresh("k")
-            options += [f"sum(np.tanh({a}[{k}]) * 0.5 for {k} in range(len({a})) if {k} % 2 == 0)",
-                        f"sum(({k} + 1) * np.sin(v) for {k}, v in enumerate({a}))",
-                        f"{rng.choice(['max', 'min'])}(np.sum(np.cos(v)) for v in {a})"]
+            options += [(f"sum(np.tanh({a}[{k}]) * 0.5 for {k} in range(len({a})) if {k} % 2 == 0)", "comprehension"),
+                        (f"sum(({k} + 1) * np.sin(v) for {k}, v in enumerate({a}))", "comprehension"),
+                        (f"{rng.choice(['max', 'min'])}(np.sum(np.cos(v)) for v in {a})", "comprehension"),
+                        (f"np.stack([np.tanh({a}[{k}]) * ({k} + 1) for {k} in range(len({a})) if {k} < 3])",
+                         "list_comprehension"),
+                        (f"np.sum(np.array([np.cos(v) * 0.5 for v in {a}]), axis=0)", "list_comprehension"),
+                        (f"{a}[np.nonzero(np.arange(len({a})) % 2 == 0)[0]] * 0.5", "nonzero"),
+                        (f"dict(u={a}, w=0.5)['u'] * {{'r': 0.75, 's': {a}}}['r']", "record"),
+                        (f"{a}[list(range(1, len({a}))) + [0]] * 0.5", "sequence")]
         if floats:
             a, b = rng.choice(floats), rng.choice(floats)
-            options.append(f"{rng.choice(['max', 'min'])}({a}, {b} * 0.5, 0.25) + float({a})")
-        for text in rng.sample(options, len(options)):
+            options.append((f"{rng.choice(['max', 'min'])}({a}, {b} * 0.5, 0.25) + float({a})", "comprehension"))
+        for text, feature in rng.sample(options, len(options)):
             shape = self.shape(text)
             if shape is not None:
+                if arrays and rng.random() < 0.3:  # kept in every derivative's primal part; always true here
+                    self.lines.append((indent, f"assert len({rng.choice(arrays)}) >= 1, 'no rows'"))
+                    self.features.add("assert")
                 target = self.fresh()
                 self.lines.append((indent, f"{target} = {text}"))
                 self.shapes[target] = shape
-                self.features.add("comprehension")
+                self.features.add(feature)
                 return target
         return self.assignment(indent, scope)
 
@@ -806,7 +816,7 @@ def random_program(rng, max_statements=6):
     latest = params[0]
     for _ in range(rng.randint(1, max_statements)):
         roll = rng.random()
-        if roll < 0.08:
+        if roll < 0.12:
             latest = w.comprehension(1, scope)
         elif roll < 0.55:
             latest = w.assignment(1, scope, first=latest if rng.random() < 0.7 else None)

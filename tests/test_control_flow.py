@@ -459,7 +459,7 @@ BAD = [
      6, 8, "while ... else"),
     ("try", "def f(x):\n    try:\n        y = x * 2.0\n    except ValueError:\n        y = x\n    return y\n",
      2, 4, "try"),
-    ("list-comprehension", "import numpy as np\ndef f(x):\n    ys = [x * i for i in range(3)]\n    return np.sum(ys)\n",
+    ("set-comprehension", "import numpy as np\ndef f(x):\n    ys = {x * i for i in range(3)}\n    return np.sum(ys)\n",
      3, 9, "comprehension"),
     ("generator", "import numpy as np\ndef f(x):\n    return np.sum(x * i for i in range(3))\n", 3, 17, "generator"),
     ("dict-comprehension", "def f(x):\n    d = {i: x for i in range(3)}\n    return x\n", 2, 8, "comprehension"),

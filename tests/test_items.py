@@ -310,3 +310,25 @@ def test_cli(tmp_path):
         x = VECTOR.copy()
         np.testing.assert_allclose(namespace["ring_grad"](x), numeric_grad(ring, (x,)), rtol=1e-6)
         assert "out[i] = " in result.stdout
+
+
+def assigned_in_a_branch(x):
+    y = np.zeros(3)
+    hs = []
+    for i in range(3):
+        if i != 1:
+            y[i] = x[i] * 2.0
+            hs.append(x[i] * np.sin(x[i]))
+    return np.sum(y ** 2) + np.sum(np.stack(hs))
+
+
+def test_an_update_in_one_branch_of_a_loop_is_in_place():
+    """y[i] = e and hs.append(v) in one branch, y and hs unchanged in the other: in place in both sweeps."""
+    x = np.array([0.5, -1.2, 0.7])
+    np.testing.assert_allclose(every_mode(assigned_in_a_branch, (x,)), numeric_grad(assigned_in_a_branch, (x,)),
+                               rtol=1e-6)
+    text = wengert.source(wengert.grad(assigned_in_a_branch), x)
+    body = text.split("def assigned_in_a_branch_grad")[1]
+    forward, backward = body.split("reversed(")
+    forward = forward.split("for i in range(3):")[1].split("dhs =")[0]  # the forward loop (one copy before it)
+    assert ".copy()" not in forward and ".copy()" not in backward and "dx_1[i_1] += " in backward, text

@@ -43,6 +43,11 @@ CASES = [  # (function, arguments, wrt); points away from the jumps of %, //, ro
     (L.positional_defaults, (1.5,), ("x", "y", "c")),
     (L.smallest_square, (V5,), "x"),
     (L.with_array_default, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), ("w", "reg")),
+    (L.checked_ring, (V5,), ("x", "scale")),
+    (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x"),
+    (L.checked_log, (1.3, 0.7), ("a", "b")),
+    (L.record, (1.3, 0.7), ("x", "y")),
+    (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), ("w", "X")),
 ]
 
 
@@ -70,7 +75,10 @@ def test_gradient_agrees_with_finite_differences_in_both_modes(f, args, wrt):
 HESSIANS = [(L.wrapped_phase, (1.3, 0.7), "x"), (L.casts, (1.3, 2.6), "x"), (L.divmod_parts, (2.3, 0.9), "y"),
             (L.shape_arithmetic, (V5,), "x"), (L.sum_of_squares, (V5,), "x"), (L.smallest_square, (V5,), "x"),
             (L.fsum_prod, (V5,), "x"), (L.weighted, (V5, V5 * 2.0), "xs"), (L.pair_rows, (V6.reshape(3, 2),), "P"),
-            (L.nested_generators, (V6,), "x"), (L.positional_defaults, (1.5, 3.0, 0.5), "x")]
+            (L.nested_generators, (V6,), "x"), (L.positional_defaults, (1.5, 3.0, 0.5), "x"),
+            (L.checked_ring, (V5, 1.5), "x"), (L.checked_log, (1.3, 0.7), "a"), (L.record, (1.3, 0.7), "y"),
+            (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), "w"),
+            (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x")]
 
 
 @pytest.mark.parametrize("f, args, wrt", HESSIANS, ids=[ids(c) for c in HESSIANS])
@@ -98,7 +106,8 @@ SYMPY = [(L.wrapped_phase, None), (L.divmod_parts, None), (L.casts, None), (L.ma
          (L.largest_product, {"x": (4,)}), (L.fsum_prod, {"x": (3,)}), (L.backwards, {"x": (4,)}),
          (L.weighted, {"xs": (3,), "ws": (3,)}), (L.pair_rows, {"P": (3, 2)}), (L.enumerate_array, {"x": (3,)}),
          (L.comprehension_zip, {"ws": (3,), "vs": (4,)}), (L.nested_generators, {"x": (4,)}),
-         (L.positional_defaults, None), (L.smallest_square, {"x": (4,)})]
+         (L.positional_defaults, None), (L.smallest_square, {"x": (4,)}), (L.checked_ring, {"x": (3,)}),
+         (L.checked_log, None), (L.record, None), (L.record_params, {"w": (2,), "X": (3, 2)})]
 
 
 KINKED = {L.max_min_abs, L.largest_product, L.smallest_square}  # nested Max/Min: SymPy's simplify is slow there
@@ -118,6 +127,28 @@ def test_a_comprehension_over_a_run_time_range_stays_a_loop():
 def test_a_sum_of_a_generator_is_an_accumulating_loop_in_the_primal():
     text = wengert.source(wengert.value_and_grad(L.sum_of_squares), V5)
     assert "total = 0" in text and "for i in range(n):" in text, text
+
+
+def test_cli_hessian_where_a_shape_enters_the_value():
+    done = subprocess.run([sys.executable, "-m", "wengert", "hessian", f"{LANGUAGE}:shape_in_the_value", "--wrt", "x",
+                           "--shape", "X=n,d", "--shape", "x=d"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    X = np.arange(15.0).reshape(3, 5) / 7
+    got = run_module_text(done.stdout, "shape_in_the_value_hessian")(X, V5)
+    np.testing.assert_allclose(got, wengert.hessian(L.shape_in_the_value, wrt="x")(X, V5), rtol=1e-12)
+
+
+def test_asserts_stay_in_the_primal_part_and_check_at_run_time():
+    for kind, mode in (("grad", "reverse"), ("grad", "forward"), ("hessian", "reverse")):
+        text = wengert.source(getattr(wengert, kind)(L.checked_ring, wrt="x", **(
+            {"mode": mode} if kind == "grad" else {})), V5, 1.5)
+        assert "assert n >= 2, 'needs two entries'" in text and "assert i < n" in text, text
+    for make in (wengert.grad(L.checked_log), wengert.grad(L.checked_log, mode="forward"),
+                 lambda a, b: wengert.vjp(L.checked_log)(a, b, 1.0), lambda a, b: wengert.jvp(L.checked_log)(a, b, 1.0, 0.0)):
+        with pytest.raises(AssertionError, match="a must be positive"):
+            make(-1.0, 2.0)
+    with pytest.raises(AssertionError, match="needs two entries"):
+        wengert.grad(L.checked_ring)(V5[:1])
 
 
 def test_math_prod_of_an_array_is_right_at_zeros():
@@ -158,7 +189,7 @@ def test_keywords_defaults_and_wrt_by_name():
         wengert.grad(f)(1.5, 2.0, 0.5)  # c is keyword-only, as in f
 
 
-CLI = [("wrapped_phase", []), ("shape_arithmetic", ["--shape", "x=n"]), ("weighted", ["--shape", "xs=n", "--shape", "ws=n"]),
+CLI = [("checked_ring", ["--shape", "x=n"]), ("shape_in_the_value", ["--shape", "X=n,d", "--shape", "x=d"]), ("record", []), ("wrapped_phase", []), ("shape_arithmetic", ["--shape", "x=n"]), ("weighted", ["--shape", "xs=n", "--shape", "ws=n"]),
        ("positional_defaults", [])]
 
 
@@ -166,7 +197,8 @@ CLI = [("wrapped_phase", []), ("shape_arithmetic", ["--shape", "x=n"]), ("weight
 def test_cli_module_computes_the_same_gradient(name, shapes):
     f = getattr(L, name)
     args = {"wrapped_phase": (1.3, 0.7), "shape_arithmetic": (V5,), "weighted": (V5, V5 * 2.0),
-            "positional_defaults": (1.5, 3.0, 0.5)}[name]
+            "positional_defaults": (1.5, 3.0, 0.5), "checked_ring": (V5, 1.5), "record": (1.3, 0.7),
+            "shape_in_the_value": (np.arange(15.0).reshape(3, 5) / 7, V5)}[name]
     done = subprocess.run([sys.executable, "-m", "wengert", "grad", f"{LANGUAGE}:{name}", *shapes],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -213,6 +245,21 @@ BAD = [  # (id, source, line, col, words in the message)
      "    return t[0] * t[1]\n", 2, 4, ["t holds a tuple", "branch"]),
     ("closure-two-levels", "k = 5.0\ndef f(x):\n    k = 1.0\n    def g(y):\n        def h(z):\n"
      "            return z * k\n        return h(y)\n    return g(x)\n", 6, 23, ["reads k", "closure"]),
+    ("dict-computed-key", "def f(x):\n    d = {'a': x}\n    k = 'a'\n    return d[k]\n", 3, 8, ["str constants"]),
+    ("dict-number-key", "def f(x):\n    d = {1: x}\n    return d[1]\n", 2, 9, ["keys", "string literals"]),
+    ("dict-missing-key", "def f(x):\n    d = {'a': x}\n    return d['b']\n", 3, 13, ["no key 'b'"]),
+    ("dict-assigned-into", "def f(x):\n    d = {'a': x}\n    d['b'] = x\n    return d['a']\n", 3, 4,
+     ["dict", "read-only"]),
+    ("dict-as-array", "def f(x):\n    d = {'a': x}\n    return d * 2.0\n", 3, 11, ["dict"]),
+    ("dict-carried-by-a-loop", "def f(x):\n    d = {'a': x}\n    for i in range(3):\n        d = {'a': d['a'] * 2.0}\n"
+     "    return d['a']\n", 3, 4, ["dict", "loops"]),
+    ("dict-assigned-in-a-branch", "def f(x):\n    d = {'a': x}\n    if x > 0:\n        d = {'a': x * 3.0}\n"
+     "    return d['a']\n", 3, 4, ["dict", "branch"]),
+    ("assert-computed-message", "def f(x):\n    assert x > 0, 'x' * 2\n    return x\n", 2, 18, ["message"]),
+    ("nonzero-run-time-item", "import numpy as np\ndef f(x, k):\n    return np.sum(x[np.nonzero(x > 0)[k]])\n", 3,
+     38, ["nonzero", "literal"]),
+    ("nonzero-as-array", "import numpy as np\ndef f(x):\n    return np.sum(np.nonzero(x > 0) * x)\n", 3, 18,
+     ["nonzero", "tuple"]),
 ]
 
 

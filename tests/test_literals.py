@@ -38,6 +38,11 @@ def unpacked(x, X):
     return a * b * n + d * np.sum(np.stack(rows) ** 2)
 
 
+def joined_lists(a, b):
+    v = np.array([a, b] + [a * b] + [b])
+    return np.sum(v ** 2) + np.sum(v[list(range(1, 4)) + [0]] * v)
+
+
 def as_vector(x):
     return np.sum(np.array([x[0] * x[1], x[1], np.sum(x)]) ** 3)
 
@@ -51,7 +56,7 @@ def copied(x):
 SCALARS = (0.5, 1.5, -1.0, 2.0)
 
 
-@pytest.mark.parametrize("f, n", [(literal, 2), (nested, 4)], ids=["literal", "nested"])
+@pytest.mark.parametrize("f, n", [(literal, 2), (nested, 4), (joined_lists, 2)], ids=["literal", "nested", "joined"])
 def test_scalar_literals(f, n):
     args = SCALARS[:n]
     g = wengert.grad(f)(*args)
@@ -116,3 +121,101 @@ def test_arithmetic_on_a_list_is_refused(tmp_path):
     with pytest.raises(WengertError) as info:
         parse(module, module.function("f"))
     assert (info.value.line, info.value.col) == (7, 18) and "list" in str(info.value)
+
+
+# ---- list comprehensions: a loop that appends, in both modes and in vector mode -------------------------------
+
+def stacked_comprehension(x):
+    n = x.shape[0]
+    return np.sum(np.stack([np.sin(x[i]) * x[i] for i in range(n)]) ** 2)
+
+
+def filtered_comprehension(x):
+    n = len(x)
+    return np.sum(np.array([x[i] ** 3 for i in range(n) if i % 2 == 0])) + np.mean([np.cos(v) for v in x])
+
+
+def index_comprehension(A):
+    n = A.shape[0]
+    total = 0.0
+    for j in range(n):
+        cols = [k for k in range(n) if k != j]
+        total = total + np.sum(A[1:, cols] ** 2) * A[0, j]
+    return total
+
+
+def rows_comprehension(X, w):
+    H = np.stack([np.tanh(X[i] * w) for i in range(X.shape[0])])
+    return np.sum(H @ w)
+
+
+def trajectory(x, W):
+    h = x
+    hs = []
+    for t in range(3):
+        h = np.tanh(W @ h)
+        hs.append(h * x)
+    return np.stack(hs)
+
+
+COMPREHENSIONS = [(stacked_comprehension, np.array([0.3, -0.5, 0.8, 0.1, 1.2])),
+                  (filtered_comprehension, np.array([0.3, -0.5, 0.8, 0.1, 1.2])),
+                  (index_comprehension, np.array([[0.3, -0.5, 0.8], [0.1, 1.2, -0.4], [0.7, 0.2, -1.1]]))]
+
+
+@pytest.mark.parametrize("f, x", COMPREHENSIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_list_comprehensions_in_every_mode(f, x):
+    np.testing.assert_allclose(every_mode(f, (x,)), numeric_grad(f, (x,)), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, x", COMPREHENSIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_hessians_through_list_comprehensions(f, x):
+    flat = lambda v: f(v.reshape(x.shape))  # noqa: E731
+    H = wengert.hessian(f)(x).reshape(x.size, x.size)
+    np.testing.assert_allclose(H, numeric_hessian(flat, x.ravel()), rtol=1e-5, atol=1e-5)
+
+
+def test_a_comprehension_over_a_run_time_range_is_a_loop():
+    for f, x in COMPREHENSIONS[:2]:
+        small, large = (wengert.source(wengert.grad(f), np.linspace(0.1, 1.0, n)) for n in (4, 40))
+        assert small == large and "for i in range(n):" in small and ".append(" in small, small
+    text = wengert.source(wengert.hessian(stacked_comprehension), np.linspace(0.1, 1.0, 4))
+    assert text.count("for ") >= 2 and "_stack_batch(" in text, text
+
+
+def test_hessians_and_jacobians_through_lists_appended_in_loops():
+    W, x0 = np.array([[0.3, -0.5], [0.8, 0.1]]), np.array([0.4, -0.9])
+    for wrt in (0, 1):
+        args = [W, x0]
+        flat = lambda v: rnn(*[v.reshape(args[wrt].shape) if k == wrt else a for k, a in enumerate(args)])  # noqa
+        H = wengert.hessian(rnn, wrt=wrt)(W, x0).reshape(args[wrt].size, -1)
+        np.testing.assert_allclose(H, numeric_hessian(flat, args[wrt].ravel()), rtol=1e-5, atol=1e-5)
+    X, w = np.arange(6.0).reshape(3, 2) / 4, np.array([0.5, -1.0])
+    np.testing.assert_allclose(wengert.hessian(rows_comprehension, wrt=1)(X, w),
+                               numeric_hessian(lambda v: rows_comprehension(X, v), w), rtol=1e-5, atol=1e-5)
+    x, W3 = np.array([0.3, -0.5, 0.8]), np.array([[0.5, 0.2, -0.3], [0.1, 0.4, 0.2], [-0.2, 0.3, 0.6]])
+    expected = np.stack([(trajectory(x + e, W3) - trajectory(x - e, W3)) / 2e-6 for e in np.eye(3) * 1e-6], -1)
+    for mode in ("forward", "reverse"):
+        J = wengert.jacobian(trajectory, wrt=0, mode=mode)(x, W3)
+        np.testing.assert_allclose(J, expected, rtol=1e-6, atol=1e-8)
+
+
+def grown(x):
+    y = x[:1]
+    for i in range(1, x.shape[0]):
+        y = np.concatenate((y, x[i:i + 1] * y[-1:]))
+    return y
+
+
+def test_jacobian_of_an_array_grown_by_concatenate_in_a_loop():
+    x = np.array([0.3, -0.5, 0.8, 1.1])
+    expected = np.stack([(grown(x + e) - grown(x - e)) / 2e-6 for e in np.eye(4) * 1e-6], -1)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(wengert.jacobian(grown, mode=mode)(x), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, shapes", [(stacked_comprehension, {"x": (3,)}), (filtered_comprehension, {"x": (3,)}),
+                                       (index_comprehension, {"A": (3, 3)}), (rnn, {"W": (2, 2), "x0": (2,)})],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_sympy_agrees_through_lists(f, shapes):
+    assert wengert.check(f, shapes=shapes)

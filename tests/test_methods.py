@@ -116,6 +116,26 @@ def test_jvp_vjp_hessian_of_a_method(models, data):
     np.testing.assert_allclose(H, central(lambda v: grad(v, X), w), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_wrt_may_name_an_attribute_of_self(models, data, mode):
+    W, w, X = data
+    model = models.Model(W, 0.3)
+
+    def with_W(V):
+        return models.Model(V, 0.3).loss(w, X)
+
+    dW = wengert.grad(model.loss, wrt="self.W", mode=mode)(w, X)
+    np.testing.assert_allclose(dW, central(with_W, W), rtol=1e-6, atol=1e-8)
+    dW, dw, dreg = wengert.grad(models.Model.loss, wrt=("self.W", "w", "self.reg"), mode=mode)(model, w, X)
+    np.testing.assert_allclose(dw, central(lambda v: model.loss(v, X), w), rtol=1e-6, atol=1e-8)
+    assert dreg == pytest.approx(np.sum(w ** 2))
+    H = wengert.hessian(model.loss, wrt="self.W")(w, X)
+    grad = wengert.grad(models.Model.loss, wrt="self.W")
+    np.testing.assert_allclose(H, central(lambda V: grad(models.Model(V, 0.3), w, X), W), rtol=1e-5, atol=1e-7)
+    with pytest.raises(WengertError, match="self.W, self.reg"):
+        wengert.grad(model.loss, wrt="self.bias")
+
+
 def test_unbound_method_takes_self_first(models, data):
     W, w, X = data
     model = models.Model(W, 0.3)
@@ -191,6 +211,20 @@ def test_cli_grad_of_a_method(tmp_path, capsys, data):
         model = namespace["Model"](W, 0.7)
         np.testing.assert_allclose(loss_grad(model, w, X), central(lambda v: model.loss(v, X), w), rtol=1e-6,
                                    atol=1e-8)
+
+
+def test_cli_grad_by_an_attribute_of_self(tmp_path, capsys, data):
+    path = tmp_path / "model.py"
+    path.write_text(MODEL)
+    assert main(["grad", f"{path}:Model.loss", "--wrt", "self.W", "--shape", "self.W=M,N", "--shape", "X=B,M",
+                 "--shape", "w=N"]) == 0
+    loss_grad = run_module_text(capsys.readouterr().out, "loss_grad")
+    namespace = {}
+    exec(compile(MODEL, str(path), "exec"), namespace)
+    W, w, X = data
+    Model = namespace["Model"]
+    np.testing.assert_allclose(loss_grad(Model(W, 0.7), w, X), central(lambda V: Model(V, 0.7).loss(w, X), W),
+                               rtol=1e-6, atol=1e-8)
 
 
 def test_cli_never_runs_the_file(tmp_path, capsys):

@@ -64,7 +64,7 @@ REJECTED = [
     ("try:\n    x = y\nexcept* ValueError:\n    x = y", "try:", ["except*"]),
     ("async def g(t):\n    return t", "async def", ["async"]),
     ("w = {x, y}", "{x, y}", ["set"]),
-    ("w: float", "w: float", ["annotation"]),
+    ("x.w: float", "x.w: float", ["annotation"]),
     ("w = x.tolist()", "x.tolist()", ["tolist"]),
     ("w = x[[0, 1.5]]", "[0, 1.5]", ["list index", "integer"]),
     ("w = x.copy(1)", "x.copy(1)", ["copy", "not supported"]),

@@ -22,9 +22,9 @@ from . import shapes
 from .accumulate import gather_outer_sums
 from .compile import compile_function, compile_tree, compiling, source_text
 from .emit import emit_function, function_ast, module_ast, module_text, to_source
-from .errors import NeedsRanks, WengertError
+from .errors import NeedsRanks, NeedsSizes, WengertError
 from .forward import forward
-from .parse import infer_scalars, module_of, parse, with_shapes
+from .parse import _parameters, infer_scalars, module_of, parse, with_shapes
 from .reverse import reverse
 from .trace import Const, Names, Var
 
@@ -113,14 +113,26 @@ def resolve_wrt(primal, wrt):
             names.append(params[w])
         elif isinstance(w, str) and w in params:
             names.append(w)
+        elif isinstance(w, str) and w in _attribute_params(primal):
+            names.append(_attribute_params(primal)[w])
         else:
             raise WengertError(f"wrt={w!r} is not a parameter of {primal.name}{params}", primal.filename,
                                primal.line, 0, "", "give a parameter name, an index, or a tuple of them"
                                + (f" (self is read, not differentiated: wrt counts the parameters after "
-                                  f"{primal.bound.self_name})" if primal.bound else ""))
+                                  f"{primal.bound.self_name}, or name an attribute it reads: "
+                                  f"{', '.join(_attribute_params(primal)) or 'none'})" if primal.bound else ""))
     if not names:
         raise WengertError("wrt is empty", primal.filename, primal.line, 0, "", "name at least one parameter")
     return names, single
+
+
+def _attribute_params(primal):
+    """{"self.W": the leading parameter holding it} for the attributes a method reads (wrt may name them)."""
+    if primal.bound is None:
+        return {}
+    mangled = f"_{primal.bound.cls.lstrip('_')}__"  # self.__W is stored as _Class__W
+    return {f"{primal.bound.self_name}.{a[len(mangled) - 2:] if a.startswith(mangled) else a}": param
+            for param, a in primal.bound.attrs}
 
 
 def derive(primal, kind, wrt, mode="reverse"):
@@ -351,7 +363,12 @@ FAST_ENTRIES = 64  # exact argument kinds remembered per derivative (the signatu
 
 def _derived(f, kind, wrt, mode):
     module, node = module_of(f)
-    primal = parse(module, node)
+    try:
+        primal = parse(module, node)
+    except NeedsSizes:
+        if inspect.ismethod(f) or module.enclosing_class(node) is not None:
+            raise
+        return _derived_by_sizes(f, module, node, kind, wrt, mode)
     instance = f.__self__ if inspect.ismethod(f) else None
     if instance is not None and primal.bound is None:
         raise module.error(node, f"{primal.name} is bound to an instance but is not defined in a class body, so "
@@ -367,6 +384,39 @@ def _derived(f, kind, wrt, mode):
         inner = _method(inner, primal, kind, instance, module, node, f, len(primal.inputs()) + extra)
     a = node.args
     return _binding(inner, f, extra) if a.defaults or a.kwonlyargs or a.kw_defaults else inner
+
+
+def _derived_by_sizes(f, module, node, kind, wrt, mode):
+    """The derivative of a function whose recursion the shapes of its arguments end (NeedsSizes): parsed again for
+    each combination of argument shapes it is called with, the recursion unrolled for them (parse with sizes)."""
+    count = len(_parameters(node))
+    n_wrt = count if wrt is None else 1 if isinstance(wrt, (str, int)) else len(wrt)
+    extra = {"jvp": n_wrt, "vjp": 1, "hvp": 1}.get(kind, 0)
+    versions = {}
+    lock = threading.Lock()
+
+    def version(args):
+        args = args[:count]
+        key = tuple((type(a), np.shape(a)) for a in args)
+        fn = versions.get(key)
+        if fn is None:
+            with lock:
+                if key not in versions:
+                    sizes = {p.arg: np.shape(a) for p, a in zip(_parameters(node), args)}
+                    versions[key] = _derived_primal(f, parse(module, node, sizes), module, node, kind, wrt, mode)
+                fn = versions[key]
+        return fn
+
+    def derivative(*args):
+        return version(args)(*args)
+
+    functools.update_wrapper(derivative, f)
+    del derivative.__wrapped__
+    derivative.__wengert_specialize__ = lambda *args: version(args).__wengert_specialize__(*args)
+    derivative.__wengert_generic_source__ = lambda: None  # compiled per shape: wengert.source(fn, *args)
+    derivative.__wengert_cache__ = versions
+    a = node.args
+    return _binding(derivative, f, extra) if a.defaults or a.kwonlyargs or a.kw_defaults else derivative
 
 
 def _binding(fn, f, extra):

@@ -6,7 +6,7 @@ rewrites (simplify.py, shift.py), which know nothing of it: the pipeline reads t
 import math
 
 from . import primitives as _primitives, simplify as _simplify
-from .shapes import SCALAR, known
+from .shapes import EMPTY_LIST, SCALAR, known
 from .shift import inert_reductions
 from . import trace as _trace
 from .trace import STRUCTURED, Const, If, Loop, Op, Var, _active, lift, walk
@@ -222,6 +222,7 @@ class Builder:
         if isinstance(op, If):
             keys = zip(self._infer_block(op.then), self._infer_block(op.orelse))
             for name, (a, b) in zip(op.outs, keys):
+                a, b = (b, b) if a == EMPTY_LIST else (a, a) if b == EMPTY_LIST else (a, b)
                 self.shapes[name] = a if a == b else name
             return
         # A carried value whose shape is not known starts as unknown (its own name): then one pass over the body
@@ -229,7 +230,7 @@ class Builder:
         # changes it, and nested loops would be inferred up to 2^depth times.
         start = [self.shape(v) for v in op.init]
         for name, key in zip(op.carried, start):
-            self.shapes[name] = key if known(key) else name
+            self.shapes[name] = key if known(key) or key == EMPTY_LIST else name
         if op.index:
             self.shapes[op.index] = SCALAR
         for _ in range(2):
@@ -237,8 +238,9 @@ class Builder:
                 self._infer_block(op.cond)
             after = self._infer_block(op.body)
             changed = [n for n, k in zip(op.carried, after) if self.shapes.get(n) != k and self.shapes.get(n) != n]
-            for n in changed:
-                self.shapes[n] = n  # differs between iterations: unknown
+            for n, k in zip(op.carried, after):
+                if n in changed:  # differs between iterations: unknown (a list that started empty: its items' key)
+                    self.shapes[n] = k if self.shapes[n] == EMPTY_LIST and known(k) else n
             if not changed:
                 break
         for out, name in zip(op.outs, op.carried):

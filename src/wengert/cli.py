@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from .api import KINDS, MODES, generate, resolve_wrt
-from .errors import WengertError
+from .errors import NeedsSizes, WengertError
 from .parse import Module, parse, with_shapes
 from .table import trace_table
 
@@ -103,7 +103,7 @@ def build_parser():
 
 
 def run_grad(args):
-    primal = args.primal = load(args.target)
+    primal = args.primal = load_sized(args)
     if args.shape:
         primal = with_shapes(primal, {**primal.shapes, **dict(parse_shape(text, primal) for text in args.shape)})
     mode = args.mode or ("forward" if args.kind == "jvp" else "reverse")
@@ -116,7 +116,7 @@ def run_grad(args):
 
 
 def run_second(args):
-    primal = args.primal = load(args.target)
+    primal = args.primal = load_sized(args)
     if args.shape:
         primal = with_shapes(primal, {**primal.shapes, **dict(parse_shape(text, primal) for text in args.shape)})
     mode = getattr(args, "mode", "reverse")
@@ -135,7 +135,7 @@ def run_trace(args):
 def run_check(args):
     from .sympy_check import check_primal
 
-    primal = args.primal = load(args.target)
+    primal = args.primal = load_sized(args)
     wrt = parse_wrt(args.wrt)
     wrt = None if wrt is None and not primal.bound else resolve_wrt(primal, wrt)[0]  # not a method's self
     sizes = dict(parse_shape(text, primal) for text in args.shape)
@@ -173,7 +173,25 @@ def run_graph(args):
 
 # ---- arguments -------------------------------------------------------------------------------------
 
-def load(target):
+def load_sized(args):
+    """load(args.target); a function whose recursion the shapes end (NeedsSizes) is parsed for the sizes that
+    --shape gives (numbers only, e.g. --shape A=4,4)."""
+    try:
+        return load(args.target)
+    except NeedsSizes:
+        sizes = {}
+        for text in args.shape or ():
+            name, _, dims = (part.strip() for part in text.partition("="))
+            items = [d.strip() for d in dims.split(",")] if dims else []
+            if not all(d.isdigit() for d in items):
+                raise
+            sizes[name] = tuple(int(d) for d in items)
+        if not sizes:
+            raise
+        return load(args.target, sizes)
+
+
+def load(target, sizes=None):
     """The primal trace of FILE:FUNC or FILE:CLASS.METHOD, read from the file's text."""
     path, _, name = target.rpartition(":")
     parts = name.split(".")
@@ -187,7 +205,7 @@ def load(target):
         defined = sorted({n.name for n in ast.walk(module.tree) if isinstance(n, ast.FunctionDef)})
         raise WengertError(f"no function {name!r} in {path}", path, 0, 0, "",
                            f"functions defined there: {', '.join(defined)}" if defined else "the file defines none")
-    return parse(module, node)
+    return parse(module, node, sizes)
 
 
 def method_node(module, path, cls_name, name):

@@ -419,6 +419,10 @@ class _Emitter:
             return self.update(op)
         if op.prim == "append":
             return self.append(op)
+        if op.prim == "check":
+            stmts = self.flush(set())
+            message = op.kw.get("message")
+            return stmts + [ast.Assert(self.value(op.args[0]), None if message is None else ast.Constant(message))]
         p = PRIMS[op.prim]
         build, own_size, own_names, hole_uses = _op_template(op.prim, (p.numpy, p.math), len(op.args), op.attrs,
                                                              repr(op.attrs))

@@ -58,3 +58,8 @@ class WengertError(Exception):
 class NeedsRanks(WengertError):
     """A derivative that depends on the ranks of arrays not known yet: from Python it is derived per call
     signature (where they are known); elsewhere this is the error."""
+
+
+class NeedsSizes(WengertError):
+    """A recursion whose depth the sizes of the arguments fix: from Python its derivative is compiled for each
+    shape it is called with (the recursion unrolled for it); on the command line, --shape with sizes."""

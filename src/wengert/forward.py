@@ -5,7 +5,7 @@ import threading
 
 from .errors import WengertError
 from .primitives import PRIMS, zeros_like
-from .shapes import SCALAR
+from .shapes import EMPTY_LIST, SCALAR, known
 from .simplify import dead_code, rename
 from .builder import Builder, activity
 from .trace import AUTO, Block, Const, If, Loop, Names, Op, Trace, Var, apply, defined_names, placed, walk
@@ -76,7 +76,13 @@ def list_values(ops):
 def _zero(b, like, ref=None):
     """A zero tangent shaped like `like` (with ref's batch axis in vector mode); a list's is a list of zeros."""
     if isinstance(like, Var) and like.name in _LISTS.names:
-        return apply("list_zeros", like)
+        if ref is None:
+            return apply("list_zeros", like)
+        zeros = b.emit_batched("list_zeros", (like,))  # a list of a batch: its items may lack the batch axis
+        b.batched.add(zeros.name)
+        k = b.shape(like)
+        b.shapes[zeros.name] = ("batch",) + k if known(k) else k if k == EMPTY_LIST else zeros.name
+        return zeros
     if ref is not None:
         return b.emit_batched("zeros_batch", (like, ref))
     return Const(0.0) if b.shape(like) == SCALAR or not isinstance(like, Var) else zeros_like(like)

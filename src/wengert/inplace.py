@@ -58,7 +58,7 @@ def inplace_updates(trace, with_owned=False):
             init, res = loop.init[j], loop.body.results[j]
             result = (isinstance(init, Var) and is_owned(init.name, seen + (name,))
                       and sum(v == init for v in loop.init) == 1 and init.name not in _body_reads(loop)
-                      and init.name not in after and _views_dead(init.name, views, after)
+                      and init.name not in after and _views_dead(init.name, views, after, cut={loop.carried[j]: None})
                       and isinstance(res, Var) and sum(v == res for v in loop.body.results) == 1
                       and is_owned(res.name, seen + (name,)))
         elif kind == "if":
@@ -105,8 +105,8 @@ def _own_block(ops, found, is_owned, names, shapes):
                 op = dataclasses.replace(op, then=blocks[0], orelse=blocks[1]) if isinstance(op, If) else \
                     dataclasses.replace(op, body=blocks[-1], cond=blocks[0] if op.cond is not None else None)
         if isinstance(op, Loop):
-            updated = {o.args[0].name for o in op.body.ops if not isinstance(o, STRUCTURED) and o.prim in UPDATES
-                       and isinstance(o.args[0], Var) and o.outs[0] not in found}
+            updated = {o.args[0].name for o in _walk(op.body.ops) if not isinstance(o, STRUCTURED)
+                       and o.prim in UPDATES and isinstance(o.args[0], Var) and o.outs[0] not in found}
             init = list(op.init)
             for j, p in enumerate(op.carried):
                 if p in updated and isinstance(init[j], Var) and not is_owned(p):
@@ -148,7 +148,12 @@ def _index(ops, defs, loops, views, fresh_array, after=frozenset()):
                 for i, a in enumerate(op.args):
                     if isinstance(a, Var) and i not in skip:
                         views.setdefault(a.name, set()).update(op.outs)
-        if isinstance(op, (If, Loop)):  # its results may be a value it read unchanged: a view, for this purpose
+        if isinstance(op, If):  # result j may be the value a branch gives it, unchanged: a view, for this purpose
+            for b in op.blocks:
+                for v, o in zip(b.results, op.outs):
+                    if isinstance(v, Var):
+                        views.setdefault(v.name, set()).add(o)
+        if isinstance(op, Loop):  # its results may be a value it read unchanged: a view, for this purpose
             for b in op.blocks:
                 for v in b.results:
                     if isinstance(v, Var):
@@ -233,19 +238,20 @@ def _reads_after(ops):
     return [_Later(last, k) for k in range(len(ops))]
 
 
-def _views_dead(name, views, live, seen=None):
-    """Is no view of name (transitively) among the live names?"""
+def _views_dead(name, views, live, seen=None, cut=None):
+    """Is no view of name (transitively) among the live names? cut: {result of an enclosing branch: the value
+    the branch being scanned gives it}; on that path the result is no view of anything else."""
     seen = set() if seen is None else seen
     for v in views.get(name, ()):
-        if v in seen:
+        if v in seen or cut and v in cut and cut[v] != name:
             continue
         seen.add(v)
-        if v in live or not _views_dead(v, views, live, seen):
+        if v in live or not _views_dead(v, views, live, seen, cut):
             return False
     return True
 
 
-def _scan(ops, results, live_out, found, is_owned, views):
+def _scan(ops, results, live_out, found, is_owned, views, cut=None):
     reads_after = _reads_after(ops)
     result_names = {v.name for v in results if isinstance(v, Var)}
     for k, op in enumerate(ops):
@@ -253,11 +259,12 @@ def _scan(ops, results, live_out, found, is_owned, views):
         if isinstance(op, Loop):
             inside = _Later(reads_after[k].last, k, result_names, live_out, free_vars(op))
             for b in op.blocks:
-                _scan(b.ops, b.results, inside, found, is_owned, views)
-        elif isinstance(op, If):
+                _scan(b.ops, b.results, inside, found, is_owned, views, cut)
+        elif isinstance(op, If):  # y[i] = e in one branch, y unchanged in the other: in place on the first path
             for b in op.blocks:
-                _scan(b.ops, b.results, live, found, is_owned, views)
+                path = {**(cut or {}), **{o: r.name if isinstance(r, Var) else None for o, r in zip(op.outs, b.results)}}
+                _scan(b.ops, b.results, live, found, is_owned, views, path)
         elif op.prim in UPDATES and isinstance(op.args[0], Var):
             y = op.args[0].name
-            if y not in live and is_owned(y) and _views_dead(y, views, live):
+            if y not in live and is_owned(y) and _views_dead(y, views, live, cut=cut):
                 found.add(op.outs[0])

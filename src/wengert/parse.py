@@ -16,7 +16,7 @@ import string
 
 from . import custom, linalg_calls, shapes
 from .compile import compiling, python_ast
-from .errors import WengertError, remember
+from .errors import NeedsSizes, WengertError, remember
 from .primitives import PRIMS
 from .builder import Builder
 from .trace import Block, Bound, Const, If, Loop, Names, Trace, Var, Value
@@ -258,9 +258,11 @@ def module_of(fn):
     return module, node
 
 
-def parse(module, node):
-    """Trace of the function `node` (an ast.FunctionDef) of `module`."""
-    parser = Parser(module)
+def parse(module, node, sizes=None):
+    """Trace of the function `node` (an ast.FunctionDef) of `module`. sizes ({parameter: shape tuple of ints}):
+    parse for arguments of these shapes, where shapes and lengths are numbers (a recursion that the shapes end
+    is unrolled for them)."""
+    parser = Parser(module, sizes)
     with compiling():
         try:
             return parser.function(node)
@@ -272,13 +274,15 @@ def parse(module, node):
 # Python compiles at most 100 indentation levels and 20 nested loops; the derivative adds a few of its own.
 MAX_BLOCK_NESTING = 80
 MAX_LOOP_NESTING = 16
-MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants)
+MAX_RECURSION = 32  # levels of a recursive helper unrolled (its depth fixed by constants or shapes)
+MAX_UNROLLED = 512  # calls of recursive helpers inlined in one function (a tree recursion grows fast)
 
 class Parser:
-    def __init__(self, module):
+    def __init__(self, module, sizes=None):
         self.m = module
         self.calls = []
         self.deepest = None
+        self.sizes = sizes
 
     # ---- functions --------------------------------------------------------------------------------
     def function(self, node):
@@ -294,6 +298,8 @@ class Parser:
         for a in args:
             if _is_float_annotation(a.annotation):
                 self.b.shapes[a.arg] = shapes.SCALAR
+            if self.sizes is not None and a.arg in self.sizes:
+                self.b.shapes[a.arg] = shapes.from_literal(tuple(self.sizes[a.arg]))
         self.lineno = {}
         self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
@@ -303,7 +309,13 @@ class Parser:
         self.frame_params = [set()]
         self.loop_outer = []  # per loop being parsed: the names defined before it
         self.lists = set()  # the values that are lists a loop appends to
+        self.sequences = set()  # integer arrays that stand for Python lists (list(range(a, b))): + joins them
         self.recursive = set()  # helpers found calling themselves: a constant test selects its branch
+        self.top = node
+        self.unrolled = 0  # calls of recursive helpers inlined so far (at most MAX_UNROLLED)
+        self.undecided = {}  # recursive helper -> its first if-test that the given sizes did not decide
+        if _calls_itself(self, node):
+            self.recursive.add(node.name)
         self._current = node
         env = {p: Var(p) for p in params}
         if instance is not None:
@@ -455,6 +467,8 @@ class Parser:
             # a recursive function's base-case test on constants: only the branch taken is compiled
             stmts = list(s.body if cond.value else s.orelse)
             return self.run(stmts + (list(rest) if _falls_through(stmts) else []), env, loop)
+        if self.calls[-1] in self.recursive and self.sizes is not None:
+            self.undecided.setdefault(self.calls[-1], s.test)
         branches = []
         for stmts in (s.body, s.orelse):
             stmts = list(stmts) + (list(rest) if _falls_through(stmts) else [])
@@ -479,6 +493,9 @@ class Parser:
                  if n in then and n in orelse]
         names = [n for n in names if isinstance(then[n], Value) or then[n] is not orelse[n]]  # an untouched tuple
         for n in names:
+            if isinstance(then[n], Record) or isinstance(orelse[n], Record):
+                raise self.m.error(s, f"{n} holds a dict that a branch assigns; branches can assign numbers and "
+                                   "arrays only", f"assign its values to names of their own in each branch")
             if not (isinstance(then[n], Value) and isinstance(orelse[n], Value)):
                 raise self.m.error(s, f"{n} holds a tuple after a branch; branches can assign numbers and arrays "
                                    "only", f"assign its items to separate names in each branch, e.g. {n}0, {n}1 = ...")
@@ -508,6 +525,9 @@ class Parser:
         inits = [env[n] for n in carried]
         self.lists.update(phis[n] for n, v in zip(carried, inits) if self.is_list(v))
         for n, v in zip(carried, inits):
+            if isinstance(v, Record):
+                raise self.m.error(s, f"{n} holds a dict that this loop assigns again; loops can carry numbers and "
+                                   "arrays only", f"carry its values under names of their own, e.g. {n}_a = {n}['a']")
             if isinstance(v, tuple):
                 raise self.m.error(s, f"{n} holds a tuple; loops can carry numbers and arrays only",
                                    "unpack the tuple into separate names before the loop")
@@ -667,6 +687,8 @@ class Parser:
                 self.assign(target, value, env, s.value)
         elif isinstance(s, ast.AnnAssign) and s.value is not None:
             self.assign(s.target, self.expr(s.value, env), env, s.value)
+        elif isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name):
+            pass  # `y: float`: an annotation alone binds nothing
         elif isinstance(s, ast.AugAssign):
             if isinstance(s.target, ast.Attribute):
                 raise self.mutation_error(s.target, env)
@@ -687,6 +709,8 @@ class Parser:
             pass  # a local helper: inlined where it is called (check_closure refuses one reading local names)
         elif isinstance(s, ast.Pass):
             pass
+        elif isinstance(s, ast.Assert):
+            self.assertion(s, env)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
                 and s.value.func.attr == "append" and isinstance(s.value.func.value, ast.Name) \
                 and (isinstance(env.get(s.value.func.value.id), tuple) or self.is_list(env.get(s.value.func.value.id))):
@@ -698,6 +722,19 @@ class Parser:
             raise self.m.error(s, *UNSUPPORTED_STATEMENTS.get(type(s), (
                 f"{type(s).__name__} statements are not supported",
                 "use assignments and a final return")))
+
+    def assertion(self, s, env):
+        """assert cond, "message": kept in the primal part of the generated code (no derivative)."""
+        if s.msg is not None and not (isinstance(s.msg, ast.Constant) and isinstance(s.msg.value, str)):
+            raise self.m.error(s.msg, "an assert's message must be a string literal here",
+                               'write assert cond, "what went wrong"')
+        test = self.expr(s.test, env)
+        if isinstance(test, (tuple, Record)) and test:
+            return  # a non-empty tuple or dict is true (assert (x > 0, "message") checks nothing, as in Python)
+        cond = self.as_value(test, s.test)
+        if isinstance(cond, Const) and cond.value and not isinstance(cond.value, tuple):
+            return  # true when compiled: nothing to check
+        self.b.emit("check", (cond,), {"message": s.msg.value if s.msg is not None else None}, share=False)
 
     def mutation_error(self, target, env):
         """The error for an assignment to an attribute (of the instance, or of anything else)."""
@@ -733,6 +770,8 @@ class Parser:
                     raise self.m.error(target, f"cannot unpack {len(value)} values into {len(target.elts)} names",
                                        "match the number of names to the number of values")
                 parts = value
+            elif isinstance(value, Nonzero):
+                parts = [self.b.emit("nonzero", (value.mask,), {"axis": i}) for i in range(len(target.elts))]
             elif isinstance(value, Const):
                 raise self.m.error(target, f"cannot unpack the number {value.value!r} into "
                                    f"{len(target.elts)} names", "assign a tuple of values, e.g. a, b = 1.0, 2.0")
@@ -765,6 +804,9 @@ class Parser:
             raise self.m.error(target, "only an item of a named array can be assigned",
                                "name the array first: y = ...; y[i] = e")
         y = self.load(base, env)
+        if isinstance(y, Record):
+            raise self.m.error(target, f"assigning into the dict {base.id} is not supported (a dict is read-only "
+                               "here)", f"build it with all its keys at once: {base.id} = {{\"a\": x, \"b\": y}}")
         if not isinstance(y, Var):
             raise self.m.error(base, f"{base.id} is not an array here: items of "
                                f"{'a tuple' if isinstance(y, tuple) else 'a number'} cannot be assigned",
@@ -790,7 +832,7 @@ class Parser:
         items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
         spec, dynamic = [], []
         for item in items:
-            spec.append(self.index_item(item, env, dynamic))
+            spec.append(self.index_item(item, env, dynamic, sole=len(items) == 1))
         spec, dynamic = tuple(spec), tuple(dynamic)
         if aug is not None:
             old = self.b.emit("index", (y,) + dynamic, {"spec": spec})
@@ -978,7 +1020,39 @@ class Parser:
         prim = BINOPS.get(type(e.op))
         if prim is None:
             raise self.m.error(e, f"operator {type(e.op).__name__} is not supported", "use + - * / // % ** @")
+        if isinstance(e.op, ast.Add) and (self.is_sequence(e.left) or self.is_sequence(e.right)):
+            return self.joined(e, env)
         return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.right, env)))
+
+    def is_sequence(self, node):
+        """Is node, by its form, a Python list or tuple (a literal, list(...), or a name holding one)?"""
+        return isinstance(node, (ast.List, ast.Tuple)) or isinstance(node, ast.Call) and \
+            self.dotted(node.func) == "list" or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
+            (self.is_sequence(node.left) or self.is_sequence(node.right))
+
+    def joined(self, e, env):
+        """a + b of Python sequences: their items in order (tuples and list literals stay tuples; integer
+        positions made by list(range(...)) are joined with np.concatenate)."""
+        kinds = {type(n) for n in (e.left, e.right)}
+        if kinds == {ast.List, ast.Tuple}:
+            raise self.m.error(e, "a list and a tuple cannot be added (Python raises a TypeError)",
+                               "write both as lists: [a, b] + [c]")
+        a, b = self.expr(e.left, env), self.expr(e.right, env)
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return a + b
+        parts = []
+        for v, node in ((a, e.left), (b, e.right)):
+            if isinstance(v, tuple) and not v:
+                continue
+            if not (isinstance(v, tuple) or isinstance(v, Var) and v.name in self.sequences):
+                raise self.m.error(node, "+ of a list and a value that is not a list joins sequences in Python",
+                                   "write both sides as lists, e.g. list(range(j)) + list(range(j + 1, n))")
+            parts.append(self.as_value(v, node))
+        if len(parts) == 1:
+            return parts[0]
+        joined = self.b.emit("concatenate", tuple(parts), {"axis": 0})
+        self.sequences.add(joined.name)
+        return joined
 
     def expr_UnaryOp(self, e, env):
         if isinstance(e.op, ast.USub):
@@ -1030,11 +1104,48 @@ class Parser:
         if dotted in CONSTANTS:
             return Const(CONSTANTS[dotted])
         if e.attr in ATTRIBUTES:
-            return self.b.emit(ATTRIBUTES[e.attr], (self.value(e.value, env),))
+            value = self.value(e.value, env)
+            return self.static_size(ATTRIBUTES[e.attr], value) or self.b.emit(ATTRIBUTES[e.attr], (value,))
         raise self.m.error(e, f"attribute {e.attr!r} is not supported", "use .T, .shape, .size or .ndim")
+
+    def expr_Dict(self, e, env):
+        """{"a": x, "b": y}: a record of values under constant string keys, read as d["a"] (no derivative of
+        its own: each value keeps its derivative)."""
+        record = Record()
+        for k, v in zip(e.keys, e.values):
+            if k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                raise self.m.error(k or v, "a dict's keys must be string literals here",
+                                   "write {\"a\": x, \"b\": y} and read d[\"a\"], or pass arrays as separate parameters")
+            record[k.value] = self.expr(v, env)
+        return record
+
+    def nonzero_item(self, index, nonzero):
+        """np.nonzero(m)[k]: the positions of m's nonzero entries along axis k."""
+        if not (isinstance(index, ast.Constant) and type(index.value) is int and index.value >= 0):
+            raise self.m.error(index, "np.nonzero(m) can only be indexed by a non-negative integer literal here",
+                               "write np.nonzero(m)[0], or unpack it: rows, cols = np.nonzero(m)")
+        return self.b.emit("nonzero", (nonzero.mask,), {"axis": index.value})
+
+    def nonzero_mask(self, nonzero):
+        """x[np.nonzero(m)] selects what x[m != 0] selects (the same positions, in the same order)."""
+        return self.b.emit("not_equal", (nonzero.mask, Const(0)))
+
+    def record_item(self, e, record):
+        index = e.slice
+        if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+            raise self.m.error(index, "a dict can only be read with a string literal key here",
+                               "write d[\"a\"]; to choose at run time, use a tuple or an array")
+        if index.value not in record:
+            raise self.m.error(index, f"the dict has no key {index.value!r} (its keys: "
+                               f"{', '.join(map(repr, record))})", "read one of its keys")
+        return record[index.value]
 
     def expr_Subscript(self, e, env):
         base = self.expr(e.value, env)
+        if isinstance(base, Record):
+            return self.record_item(e, base)
+        if isinstance(base, Nonzero):
+            return self.nonzero_item(e.slice, base)
         index = e.slice
         if isinstance(base, tuple):
             if isinstance(index, ast.Constant) and isinstance(index.value, int):
@@ -1052,20 +1163,27 @@ class Parser:
         items = index.elts if isinstance(index, ast.Tuple) else [index]
         spec, dynamic = [], []
         for item in items:
-            spec.append(self.index_item(item, env, dynamic))
+            spec.append(self.index_item(item, env, dynamic, sole=len(items) == 1))
         return self.b.emit("index", (value,) + tuple(dynamic), {"spec": tuple(spec)})
 
-    def index_item(self, item, env, dynamic):
+    def index_item(self, item, env, dynamic, sole=False):
         def bound(x):
             if x is None:
                 return None
-            v = self.value(x, env, shape=True)
+            v = self.expr(x, env)
+            if isinstance(v, Nonzero):
+                if sole is False:
+                    raise self.m.error(x, "np.nonzero(m) is supported as the whole index only",
+                                       "write x[np.nonzero(m)] or index with np.nonzero(m)[0]")
+                v = self.nonzero_mask(v)
+            v = self.as_value(v, x, shape=True)
             if isinstance(v, Const) and isinstance(v.value, int):
                 return v.value
             dynamic.append(v)
             return ("arg", len(dynamic))
 
         if isinstance(item, ast.Slice):
+            sole = False
             return ("slice", bound(item.lower), bound(item.upper), bound(item.step))
         if isinstance(item, ast.Constant) and item.value is None:
             return ("newaxis",)
@@ -1102,6 +1220,10 @@ class Parser:
             return self.sum_of_list(e.args[0], env)
         if dotted in NUMPY or dotted in MATH or dotted in BUILTINS:
             prim = NUMPY.get(dotted) or MATH.get(dotted) or BUILTINS[dotted]
+            if self.sizes is not None and prim in ("shape", "len", "size", "ndim") and len(e.args) == 1 \
+                    and not e.keywords:
+                value = self.value(e.args[0], env)
+                return self.static_size(prim, value) or self.b.emit(prim, (value,))
             lib = "math" if dotted in MATH or dotted == "abs" else "np"
             return self.primitive(e, prim, env, lib)
         if dotted in ("numpy.array", "numpy.asarray"):
@@ -1115,6 +1237,27 @@ class Parser:
             return self.inline(e, helper, env)
         raise self.m.error(e, f"call to unsupported function {dotted!r}",
                            "use math/NumPy functions wengert knows or functions defined in this file")
+
+    def static_size(self, prim, value):
+        """In a parse for given sizes (self.sizes): value.shape as a tuple whose literal dims are numbers, and
+        len, size, ndim as numbers where its shape key fixes them; else None."""
+        if self.sizes is None or prim not in ("shape", "len", "size", "ndim"):
+            return None
+        key = self.b.shape(value)
+        if not shapes.known(key) or self.is_list(value):
+            return None
+        dims = [shapes.literal_size(d) for d in key]
+        if prim == "ndim":
+            return Const(len(key))
+        if prim == "len":
+            return Const(dims[0]) if dims and dims[0] is not None else None
+        if prim == "size":
+            return Const(math.prod(dims)) if None not in dims else None
+        if all(d is None for d in dims):
+            return None
+        whole = self.b.emit("shape", (value,)) if None in dims else None
+        return tuple(Const(d) if d is not None else self.b.emit("index", (whole,), {"spec": (("int", i),)})
+                     for i, d in enumerate(dims))
 
     def user_primitive(self, e, node, env):
         """A call of a function decorated @wengert.primitive: one op of its own table entry (see custom.py)."""
@@ -1279,15 +1422,47 @@ class Parser:
 
     def inline(self, e, helper, env, instance=None):
         """The call e of helper, inlined; with instance, helper is a method called as self.name(...)."""
-        if helper.name not in self.recursive and any(
-                isinstance(n, ast.Call) and self.dotted(n.func) == helper.name for n in ast.walk(helper)):
+        if helper.name not in self.recursive and _calls_itself(self, helper):
             self.recursive.add(helper.name)
-        if helper.name in self.calls:  # recursion: unrolled while constants fix its depth
+        recursion = helper.name in self.calls
+        if recursion:  # unrolled while constants (or the arguments' sizes) fix its depth
             if self.calls.count(helper.name) >= MAX_RECURSION:
                 raise self.m.error(e, f"recursive call to {helper.name!r} goes deeper than {MAX_RECURSION} levels: "
-                                   "wengert unrolls recursion whose depth constants fix (a literal argument counted "
-                                   "down to a base case tested with if); a depth that depends on data cannot be",
+                                   "wengert unrolls recursion whose depth constants or the arguments' shapes fix "
+                                   "(a literal argument counted down, or a shape shrunk, to a base case tested with "
+                                   "if); a depth that depends on data cannot be",
                                    "write the recursion as a loop, or pass its depth as a literal")
+            self.unrolled += 1
+            if self.unrolled > MAX_UNROLLED:
+                raise self.m.error(e, f"the recursion of {helper.name!r} unrolls into more than {MAX_UNROLLED} "
+                                   "calls here", "write the recursion as a loop, or call it on smaller arrays")
+            if not self.calls.count(helper.name) > 1 and (_reads_shapes(helper) or _reads_shapes(self.top)):
+                try:  # the outermost recursive call: a failure may only mean that the shapes are not numbers yet
+                    return self.inline_call(e, helper, env, instance)
+                except WengertError as err:
+                    if isinstance(err, NeedsSizes) or self.sizes is not None and "nested more than" not in err.message:
+                        raise
+                    test = self.undecided.get(helper.name)
+                    if self.sizes is not None and test is not None:
+                        raise self.m.error(e, f"the recursion of {helper.name!r} does not end at compile time: its "
+                                           f"test on line {test.lineno} ({ast.unparse(test)}) is not decided by "
+                                           "the shapes of these arguments (a boolean mask's count, or data, is "
+                                           "known only when it runs)",
+                                           "index with positions so that shapes follow from the arguments' (cols "
+                                           "= [k for k in range(n) if k != j]), or write the recursion as a loop"
+                                           ) from err
+                    if self.sizes is not None:
+                        raise self.m.error(e, f"the recursion of {helper.name!r}, unrolled for these shapes, nests "
+                                           f"deeper than Python compiles (one level per call): {err.message}",
+                                           "write the recursion as a loop, or call it on smaller arrays") from err
+                    raise NeedsSizes(f"the depth of the recursion of {helper.name!r} may depend on the shapes of "
+                                     "its arguments, which are not known here", self.m.filename, e.lineno,
+                                     e.col_offset, _line(self.m.lines, e.lineno),
+                                     "from Python, call the derivative with arrays (it is compiled for each shape); "
+                                     "on the command line give sizes, e.g. --shape A=4,4") from err
+        return self.inline_call(e, helper, env, instance)
+
+    def inline_call(self, e, helper, env, instance=None):
         self.check_signature(helper)
         self.check_closure(helper)
         inner = self.bind(e, helper, env, instance is not None)
@@ -1373,6 +1548,8 @@ class Parser:
         """A parsed expression as one value. A tuple is a shape where NumPy reads one (shape=True: np.zeros,
         reshape, an index) and otherwise an array, as NumPy reads (x, 2 * x): np.stack of its items, so its
         items keep their derivatives."""
+        if self.is_list(v):  # a list a loop appended to, where NumPy reads an array: its items stacked
+            return self.b.emit("stack_list", (v,))
         if isinstance(v, Value):
             return v
         if isinstance(v, tuple) and not v:
@@ -1383,6 +1560,11 @@ class Parser:
             return self.b.emit("tuple", tuple(self.as_value(x, node, shape) for x in v))
         if isinstance(v, tuple):
             return self.b.emit("stack", tuple(self.as_value(x, node) for x in v), {})
+        if isinstance(v, Record):
+            raise self.m.error(node, "a dict is not a number or an array", "read one of its values: d[\"a\"]")
+        if isinstance(v, Nonzero):
+            raise self.m.error(node, "np.nonzero(m) is a tuple of index arrays, one per axis of m",
+                               "index with it (x[np.nonzero(m)]), take one (np.nonzero(m)[0]) or unpack it")
         raise self.m.error(node, "expected a number or an array here", "")
 
     def operand(self, e, env):
@@ -1560,9 +1742,39 @@ class Parser:
                                "write sum(np.sum(e) for ...)")
         return self.comprehension_loop(_located(ast.GeneratorExp(elt, comp.generators), comp), inner, "add", Const(0.0))
 
+    def expr_ListComp(self, e, env):
+        """[elt for ... if ...]: a list made by a for loop that appends (hs = []; for ...: hs.append(elt)), so a
+        comprehension over range(n) is a loop in the generated code whatever n is."""
+        if any(c.is_async for c in e.generators):
+            raise self.m.error(e, "async comprehensions are not supported", "use a plain for")
+        acc = self.fresh_key(e, env, "items")
+        body = [ast.Expr(ast.Call(ast.Attribute(ast.Name(acc, ast.Load()), "append", ast.Load()), [e.elt], []))]
+        for c in reversed(e.generators):
+            for cond in reversed(c.ifs):
+                body = [ast.If(cond, body, [])]
+            body = [ast.For(c.target, c.iter, body, [], None)]
+        loop = _located(body[0], e)
+        inner = dict(env)
+        inner[acc], inner[("obj", acc)] = (), object()
+        self.loop_statement(loop, inner)
+        return inner[acc]
+
     def expr_GeneratorExp(self, e, env):
         raise self.m.error(e, "a generator expression is supported only as the argument of sum, max, min, "
                            "math.fsum or math.prod", "write sum(x[i] ** 2 for i in range(n))")
+
+
+def _calls_itself(parser, node):
+    return any(isinstance(n, ast.Call) and parser.dotted(n.func) == node.name for n in ast.walk(node))
+
+
+SHAPE_READS = {"len", "numpy.shape", "numpy.size", "numpy.ndim"}
+
+
+def _reads_shapes(node):
+    """Does the def read a shape (x.shape, len(x), np.shape(x), .size, .ndim)?"""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("shape", "size", "ndim") or
+               isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" for n in ast.walk(node))
 
 
 def _located(node, ref):
@@ -1577,6 +1789,18 @@ def _parameters(node):
     """The parameters of a def in order (positional-only, positional, keyword-only; not *args, **kwargs)."""
     a = node.args
     return a.posonlyargs + a.args + a.kwonlyargs
+
+
+class Record(dict):
+    """The value of a dict literal with string keys: each key's parsed value (read-only)."""
+
+
+class Nonzero:
+    """The value of np.nonzero(m): a tuple of index arrays, one per axis of m, whose number (m's rank) may be
+    known only at run time. Item k is an op; as an index it selects what the mask m != 0 selects."""
+
+    def __init__(self, mask, node):
+        self.mask, self.node = mask, node
 
 
 class Instance:
@@ -1716,6 +1940,36 @@ def _append(p, e, env):
 
 
 CALLS["numpy.append"] = _append
+def _dict_call(p, e, env):
+    """dict(a=x, b=y): the record {"a": x, "b": y}."""
+    if e.args or any(kw.arg is None for kw in e.keywords):
+        raise p.m.error(e, "dict() takes keyword arguments only here", 'write dict(a=x, b=y) or {"a": x, "b": y}')
+    record = Record()
+    for kw in e.keywords:
+        record[kw.arg] = p.expr(kw.value, env)
+    return record
+
+
+def _list_call(p, e, env):
+    """list(range(a, b, s)): the integer positions as an array that + joins; list((a, b)) or list([a, b]): the
+    items."""
+    (arg,) = p.positional(e, "list", 1, 1)
+    if isinstance(arg, ast.Call) and p.dotted(arg.func) == "range":
+        start, stop, step = p.range_args(arg, env)
+        bounds = (start, stop, step) if step != Const(1) else (stop,) if start == Const(0) else (start, stop)
+        positions = p.b.emit("arange", bounds, share=False)
+        p.sequences.add(positions.name)
+        return positions
+    value = p.expr(arg, env)
+    if isinstance(value, tuple):
+        return value
+    raise p.m.error(e, "list() is supported here of range(...) or of a tuple or list literal",
+                    "write list(range(n)), or index and stack arrays directly")
+
+
+CALLS["dict"] = _dict_call
+CALLS["list"] = _list_call
+CALLS["numpy.nonzero"] = lambda p, e, env: Nonzero(p.value(p.positional(e, "np.nonzero", 1, 1)[0], env), e)
 
 
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
@@ -1731,13 +1985,13 @@ UNSUPPORTED_STATEMENTS = {
     ast.ImportFrom: ("imports inside the function are not supported", "import at the top of the module"),
     ast.Delete: ("del is not supported", "just stop using the variable"),
     ast.Raise: ("raise is not supported", "validate inputs before calling the differentiated function"),
-    ast.Assert: ("assert is not supported", "validate inputs before calling the differentiated function"),
     ast.Expr: ("a bare expression has no effect here (calls with side effects are not supported)",
                "assign the result to a name, or remove the statement"),
     ast.AsyncFunctionDef: ("async functions are not supported", "define plain helpers with def at module level"),
     ast.AsyncFor: ("async for is not supported", "use for i in range(n)"),
     ast.AsyncWith: ("async with is not supported", "move the context manager outside the differentiated function"),
-    ast.AnnAssign: ("an annotation without a value is not supported", "assign a value, e.g. y: float = 0.0"),
+    ast.AnnAssign: ("an annotation of an item or attribute without a value is not supported",
+                    "assign a value, e.g. y: float = 0.0"),
 }
 for _name, _entry in [("Match", ("match statements are not supported", "use if/elif/else")),
                       ("TryStar", ("try/except* is not supported", "remove the try; differentiable code cannot "
@@ -1748,11 +2002,9 @@ UNSUPPORTED_EXPRESSIONS = {
     ast.Lambda: ("lambda is not supported", "define a helper function with def at module level"),
     ast.Yield: ("yield is not supported", "return a value instead"),
     ast.YieldFrom: ("yield is not supported", "return a value instead"),
-    ast.ListComp: ("list comprehensions are not supported", "use array operations"),
     ast.GeneratorExp: ("generator expressions are not supported", "use array operations"),
     ast.DictComp: ("dict comprehensions are not supported", "use array operations"),
     ast.SetComp: ("set comprehensions are not supported", "use array operations"),
-    ast.Dict: ("dicts are not supported", "pass arrays as separate parameters"),
     ast.JoinedStr: ("strings are not supported", "compute numbers only"),
     ast.Await: ("await is not supported", "compute numbers only"),
     ast.Starred: ("*args unpacking is not supported", "pass arguments one by one"),

@@ -9,6 +9,7 @@ A rule returns None for "unknown"; the Builder then gives the value a token of i
 """
 
 SCALAR = ()
+EMPTY_LIST = ("const", "[]")  # a list before its first item: it takes the key of the items appended to it
 
 
 def known(key):
@@ -150,11 +151,24 @@ def index(a, spec, dyn=()):
             i += 1
         else:
             full = item[1:] == (None, None, None)
-            dims.append(a[i] if full and i < len(a) else None)  # past the last axis: NumPy raises at run time
-            i += 1
+            dims.append(a[i] if full and i < len(a) else _sliced(a[i], item[1:]) if i < len(a) else None)
+            i += 1  # past the last axis: NumPy raises at run time
     if i > len(a):
         return None
     return tuple(dims) + tuple(a[i:])
+
+
+def literal_size(d):
+    """The number a dim stands for when it is a literal size (1, "4"), else None."""
+    return 1 if d == 1 else int(d) if isinstance(d, str) and d.isdigit() else None
+
+
+def _sliced(d, bounds):
+    """The length of a literal-size dim after a slice with integer (or no) bounds, else None (unknown)."""
+    n = literal_size(d)
+    if n is None or not all(b is None or type(b) is int for b in bounds) or bounds[2] == 0:
+        return None
+    return _size(len(range(*slice(*bounds).indices(n))))
 
 
 def from_literal(shape):

@@ -1137,11 +1137,17 @@ def check(f, wrt=None, mode="both", shapes=None, method="auto", at=None, compile
     when a component disagrees. shapes: {param: shape} for array parameters; at: argument
     values where control flow that depends on the inputs is decided; budget: the size past which the check
     is numerical (see check_primal)."""
+    from .errors import NeedsSizes
     from .parse import module_of, parse
 
     module, node = module_of(f)
-    report = check_primal(parse(module, node), wrt, mode, shapes=shapes, method=method, at=at, compiled=compiled,
-                          budget=budget)
+    try:
+        primal = parse(module, node)
+    except NeedsSizes:  # a recursion the shapes end: parsed for the shapes checked
+        if not shapes:
+            raise
+        primal = parse(module, node, shapes)
+    report = check_primal(primal, wrt, mode, shapes=shapes, method=method, at=at, compiled=compiled, budget=budget)
     if not report:
         raise CheckFailed(report)
     return report

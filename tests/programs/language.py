@@ -126,3 +126,49 @@ def positional_defaults(x, y=3.0, c=0.5):
 
 def smallest_square(x):
     return min(v ** 2 for v in x) + max(np.sin(v) for v in x if v > 0.0)
+
+
+# ---- asserts, annotations, docstrings, pass; dicts with string keys --------------------------------------
+
+def checked_ring(x: np.ndarray, scale: float = 1.5) -> float:
+    """A ring sum with checks: the asserts stay in the primal part of the generated code."""
+    n: int = x.shape[0]
+    total: float
+    total = 0.0
+    assert n >= 2, "needs two entries"
+    for i in range(n):
+        assert i < n
+        pass
+        total = total + x[i] * math.sin(scale * x[(i + 1) % n])
+    return total
+
+
+def checked_log(a: float, b: float = 2.0) -> float:
+    assert a > 0.0, "a must be positive"
+    return math.log(a) * b + a * b
+
+
+def record(x, y):
+    """A dict literal with string keys, read by constant keys (in a helper too)."""
+    d = {"a": x, "b": y * 2.0, "scale": 0.5}
+    q = dict(a=x * y, c=y)
+    return d["a"] * d["b"] + math.sin(d["a"]) + from_record(d) + q["a"] / q["c"]
+
+
+def from_record(p):
+    return p["scale"] * p["b"] ** 2
+
+
+def record_params(w, X):
+    p = {"W": w, "reg": 0.1}
+    total = 0.0
+    for i in range(X.shape[0]):
+        total = total + np.sum(X[i] * p["W"]) ** 2
+    return total + p["reg"] * np.sum(p["W"] ** 2)
+
+
+def shape_in_the_value(X, x):
+    """n = X.shape[0] enters the value: Hessians need no more than the arguments' ranks."""
+    n = X.shape[0]
+    d = x.shape[0]
+    return np.sum(x ** 2) * n + np.sum(X @ x) / d + float(n) * np.sum(x ** 3)

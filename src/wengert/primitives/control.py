@@ -28,3 +28,9 @@ def _rows(vectors):
     return np.stack(vectors)
 ''')
 defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
+
+
+# ---- assert statements of the function: checked where the primal runs ---------------------------------------
+# An op without a derivative that nothing reads, kept by dead-code elimination; emitted as `assert cond, message`.
+defprim("check", lambda cond, message=None: f"bool({cond})", effect=True, kept=True, nondiff=True,
+        sympy=lambda cond, message=None: None)

@@ -56,6 +56,7 @@ class Prim:
     shape_args: tuple = ()         # positions read only for their shape (any array of that shape will do)
     effect: bool = False           # has a side effect (stack push/pop): never shared, folded or dropped alone
     statement_value: bool = False  # an effect whose result is used (pop), so it is assigned
+    kept: bool = False             # an effect kept though nothing reads its result (an assert)
     batch: object = None           # vector mode: callable(builder, args, attrs) for args with a batch axis
     singular: object = False       # its value or partials can be inf/nan at finite args: bool, or
                                    # callable(args, positive) with positive[i]: args[i] is known > 0

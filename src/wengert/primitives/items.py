@@ -150,8 +150,15 @@ nondiff("argmin", lambda x, axis=None: f"np.argmin({x}{_kwargs(axis=axis)})",
         lambda x, axis=None: shapes.reduce(x, axis))
 nondiff("argsort", lambda x, axis=-1: f"np.argsort({x}{_kwargs(axis=axis) if axis != -1 else ''})",
         lambda x, axis=-1: np.argsort(np.asarray(x, dtype=float), axis=axis), lambda x, axis=-1: x)
-nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(np.asarray(x, dtype=float)),
-        lambda x: (None,))
+def _truths(x):
+    """x's entries as bools (SymPy's True and False, numbers), for the symbolic meanings of index producers."""
+    x = _obj(x)
+    return np.array([bool(v) for v in x.ravel()], dtype=bool).reshape(x.shape)
+
+
+nondiff("flatnonzero", "np.flatnonzero({0})", lambda x: np.flatnonzero(_truths(x)), lambda x: (None,))
+nondiff("nonzero", lambda x, axis: f"np.nonzero({x})[{axis}]",  # item `axis` of np.nonzero's tuple
+        lambda x, axis: np.nonzero(_truths(x))[axis], lambda x, axis: (None,))
 
 
 # ---- lists appended to in a loop ------------------------------------------------------------------------
@@ -166,20 +173,60 @@ def _append_tangent(ts, out, lst, v):
     return apply("append", tl if tl is not None else apply("list_zeros", lst), tv if tv is not None else zeros_like(v))
 
 
-def _no_vector_mode(name):
-    def rule(b, *args, **kw):
-        raise WengertError("Hessians and Jacobians through a list appended to are not supported", GENERATED, 0, 0,
-                           "", "write into an array instead (H = np.zeros((T, n)); H[t] = h), or use hvp")
-    return rule
+# A list's shape key is its stacked array's: (None, *item) once an item is known; EMPTY_LIST before (a loop's
+# shape inference lets a list that starts empty take the key its first pass gives: builder.py).
+EMPTY_LIST = shapes.EMPTY_LIST
 
 
-nondiff("new_list", "[]", lambda: [], lambda: None)
-nondiff("list_zeros", "[np.zeros_like(v) for v in {0}]", lambda lst: [0 * v for v in lst])
+def _list_key(lst, v):
+    """(None, *item); in vector mode, where the list or the item has the batch axis, ("batch", None, *item)."""
+    if not shapes.known(v):
+        return None
+    if v[:1] == ("batch",):
+        return ("batch", None) + v[1:]
+    return ("batch", None) + v if lst[:1] == ("batch",) else (None,) + v
+
+
+nondiff("new_list", "[]", lambda: [], lambda: EMPTY_LIST)
+nondiff("list_zeros", "[np.zeros_like(v) for v in {0}]", lambda lst: [0 * v for v in lst], lambda lst: lst)
 defprim("append", "{0} + [{1}]", sympy=lambda lst, v: list(lst) + [v], diff_args=(0, 1), statement=True,
-        tangent=_append_tangent,
+        shape=_list_key, tangent=_append_tangent,
         adjoint=lambda g, out, lst, v: (Lazy(lambda: apply("index", g, spec=(("slice", None, -1, None),))),
                                         Lazy(lambda: unbroadcast(apply("index", g, spec=(("int", -1),)), v))))
 defprim("stack_list", "np.stack({0})", sympy=lambda lst: np.array([_obj(v) for v in lst], dtype=object),
+        shape=lambda lst: lst if shapes.known(lst) else None,
         tangent=lambda ts, y, lst: apply("stack_list", ts[0]), adjoint=lambda g, y, lst: (g,))
-for _name in ("new_list", "list_zeros", "append", "stack_list"):
-    PRIMS[_name].batch = _no_vector_mode(_name)
+
+# Vector mode (Hessians, Jacobians): a list holding values of a batch is a list whose items may have the leading
+# batch axis or not (a tangent list starts as zeros without it); its key is ("batch", None, *item), and stacking
+# it lines the items up on one batch axis and stacks them along axis 1.
+helper('''
+def _stack_batch(items, rank):
+    """Items of rank `rank`, some with a leading batch axis too, as one array (batch, len(items), ...)."""
+    items = [v if np.ndim(v) > rank else np.asarray(v)[None] for v in items]
+    return np.stack(np.broadcast_arrays(*items), axis=1)
+''')
+defprim("stack_batch", lambda lst, rank: f"_stack_batch({lst}, {rank})", shape=lambda lst, rank: lst,
+        sympy=lambda lst, rank: np.moveaxis(np.array([np.broadcast_to(_obj(v), np.shape(_obj(v))) for v in lst],
+                                                     dtype=object), 0, 1))
+
+
+def _batch_append(b, lst, v):
+    item = key(v)[1:] if is_batched(v) else key(v)
+    if not shapes.known(item):
+        raise WengertError("Hessians and Jacobians through a list need the rank of its items", GENERATED, 0, 0, "",
+                           "call the function on arrays, or give --shape on the command line")
+    return b.emit_batched("append", (lst, v))
+
+
+def _batch_stack_list(b, lst):
+    k = key(lst)
+    if not shapes.known(k) or k[:1] != ("batch",):
+        raise WengertError("Hessians and Jacobians through a list need the rank of its items", GENERATED, 0, 0, "",
+                           "call the function on arrays, or give --shape on the command line")
+    return b.emit_batched("stack_batch", (lst,), {"rank": len(k) - 2})
+
+
+PRIMS["append"].batch = _batch_append
+PRIMS["list_zeros"].batch = lambda b, lst: b.emit_batched("list_zeros", (lst,))
+PRIMS["stack_list"].batch = _batch_stack_list
