@@ -27,4 +27,5 @@ def _rows(vectors):
         return np.array(vectors)  # NumPy's fast path
     return np.stack(vectors)
 ''')
+defprim("clear", "{0}.clear()", effect=True, sympy=lambda vectors: vectors.clear())  # after their product
 defprim("rows", "_rows({0})", sympy=lambda vectors: np.array(vectors, dtype=object))
