@@ -18,16 +18,20 @@ from .trace import (AUTO, apply, Block, Const, If, Loop, Names, Op, Trace, Var, 
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 
 
-def reverse(primal, wrt, seed=None, with_value=False, finish=None):
+def reverse(primal, wrt, seed=None, with_value=False, finish=None, checkpoint=None):
     """Adjoint trace of a one-output primal: returns the gradients w.r.t. wrt (and the value first).
     seed: None (cotangent 1), the name of a cotangent parameter, or a callable building the cotangent
-    (e.g. a batch of them, for a Jacobian). finish(builder, grads) may post-process the gradients."""
+    (e.g. a batch of them, for a Jacobian). finish(builder, grads) may post-process the gradients.
+    checkpoint: None (the forward sweep tapes every pass of every loop), 0 (two-level checkpointing of the
+    outermost loops: about sqrt(n) snapshots and sqrt(n) taped passes, each pass run twice) or s > 0 (binomial
+    checkpointing with at most s snapshots: see the _checkpoints helper and _Sweep.refill)."""
     primal_names = set(primal.params) | defined_names(primal.ops)
     seed_param = seed if isinstance(seed, str) else None
     names = Names(primal_names | ({seed_param} if seed_param else set()))
     b = Builder(names, primal.shapes)
     b.adopt(primal.ops)
     sweep = _Sweep(primal, names, activity(primal, wrt), primal_names)
+    sweep.checkpoint = checkpoint
     (y,) = primal.outputs
     adj = {}
     if callable(seed):
@@ -98,6 +102,8 @@ class _Sweep:
         self.before = {}    # id(primal loop) -> ops placed before it in the forward sweep (the stack)
         self.counters = {}  # id(primal while loop) -> name of its pass count
         self.ref = None     # the seed, when it is a batch of cotangents (vector mode): then every adjoint is one
+        self.checkpoint = None  # None: tape every pass; 0: two-level checkpointing; s > 0: binomial, s states
+        self.checkpointed = {}  # id(primal loop) -> the forward sweep replacing it (see refill)
 
     # ---- the adjoint sweep -------------------------------------------------------------------------
     def block(self, ops, adj, b, frame):
@@ -211,6 +217,8 @@ class _Sweep:
             results += [local[n] for n in captured]
         ops, results, index, extra = self.pop_needed(op.body, list(c.ops), results, frame, c, op.carried,
                                                      op.index, op.outs)
+        if self.checkpoint is not None and outer is None and frame.stack is not None:
+            ops, extra = self.refill(op, ops, index, extra, b, frame.stack)
         if op.cond is not None:
             count = self.counters.setdefault(id(op), self.names.fresh("passes"))
             bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("_")
@@ -296,6 +304,8 @@ class _Sweep:
         for op in ops:
             if isinstance(op, If):
                 out.append(If(op.outs, op.cond, self._block(op.then), self._block(op.orelse)))
+            elif isinstance(op, Loop) and id(op) in self.checkpointed:
+                out += self.checkpointed[id(op)]
             elif isinstance(op, Loop):
                 out += self.before.get(id(op), [])
                 body = self._block(op.body)
@@ -311,6 +321,111 @@ class _Sweep:
             else:
                 out.append(op)
         return out
+
+    # ---- checkpointing: the reverse sweep recomputes what a loop's forward sweep does not keep ----------------
+    def refill(self, op, ops, index, extra, b, stack):
+        """Checkpoint the outermost loop op, whose adjoint body (ops) pops what each pass pushed: the forward
+        sweep keeps only some states (snapshots) and tapes the last passes; when the reverse sweep has popped
+        every taped pass, it restores the last snapshot and runs the primal passes again, taping the next
+        ones (the schedule is _checkpoints: two levels or binomial). Returns (ops with the refill first, extra
+        with the adjoint loop's new state: where the taped passes start)."""
+        line = self.primal.lineno.get(op.outs[0], 0) if op.outs else 0
+        if op.cond is not None:
+            raise placed(WengertError(
+                "checkpointing needs a loop whose number of passes is known when it starts; this one stops on a "
+                "condition (a while loop, or a for loop with break)", self.primal.filename, line, 0, "",
+                "write it as a for loop over range(...) without break (e.g. a fixed number of steps with "
+                "x = np.where(done, x, step(x))), or differentiate it without checkpoint="), self.primal, line)
+        names, shapes = self.names, b.shapes
+        lo, hi, step = op.bounds
+        simple = lo == Const(0) and step == Const(1)  # pass k is the index k
+
+        def new(prim, *args, hint=None, shape=SCALAR):
+            made = names.fresh(hint)
+            shapes[made] = made if shape is None else shape
+            return Op((made,), prim, tuple(args))
+
+        def sweep_of(schedule):
+            """start, stores = next(schedule): where the next taped passes start, and the snapshots to keep"""
+            made = (names.fresh("start"), names.fresh("stores"))
+            shapes.update({made[0]: SCALAR, made[1]: made[1]})
+            return Op(made, "next_sweep", (schedule,))
+
+        trips = new("range_len", lo, hi, step) if not simple else None
+        n = hi if simple else trips.out
+        schedule = new("checkpoints", n, *([Const(self.checkpoint)] if self.checkpoint else []), hint="schedule",
+                       shape=None)
+        first = sweep_of(schedule.out)
+        snapshots = new("new_stack", hint="snapshots", shape=None)
+        updated = _updated_in_place(op)
+        taped = self._block(op.body)
+
+        def passes(body, init, start, stop, store=None):
+            """A copy of the loop over passes start .. stop - 1 from the state init (keeping the state before
+            each pass in store, if given): (its ops, its outs)."""
+            copy = _renamed(Loop(op.outs, op.carried, tuple(init), body, op.bounds, op.index), names, shapes)
+            k = Var(names.fresh("k")) if not simple else Var(copy.index)
+            shapes[k.name] = SCALAR
+            prefix = []
+            if not simple:
+                at = new("mul", k, step)
+                prefix = [at, Op((copy.index,), "add", (lo, at.out))]
+            if store is not None:
+                kept = []
+                for p in copy.carried:
+                    if p in {copy.carried[i] for i in updated}:
+                        c = new("copy", Var(p), hint=user_name(p), shape=shapes.get(p, p))
+                        prefix_copy = c
+                        kept.append((prefix_copy, c.out))
+                    else:
+                        kept.append((None, Var(p)))
+                test = new("is_in", k, store)
+                push = Op((names.fresh(),), "push", (Var(snapshots.outs[0]), k) + tuple(v for _, v in kept))
+                keep = If((), test.out, Block(tuple(c for c, _ in kept if c is not None) + (push,), ()), Block((), ()))
+                prefix += [test, keep]
+            loop = Loop(copy.outs, copy.carried, copy.init, Block(tuple(prefix) + copy.body.ops, copy.body.results),
+                        (start, stop, Const(1)), k.name)
+            return [loop], loop.outs
+
+        # the forward sweep: run passes 0 .. start - 1 keeping snapshots, then tape the rest
+        forward = ([trips] if trips else []) + [schedule, first, snapshots]
+        ops_u, outs_u = passes(op.body, op.init, Const(0), Var(first.outs[0]), Var(first.outs[1]))
+        forward += ops_u
+        forward.append(Op((stack,), "new_stack", ()))
+        k = Var(names.fresh("k")) if not simple else Var(op.index)
+        body = taped.ops
+        if not simple:
+            at = new("mul", k, step)
+            body = (at, Op((op.index,), "add", (lo, at.out))) + tuple(body)
+        forward.append(Loop(op.outs, op.carried, tuple(Var(o) for o in outs_u), Block(tuple(body), taped.results),
+                            (Var(first.outs[0]), n, Const(1)), k.name))
+        self.checkpointed[id(op)] = forward
+
+        # the reverse sweep: before popping pass k, if it is not taped, restore a snapshot and tape from it
+        start = names.fresh("start")
+        shapes[start] = SCALAR
+        if simple:
+            k_pass, prefix = Var(index), []
+        else:
+            d = new("sub", Var(index), lo)
+            q = new("floordiv", d.out, step)
+            k_pass, prefix = q.out, [d, q]
+        due = new("less", k_pass, Var(start))
+        sweep = sweep_of(schedule.out)
+        restored = Op((names.fresh("p"),) + tuple(names.fresh(user_name(p)) for p in op.carried), "pop",
+                      (Var(snapshots.outs[0]),))
+        for p, r in zip(op.carried, restored.outs[1:]):
+            shapes[r] = shapes.get(p, p)
+        shapes[restored.outs[0]] = SCALAR
+        ops_u, outs_u = passes(op.body, [Var(r) for r in restored.outs[1:]], Var(restored.outs[0]),
+                               Var(sweep.outs[0]), Var(sweep.outs[1]))
+        end = new("add", k_pass, Const(1))
+        ops_t, _ = passes(taped, [Var(o) for o in outs_u], Var(sweep.outs[0]), end.out)
+        out = names.fresh("start")
+        shapes[out] = SCALAR
+        again = If((out,), due.out, Block(tuple([sweep, restored] + ops_u + [end] + ops_t), (Var(sweep.outs[0]),)),
+                   Block((), (Var(start),)))
+        return prefix + [due, again] + list(ops), list(extra) + [(start, Var(first.outs[0]), Var(out))]
 
     def _block(self, block):
         ops = self.rebuild(block.ops)
@@ -339,3 +454,30 @@ class _Sweep:
             self.renames[g.name] = self.names.fresh("d" + name)
         b.assume(g.name, Var(name))
 
+
+
+def _renamed(loop, names, shapes):
+    """loop with every name it defines (its state, index, outs and everything in its body) made fresh."""
+    defined = defined_names([loop]) | set(loop.outs)
+    mapping = {n: names.fresh(None if AUTO.match(n) else user_name(n)) for n in sorted(defined)}
+    for n, m in mapping.items():
+        shapes[m] = shapes.get(n, m)
+    (copy,), _ = rename([loop], (), mapping)
+    return copy
+
+
+def _updated_in_place(loop):
+    """Positions of the loop's state that an item assignment or append in its passes may change in place (a
+    snapshot of them is a copy)."""
+    updated = {op.args[0].name for op in walk(loop.body.ops) if isinstance(op, Op) and
+               op.prim in ("setitem", "addat", "append") and isinstance(op.args[0], Var)}
+    for _ in range(len(updated) + 2):  # what a nested loop's state or a branch's result holds on to
+        for op in walk(loop.body.ops):
+            if isinstance(op, Loop):
+                updated |= {v.name for v, p, o in zip(op.init, op.carried, op.outs)
+                            if isinstance(v, Var) and (p in updated or o in updated)}
+            elif isinstance(op, If):
+                updated |= {r.name for blk in op.blocks for o, r in zip(op.outs, blk.results)
+                            if isinstance(r, Var) and o in updated}
+    return [i for i, (p, r) in enumerate(zip(loop.carried, loop.body.results))
+            if p in updated or isinstance(r, Var) and r.name in updated]
