@@ -47,6 +47,8 @@ def to_source(function):
     import astor  # only for people reading the code: compiling does not print it
     with compiling():  # deep expressions print recursively
         text = astor.to_source(function)
+    if '"""# ' in text:
+        text = COMMENT.sub(r"\1# \2", text)  # the comment primitive's string statements
     imports = getattr(function, "imports", ())
     return "".join(line + "\n" for line in imports) + "\n\n" + text if imports else text
 
@@ -570,6 +572,7 @@ def _first_seen(tree, names):
 
 
 VERSION = re.compile(r"_\d+(?=_|$)")
+COMMENT = re.compile(r'^( *)"""# (.*)"""$', re.M)
 
 
 def _pack(spec, outs):

@@ -388,7 +388,10 @@ class _Sweep:
             return [loop], loop.outs
 
         # the forward sweep: run passes 0 .. start - 1 keeping snapshots, then tape the rest
-        forward = ([trips] if trips else []) + [schedule, first, snapshots]
+        scheme = f"binomial, at most {self.checkpoint} snapshots" if self.checkpoint else "two levels, about sqrt(n) " \
+            "snapshots"
+        note = _comment(names, f"checkpointing ({scheme}): keep the states the schedule names, tape the last passes")
+        forward = ([trips] if trips else []) + [note, schedule, first, snapshots]
         ops_u, outs_u = passes(op.body, op.init, Const(0), Var(first.outs[0]), Var(first.outs[1]))
         forward += ops_u
         forward.append(Op((stack,), "new_stack", ()))
@@ -410,7 +413,7 @@ class _Sweep:
             d = new("sub", Var(index), lo)
             q = new("floordiv", d.out, step)
             k_pass, prefix = q.out, [d, q]
-        due = new("less", k_pass, Var(start))
+        due = new("less", k_pass, Var(start), hint="recompute")
         sweep = sweep_of(schedule.out)
         restored = Op((names.fresh("p"),) + tuple(names.fresh(user_name(p)) for p in op.carried), "pop",
                       (Var(snapshots.outs[0]),))
@@ -423,7 +426,8 @@ class _Sweep:
         ops_t, _ = passes(taped, [Var(o) for o in outs_u], Var(sweep.outs[0]), end.out)
         out = names.fresh("start")
         shapes[out] = SCALAR
-        again = If((out,), due.out, Block(tuple([sweep, restored] + ops_u + [end] + ops_t), (Var(sweep.outs[0]),)),
+        note = _comment(names, "taped passes used up: restore the last snapshot, run on, tape up to this pass")
+        again = If((out,), due.out, Block(tuple([note, sweep, restored] + ops_u + [end] + ops_t), (Var(sweep.outs[0]),)),
                    Block((), (Var(start),)))
         return prefix + [due, again] + list(ops), list(extra) + [(start, Var(first.outs[0]), Var(out))]
 
@@ -454,6 +458,11 @@ class _Sweep:
             self.renames[g.name] = self.names.fresh("d" + name)
         b.assume(g.name, Var(name))
 
+
+
+def _comment(names, text):
+    """A comment line in the generated code."""
+    return Op((names.fresh(),), "comment", (), (("text", text),))
 
 
 def _renamed(loop, names, shapes):

@@ -359,6 +359,7 @@ def _live_block(ops, live, same=None, params=()):
             continue
         p = PRIMS[op.prim]
         needed = p.effect and op.args and type(op.args[0]) is Var and op.args[0].name in live  # a push or pop on a live stack
+        needed = needed or op.prim == "comment"
         if not needed and not any(n in live for n in op.outs):
             continue
         if same and p.shape_args:

@@ -103,3 +103,7 @@ defprim("checkpoints", lambda n, *snapshots: f"_checkpoints({', '.join((n,) + sn
         statement_value=True, sympy=lambda n, *snapshots: None)
 defprim("next_sweep", "next({0})", effect=True, statement_value=True, sympy=lambda schedule: next(schedule))
 defprim("is_in", "{0} in {1}", nondiff=True, shape=lambda k, keys: (), sympy=lambda k, keys: k in keys)
+
+
+# A comment in the generated code: a string statement, printed as a comment (emit.to_source); it does nothing.
+defprim("comment", lambda text: repr("# " + text), effect=True, nondiff=True, sympy=lambda: None)
