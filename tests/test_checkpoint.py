@@ -272,3 +272,50 @@ def test_bad_checkpoint_values(bad):
 def test_forward_mode_is_refused():
     with pytest.raises(wengert.WengertError, match="checkpoint= is for reverse mode"):
         wengert.grad(P.rnn, mode="forward", checkpoint=True)(*data("rnn", 2))
+
+
+# ---- the command line ----------------------------------------------------------------------------------------
+
+RNN = str(ROOT / "examples" / "rnn.py")
+
+
+@pytest.mark.parametrize("flags, header, call", [
+    (["--checkpoint"], "(grad, reverse mode, checkpointed)", "_checkpoints(v1)"),
+    (["--checkpoint", "6"], "(grad, reverse mode, checkpointed: 6 snapshots)", "_checkpoints(v1, 6)")])
+def test_cli_prints_the_checkpointed_gradient(capsys, flags, header, call):
+    from conftest import run_module_text
+    from test_cli import imported_modules, run
+    status, out, err = run(capsys, "grad", f"{RNN}:rnn_loss", "--wrt", "Wh,Wx", *flags)
+    assert status == 0 and err == ""
+    assert header in out.splitlines()[0] and call in out and "# checkpointing" in out
+    assert imported_modules(out) <= {"math", "numpy"}
+    assert run(capsys, "grad", f"{RNN}:rnn_loss", "--wrt", "Wh,Wx", *flags)[1] == out  # byte-identical
+    fn = run_module_text(out, "rnn_loss_grad")
+    r = np.random.default_rng(5)
+    args = 0.5 * r.normal(size=(3, 3)), 0.5 * r.normal(size=(3, 2)), r.normal(size=3), r.normal(size=(11, 2)), \
+        r.normal(size=3)
+    from conftest import load_file
+    rnn_loss = load_file(RNN).rnn_loss
+    for g, e in zip(fn(*args), wengert.grad(rnn_loss, wrt=("Wh", "Wx"))(*args)):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_cli_without_checkpoint_has_no_schedule(capsys):
+    from test_cli import run
+    status, out, _ = run(capsys, "grad", f"{RNN}:rnn_loss", "--wrt", "Wh,Wx")
+    assert status == 0 and "_checkpoints" not in out and "checkpointed" not in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("bad", ["0", "x"])
+def test_cli_refuses_a_bad_number_of_snapshots(capsys, bad):
+    from test_cli import run
+    status, out, err = run(capsys, "grad", f"{RNN}:rnn_loss", "--checkpoint", bad)
+    assert status == 2 and out == "" and "is not a number of snapshots" in err
+
+
+def test_cli_checkpointing_a_while_loop_is_a_located_error(capsys):
+    from test_cli import LOCATED_ERROR, run
+    status, out, err = run(capsys, "grad", f"{ROOT / 'tests' / 'programs' / 'checkpoint.py'}:until_small",
+                           "--checkpoint")
+    assert status == 2 and out == "" and LOCATED_ERROR.match(err) and "while x > 0.1:" in err
+    assert "Traceback" not in err
