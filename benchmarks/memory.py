@@ -2,7 +2,7 @@
 T = 10^3, 10^4, 10^5 steps (issue 17).
 
 Candidates: wengert's default tape (one hidden state per step, the rows for the weights' products multiplied
-every 256 steps), wengert with checkpoint=True (two levels: about 2 sqrt(T) states, each step run twice) and
+every 128 steps), wengert with checkpoint=True (two levels: about 2 sqrt(T) states, each step run twice) and
 checkpoint=N (binomial schedule, at most N states, the fewest steps run again), a hand-written BPTT that keeps
 every hidden state, and, when JAX is installed, jax.checkpoint around the step of a lax.scan (jit; JAX allocates
 outside tracemalloc, so only its time is shown).

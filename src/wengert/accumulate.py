@@ -18,7 +18,7 @@ from . import shapes
 from .simplify import dead_code
 from .trace import AUTO, Block, Const, If, Loop, Names, Op, Var, defined_names, user_name, walk
 
-ROWS_PER_PRODUCT = 256  # rows collected before one matrix product: 256 x H floats per list, BLAS-3 all the same
+ROWS_PER_PRODUCT = 128  # rows collected before one matrix product: 128 x H floats per list, BLAS-3 all the same
 
 
 def gather_outer_sums(trace):
