@@ -5,6 +5,10 @@ pass which the adjoint needs (and no others); the reverse sweep runs the same ra
 backwards (a while loop counts its passes) and pops them. A branch inside a loop pushes
 and pops inside the branch, so the stack stays in step. Branches outside loops need no
 stack: their values are still there when the adjoint branch runs.
+
+With checkpoint= (grad(f, checkpoint=True | N)), an outermost for loop keeps only some states (snapshots) in
+its forward sweep and tapes its last passes; its reverse sweep refills the tape from the snapshots when it has
+popped every taped pass (_Sweep.refill; the schedule is the _checkpoints helper of primitives/control.py).
 """
 
 from .errors import WengertError
