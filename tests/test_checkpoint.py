@@ -36,11 +36,21 @@ def data(name, T, seed=0):
         return r.normal(size=2 if name == "strided" else 3), r.normal(size=T)
     if name == "two_loops":
         return 0.4, r.normal(size=T)
+    if name in ("inner_while", "with_continue"):
+        return 0.7, r.uniform(-0.5, 2, size=T)
+    if name == "over_pairs":
+        return 0.3, r.normal(size=T), r.normal(size=T)
+    if name == "loop_in_branch":
+        return 0.4, r.normal(size=T), 1.0
+    if name == "matrix_state":
+        return 0.5 * r.normal(size=(3, 3)), T
     raise KeyError(name)
 
 
 WRT = {"rnn": ("Wh", "Wx", "h"), "rk4": ("k", "y"), "item_assignment": ("x", "w"), "branchy": ("x", "w"),
-       "nested": ("A", "x"), "strided": ("w", "xs"), "with_list": ("w",), "two_loops": ("w", "xs")}
+       "nested": ("A", "x"), "strided": ("w", "xs"), "with_list": ("w",), "two_loops": ("w", "xs"),
+       "inner_while": ("w", "xs"), "with_continue": ("w", "xs"), "over_pairs": ("w", "xs", "ys"),
+       "loop_in_branch": ("w", "xs"), "matrix_state": ("A",)}
 
 
 @functools.lru_cache(maxsize=None)
@@ -85,7 +95,8 @@ def test_value_and_grad_and_vjp():
 
 @pytest.mark.parametrize("checkpoint", [True, 1, 3])
 @pytest.mark.parametrize("name, wrt, T", [("nested", "A", 5), ("nested", "x", 4), ("rk4", "k", 9), ("rk4", "y", 2),
-                                          ("rnn", "h", 6), ("branchy", "w", 8), ("item_assignment", "x", 5)])
+                                          ("rnn", "h", 6), ("branchy", "w", 8), ("item_assignment", "x", 5),
+                                          ("inner_while", "w", 5), ("over_pairs", "xs", 6)])
 def test_hessian_and_hvp_through_checkpointed_loops(name, wrt, T, checkpoint):
     f, args = getattr(P, name), data(name, T, seed=2)
     x = args[list(inspect.signature(f).parameters).index(wrt)]

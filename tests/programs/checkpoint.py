@@ -97,3 +97,47 @@ def with_break(x, n):
         if x < 0.2:
             break
     return x
+
+
+def inner_while(w, xs):
+    """A while loop inside the checkpointed for loop: its passes are counted again when recomputed."""
+    s = w
+    for t in range(xs.shape[0]):
+        y = xs[t] * s
+        while y > 0.5:
+            y = y * 0.6
+        s = np.sin(s + y)
+    return s
+
+
+def with_continue(w, xs):
+    s = w
+    for t in range(xs.shape[0]):
+        if xs[t] < 0:
+            continue
+        s = s * np.cos(xs[t] + s)
+    return s
+
+
+def over_pairs(w, xs, ys):
+    s = w
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        s = np.tanh(s * x + y * i)
+    return s
+
+
+def loop_in_branch(w, xs, flag):
+    s = w
+    if flag > 0:
+        for t in range(xs.shape[0]):
+            s = np.sin(s * xs[t])
+    return s * w
+
+
+def matrix_state(A, n):
+    """A matrix state changed in place by item assignment: a snapshot is a copy."""
+    M = np.eye(A.shape[0])
+    for k in range(n):
+        M = M @ A
+        M[0, 0] = np.sin(M[0, 0])
+    return np.sum(M ** 2)
