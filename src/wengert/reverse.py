@@ -375,17 +375,12 @@ class _Sweep:
                 at = new("mul", k, step)
                 prefix = [at, Op((copy.index,), "add", (lo, at.out))]
             if store is not None:
-                kept = []
-                for p in copy.carried:
-                    if p in {copy.carried[i] for i in updated}:
-                        c = new("copy", Var(p), hint=user_name(p), shape=shapes.get(p, p))
-                        prefix_copy = c
-                        kept.append((prefix_copy, c.out))
-                    else:
-                        kept.append((None, Var(p)))
+                copies = {i: new("copy", Var(copy.carried[i]), hint=user_name(copy.carried[i]),
+                                 shape=shapes.get(copy.carried[i], copy.carried[i])) for i in updated}
+                state = tuple(copies[i].out if i in copies else Var(p) for i, p in enumerate(copy.carried))
                 test = new("is_in", k, store)
-                push = Op((names.fresh(),), "push", (Var(snapshots.outs[0]), k) + tuple(v for _, v in kept))
-                keep = If((), test.out, Block(tuple(c for c, _ in kept if c is not None) + (push,), ()), Block((), ()))
+                push = Op((names.fresh(),), "push", (Var(snapshots.outs[0]), k) + state)
+                keep = If((), test.out, Block(tuple(copies.values()) + (push,), ()), Block((), ()))
                 prefix += [test, keep]
             loop = Loop(copy.outs, copy.carried, copy.init, Block(tuple(prefix) + copy.body.ops, copy.body.results),
                         (start, stop, Const(1)), k.name)
