@@ -363,6 +363,11 @@ class _Sweep:
         snapshots = new("new_stack", hint="snapshots", shape=None)
         updated = _updated_in_place(op)
         taped = self._block(op.body)
+        # the state a snapshot holds: what the taped passes need to push what they push (an array the loop
+        # fills but the adjoint never reads is recomputed by no one)
+        live = dead_code([Loop(op.outs, op.carried, op.init, taped, op.bounds, op.index)], (Var(stack),))
+        kept = {p for loop in live for p in loop.carried}
+        held = [i for i, p in enumerate(op.carried) if p in kept]
 
         def passes(body, init, start, stop, store=None):
             """A copy of the loop over passes start .. stop - 1 from the state init (keeping the state before
@@ -376,8 +381,8 @@ class _Sweep:
                 prefix = [at, Op((copy.index,), "add", (lo, at.out))]
             if store is not None:
                 copies = {i: new("copy", Var(copy.carried[i]), hint=user_name(copy.carried[i]),
-                                 shape=shapes.get(copy.carried[i], copy.carried[i])) for i in updated}
-                state = tuple(copies[i].out if i in copies else Var(p) for i, p in enumerate(copy.carried))
+                                 shape=shapes.get(copy.carried[i], copy.carried[i])) for i in updated if i in held}
+                state = tuple(copies[i].out if i in copies else Var(copy.carried[i]) for i in held)
                 test = new("is_in", k, store)
                 push = Op((names.fresh(),), "push", (Var(snapshots.outs[0]), k) + state)
                 keep = If((), test.out, Block(tuple(copies.values()) + (push,), ()), Block((), ()))
@@ -414,13 +419,14 @@ class _Sweep:
             k_pass, prefix = q.out, [d, q]
         due = new("less", k_pass, Var(start), hint="recompute")
         sweep = sweep_of(schedule.out)
-        restored = Op((names.fresh("p"),) + tuple(names.fresh(user_name(p)) for p in op.carried), "pop",
+        restored = Op((names.fresh("p"),) + tuple(names.fresh(user_name(op.carried[i])) for i in held), "pop",
                       (Var(snapshots.outs[0]),))
-        for p, r in zip(op.carried, restored.outs[1:]):
-            shapes[r] = shapes.get(p, p)
+        for i, r in zip(held, restored.outs[1:]):
+            shapes[r] = shapes.get(op.carried[i], op.carried[i])
         shapes[restored.outs[0]] = SCALAR
-        ops_u, outs_u = passes(op.body, [Var(r) for r in restored.outs[1:]], Var(restored.outs[0]),
-                               Var(sweep.outs[0]), Var(sweep.outs[1]))
+        state = dict(zip(held, restored.outs[1:]))  # the rest is not needed: dead code drops it from the copies
+        init = [Var(state[i]) if i in state else Const(0.0) for i in range(len(op.carried))]
+        ops_u, outs_u = passes(op.body, init, Var(restored.outs[0]), Var(sweep.outs[0]), Var(sweep.outs[1]))
         end = new("add", k_pass, Const(1))
         ops_t, _ = passes(taped, [Var(o) for o in outs_u], Var(sweep.outs[0]), end.out)
         out = names.fresh("start")
