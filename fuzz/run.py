@@ -8,7 +8,7 @@ whose untaken side is non-finite) and "kink" (abs, relu, max, clip, sqrt, norm, 
 ties, bounds and zeros). Each is checked at a point of some kind (smooth, repeat, alias, untaken,
 zero, kink, tie, bound). At every point reverse mode, forward mode, jvp and the printed standalone
 module must agree (nan only with nan, inf only with the same inf), so must the checkpointed gradient of a
-program with loops (checkpoint=True or a few snapshots; a loop that stops on a condition is refused, located),
+program with loops (checkpoint=True or a few snapshots),
 and the source must print byte-identical twice; where the family knows the convention gradient, reverse mode must equal it; at smooth points
 central differences (and SymPy for small general programs) must agree too. A located WengertError
 is an acceptable outcome ("refused") only for the tuple family and column gathers.

@@ -221,13 +221,14 @@ class _Sweep:
             results += [local[n] for n in captured]
         ops, results, index, extra = self.pop_needed(op.body, list(c.ops), results, frame, c, op.carried,
                                                      op.index, op.outs)
-        if self.checkpoint is not None and outer is None and frame.stack is not None:
-            ops, extra = self.refill(op, ops, index, extra, b, frame.stack)
         if op.cond is not None:
             count = self.counters.setdefault(id(op), self.names.fresh("passes"))
-            bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("_")
+            checkpointed = self.checkpoint is not None and outer is None and frame.stack is not None
+            bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("k" if checkpointed else "_")
         else:
             bounds = op.bounds
+        if self.checkpoint is not None and outer is None and frame.stack is not None:
+            ops, extra = self.refill(op, ops, index, extra, b, frame.stack)
         if frame is not outer and frame.stack is not None:
             self.before[id(op)] = [Op((frame.stack,), "new_stack", ())]
         with b:
@@ -331,17 +332,20 @@ class _Sweep:
         """Checkpoint the outermost loop op, whose adjoint body (ops) pops what each pass pushed: the forward
         sweep keeps only some states (snapshots) and tapes the last passes; when the reverse sweep has popped
         every taped pass, it restores the last snapshot and runs the primal passes again, taping the next
-        ones (the schedule is _checkpoints: two levels or binomial). Returns (ops with the refill first, extra
+        ones (the schedule is _checkpoints: two levels or binomial). A loop that stops on a condition (while,
+        break) runs once first to count its passes; then its passes are replayed as those of a for loop. Returns (ops with the refill first, extra
         with the adjoint loop's new state: where the taped passes start)."""
-        line = self.primal.lineno.get(op.outs[0], 0) if op.outs else 0
-        if op.cond is not None:
-            raise placed(WengertError(
-                "checkpointing needs a loop whose number of passes is known when it starts; this one stops on a "
-                "condition (a while loop, or a for loop with break)", self.primal.filename, line, 0, "",
-                "write it as a for loop over range(...) without break (e.g. a fixed number of steps with "
-                "x = np.where(done, x, step(x))), or differentiate it without checkpoint="), self.primal, line)
         names, shapes = self.names, b.shapes
-        lo, hi, step = op.bounds
+        counted = []
+        if op.cond is not None:  # a loop that stops on a condition runs once more first, to count its passes
+            count, n0, n1 = self.counters.setdefault(id(op), names.fresh("passes")), names.fresh("n"), names.fresh("n")
+            shapes.update({count: SCALAR, n0: SCALAR, n1: SCALAR})
+            body = Block(op.body.ops + (Op((n1,), "add", (Var(n0), Const(1))),), op.body.results + (Var(n1),))
+            counted = [_comment(names, "the loop stops on a condition: run it once to count its passes"),
+                       Loop(op.outs + (count,), op.carried + (n0,), op.init + (Const(0),), body, (), None, op.cond)]
+            lo, hi, step = Const(0), Var(count), Const(1)
+        else:
+            lo, hi, step = op.bounds
         simple = lo == Const(0) and step == Const(1)  # pass k is the index k
 
         def new(prim, *args, hint=None, shape=SCALAR):
@@ -373,7 +377,7 @@ class _Sweep:
             """A copy of the loop over passes start .. stop - 1 from the state init (keeping the state before
             each pass in store, if given): (its ops, its outs)."""
             copy = _renamed(Loop(op.outs, op.carried, tuple(init), body, op.bounds, op.index), names, shapes)
-            k = Var(names.fresh("k")) if not simple else Var(copy.index)
+            k = Var(copy.index) if simple and copy.index else Var(names.fresh("k"))
             shapes[k.name] = SCALAR
             prefix = []
             if not simple:
@@ -395,17 +399,20 @@ class _Sweep:
         scheme = f"binomial, at most {self.checkpoint} snapshots" if self.checkpoint else "two levels, about sqrt(n) " \
             "snapshots"
         note = _comment(names, f"checkpointing ({scheme}): keep the states the schedule names, tape the last passes")
-        forward = ([trips] if trips else []) + [note, schedule, first, snapshots]
+        forward = counted + ([trips] if trips else []) + [note, schedule, first, snapshots]
         ops_u, outs_u = passes(op.body, op.init, Const(0), Var(first.outs[0]), Var(first.outs[1]))
         forward += ops_u
         forward.append(Op((stack,), "new_stack", ()))
-        k = Var(names.fresh("k")) if not simple else Var(op.index)
-        body = taped.ops
-        if not simple:
-            at = new("mul", k, step)
-            body = (at, Op((op.index,), "add", (lo, at.out))) + tuple(body)
-        forward.append(Loop(op.outs, op.carried, tuple(Var(o) for o in outs_u), Block(tuple(body), taped.results),
-                            (Var(first.outs[0]), n, Const(1)), k.name))
+        if counted:  # the loop's outs are the counting run's: these passes only tape
+            forward += passes(taped, [Var(o) for o in outs_u], Var(first.outs[0]), n)[0]
+        else:
+            k = Var(names.fresh("k")) if not simple else Var(op.index)
+            body = taped.ops
+            if not simple:
+                at = new("mul", k, step)
+                body = (at, Op((op.index,), "add", (lo, at.out))) + tuple(body)
+            forward.append(Loop(op.outs, op.carried, tuple(Var(o) for o in outs_u),
+                                Block(tuple(body), taped.results), (Var(first.outs[0]), n, Const(1)), k.name))
         self.checkpointed[id(op)] = forward
 
         # the reverse sweep: before popping pass k, if it is not taped, restore a snapshot and tape from it
