@@ -38,6 +38,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/gaussian.py --threads 1
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py --threads 1
+	$(PY) benchmarks/memory.py --threads 1
 	$(PY) benchmarks/hessian.py --threads 1
 	$(PY) benchmarks/compile.py
 	$(PY) benchmarks/problems.py --threads 1 --clock cpu

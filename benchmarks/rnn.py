@@ -3,9 +3,9 @@
 For each T: time of the primal, of wengert's generated gradient w.r.t. Wh and Wx and their ratio
 (goal <= 3x, the cheap-gradient bound); the extra memory one gradient call allocates at its peak
 (tracemalloc, inputs excluded) relative to one hidden state per step, H * 8 bytes * T (the stack holds
-exactly that, plus list and array headers; the reverse sweep keeps the popped states and a cotangent
-per step as rows for the weight gradients and stacks both into matrices for one product after the loop,
-about three times as much again); and the length of the printed gradient source, which must not depend
+exactly that, plus list and array headers; the reverse sweep collects the popped states and a cotangent
+per step as rows for the weight gradients, multiplied and cleared every 128 steps: a bounded extra);
+benchmarks/memory.py compares it with checkpointing; and the length of the printed gradient source, which must not depend
 on T (the loop stays a loop). autograd, PyTorch and JAX (lax.scan) when installed.
 Run: make bench (or python benchmarks/rnn.py [--steps 10,100,1000,10000] [--rounds 5] [--threads 1]).
 """
@@ -142,8 +142,8 @@ def main():
     threads = THREADS or os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {', '.join(versions) or 'no other AD'}; "
           f"{os.cpu_count()} cores, BLAS threads: {threads}. Median of interleaved rounds; indicative only.")
-    print("Goals: grad <= 3x primal; stack = one hidden state (H floats) per step (with the rows gathered for the "
-          "weight gradients, about 4.5 in all); source length independent of T.\n")
+    print("Goals: grad <= 3x primal; stack = one hidden state (H floats) per step (with the array headers and the "
+          "rows gathered for the weight gradients, about 1.25 in all at T = 10000); source length independent of T.\n")
 
     rows, speed_rows, sources = [], [], {}
     for T in steps:

@@ -7,8 +7,9 @@ repeats), "tuple" (tuple and list literals in array positions), "guarded" (where
 whose untaken side is non-finite) and "kink" (abs, relu, max, clip, sqrt, norm, power at kinks,
 ties, bounds and zeros). Each is checked at a point of some kind (smooth, repeat, alias, untaken,
 zero, kink, tie, bound). At every point reverse mode, forward mode, jvp and the printed standalone
-module must agree (nan only with nan, inf only with the same inf), and print byte-identical source
-twice; where the family knows the convention gradient, reverse mode must equal it; at smooth points
+module must agree (nan only with nan, inf only with the same inf), so must the checkpointed gradient of a
+program with loops (checkpoint=True or a few snapshots),
+and the source must print byte-identical twice; where the family knows the convention gradient, reverse mode must equal it; at smooth points
 central differences (and SymPy for small general programs) must agree too. A located WengertError
 is an acceptable outcome ("refused") only for the tuple family and column gathers.
 Every mutant of a real source (tests/programs, examples) must compile or be rejected with a located
@@ -154,7 +155,8 @@ def main(argv=None):
         print(table(seeded, 1, strategies.POINT_KINDS))
         print(f"programs: {args.programs} generated, {counts['agreed']} agreed (reverse = forward = jvp = printed "
               f"module, nan and inf included; {witness['finite differences']} also = central differences, "
-              f"{witness['convention']} also = the convention's gradient, {witness['sympy']} also = SymPy), "
+              f"{witness['convention']} also = the convention's gradient, {witness['sympy']} also = SymPy, "
+              f"{witness['checkpointed']} with loops also = the checkpointed gradient), "
               f"{counts['skipped']} skipped (value not finite at the drawn point), {counts['refused']} refused "
               f"(a located WengertError, allowed for the family), {counts['failed']} failed "
               f"[{time.time() - started:.0f} s]")

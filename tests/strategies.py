@@ -1067,6 +1067,18 @@ def check_program(program, seed, directory, sympy=False):
         printed = namespace["prog_grad"](*args)
     for name, p, r in zip(wrt, printed, reverse):
         assert agree(p, r, 1e-10, 1e-12), f"printed module {name}: {p!r} != {r!r}{where}"
+
+    if "for " in program.source or "while " in program.source:  # checkpointed loops: the same gradient
+        checkpoint = (True, 1, 2, 3)[seed % 4]
+        try:
+            with np.errstate(all="ignore"):
+                checkpointed = wengert.grad(prog, wrt=wrt, checkpoint=checkpoint)(*args)
+        except WengertError as e:
+            raise AssertionError(f"checkpoint={checkpoint} refused what the default differentiates: {e}{where}")
+        else:
+            for name, c, r in zip(wrt, checkpointed, reverse):
+                assert agree(c, r, 1e-10, 1e-12), f"checkpoint={checkpoint} {name}: {c!r} != {r!r}{where}"
+            agreed.add("checkpointed")
     agreed.add("printed module")
 
     if program.edge is not None and program.edge.reference is not None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import wengert
-from wengert.accumulate import gather_outer_sums
+from wengert.accumulate import ROWS_PER_PRODUCT, gather_outer_sums
 from wengert.api import derive, signature
 from wengert.emit import emit_function, emit_module
 from wengert.parse import Module, parse, with_shapes
@@ -108,24 +108,36 @@ def test_sum_read_in_the_loop_or_updated_in_a_branch_stays_in_the_loop(name):
     assert "np.outer(" in text and "_rows(" not in text, text
 
 
-def test_rnn_reverse_sweep_collects_rows_and_multiplies_once_after_it():
-    """dWh = dWh + np.outer(...) per step becomes two lists appended to per step and one product after
-    the loop, guarded for T = 0; the inputs' rows are taken from xs itself, not collected."""
+def test_rnn_reverse_sweep_collects_rows_and_multiplies_every_block():
+    """dWh = dWh + np.outer(...) per step becomes two lists appended to per step and one product per
+    ROWS_PER_PRODUCT passes and after the last (an if at the end of the pass, which then clears the lists: the
+    rows held stay bounded); the inputs' rows are taken from xs itself, not collected."""
     text = wengert.source(wengert.grad(C.elman_rnn, wrt=("Wh", "Wx")), *data("elman_rnn", 5))
     fn = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == "elman_rnn_grad")
     loops = [n for n in fn.body if isinstance(n, ast.For)]
     assert len(loops) == 2
     reverse_loop = loops[1]
-    reverse_text = ast.unparse(reverse_loop)
-    assert "@" in reverse_text and "np.outer" not in reverse_text and "xs[" not in reverse_text
+    assert "np.outer" not in ast.unparse(reverse_loop)
     appended = [n.func.value.id for n in ast.walk(reverse_loop) if isinstance(n, ast.Call)
                 and isinstance(n.func, ast.Attribute) and n.func.attr == "append"]
     assert len(appended) == 2
-    guard = fn.body[fn.body.index(reverse_loop) + 1]
-    assert isinstance(guard, ast.If) and isinstance(guard.test, ast.Name) and guard.test.id in appended
-    assert not guard.orelse  # the sums' start values are already in dWh and dWx
-    products = [n for n in ast.walk(guard) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)]
-    assert len(products) == 2 and "xs[:v1][::-1]" in ast.unparse(guard)
+    (flush,) = [n for n in reverse_loop.body if isinstance(n, ast.If)]
+    test = ast.unparse(reverse_loop.body[reverse_loop.body.index(flush) - 1])
+    assert f"len({appended[0]}) == {ROWS_PER_PRODUCT} or t_1 == 0" in test, text
+    assert not flush.orelse  # the sums stay in dWh and dWx between products
+    products = [n for n in ast.walk(flush) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)]
+    assert len(products) == 2 and f"xs[t_1:t_1 + len({appended[0]})]" in ast.unparse(flush), text
+    cleared = [n.func.value.id for n in ast.walk(flush) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "clear"]
+    assert sorted(cleared) == sorted(appended)
+
+
+@pytest.mark.parametrize("T", [ROWS_PER_PRODUCT - 1, ROWS_PER_PRODUCT, ROWS_PER_PRODUCT + 1, 2 * ROWS_PER_PRODUCT + 3])
+def test_products_at_block_boundaries(T):
+    """One block, a full block, a full block and one row, several blocks: the sums of every row."""
+    plain, gathered = gradients_both_ways("elman_rnn", data("elman_rnn", T, seed=2))
+    for p, g in zip(plain, gathered):
+        np.testing.assert_allclose(g, p, rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.parametrize("T", [0, 3])

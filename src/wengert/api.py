@@ -32,18 +32,21 @@ KINDS = ("grad", "value_and_grad", "jvp", "vjp", "hessian", "hvp", "jacobian")
 MODES = ("reverse", "forward")
 
 
-def grad(f=None, wrt=None, mode="reverse"):
-    """Gradient of a scalar function f; usable as @grad or @grad(wrt=..., mode=...)."""
+def grad(f=None, wrt=None, mode="reverse", checkpoint=False):
+    """Gradient of a scalar function f; usable as @grad or @grad(wrt=..., mode=...).
+    checkpoint=True: reverse mode over long loops in bounded memory (about 2 sqrt(n) states of an n-pass loop,
+    each pass run twice); checkpoint=N: at most N states kept (binomial schedule, the fewest passes run again).
+    See README "Long loops: checkpointing"."""
     if f is None:
-        return lambda fn: grad(fn, wrt, mode)
-    return _derived(f, "grad", wrt, mode)
+        return lambda fn: grad(fn, wrt, mode, checkpoint)
+    return _derived(f, "grad", wrt, mode, checkpoint)
 
 
-def value_and_grad(f=None, wrt=None, mode="reverse"):
-    """A function returning (f(*args), gradient)."""
+def value_and_grad(f=None, wrt=None, mode="reverse", checkpoint=False):
+    """A function returning (f(*args), gradient); checkpoint as for grad."""
     if f is None:
-        return lambda fn: value_and_grad(fn, wrt, mode)
-    return _derived(f, "value_and_grad", wrt, mode)
+        return lambda fn: value_and_grad(fn, wrt, mode, checkpoint)
+    return _derived(f, "value_and_grad", wrt, mode, checkpoint)
 
 
 def jvp(f=None, wrt=None):
@@ -53,26 +56,29 @@ def jvp(f=None, wrt=None):
     return _derived(f, "jvp", wrt, "forward")
 
 
-def vjp(f=None, wrt=None):
-    """Reverse mode with an explicit output cotangent: fn(*args, g) -> (f(*args), g * df/dwrt)."""
+def vjp(f=None, wrt=None, checkpoint=False):
+    """Reverse mode with an explicit output cotangent: fn(*args, g) -> (f(*args), g * df/dwrt); checkpoint as
+    for grad."""
     if f is None:
-        return lambda fn: vjp(fn, wrt)
-    return _derived(f, "vjp", wrt, "reverse")
+        return lambda fn: vjp(fn, wrt, checkpoint)
+    return _derived(f, "vjp", wrt, "reverse", checkpoint)
 
 
-def hessian(f=None, wrt=None):
+def hessian(f=None, wrt=None, checkpoint=False):
     """Hessian of a scalar function w.r.t. one parameter x: a float for a float x, (*s, *s) for shape s.
-    Forward mode over the reverse-mode gradient, all n directions at once (vector mode)."""
+    Forward mode over the reverse-mode gradient, all n directions at once (vector mode); checkpoint as for
+    grad (the gradient's loops are checkpointed)."""
     if f is None:
-        return lambda fn: hessian(fn, wrt)
-    return _derived(f, "hessian", wrt, "reverse")
+        return lambda fn: hessian(fn, wrt, checkpoint)
+    return _derived(f, "hessian", wrt, "reverse", checkpoint)
 
 
-def hvp(f=None, wrt=None):
-    """fn(*args, v) -> H @ v, the Hessian w.r.t. one parameter times v, without forming H."""
+def hvp(f=None, wrt=None, checkpoint=False):
+    """fn(*args, v) -> H @ v, the Hessian w.r.t. one parameter times v, without forming H; checkpoint as for
+    grad."""
     if f is None:
-        return lambda fn: hvp(fn, wrt)
-    return _derived(f, "hvp", wrt, "reverse")
+        return lambda fn: hvp(fn, wrt, checkpoint)
+    return _derived(f, "hvp", wrt, "reverse", checkpoint)
 
 
 def jacobian(f=None, wrt=None, mode="forward"):
@@ -135,8 +141,10 @@ def _attribute_params(primal):
             for param, a in primal.bound.attrs}
 
 
-def derive(primal, kind, wrt, mode="reverse"):
-    """The derivative trace and how its outputs are returned (a nested tuple of output indices)."""
+def derive(primal, kind, wrt, mode="reverse", checkpoint=False):
+    """The derivative trace and how its outputs are returned (a nested tuple of output indices). checkpoint:
+    False, True or a number of snapshots (see grad)."""
+    snapshots = _reverse_only(primal, kind, mode, checkpoint)
     if kind not in KINDS:
         raise WengertError(f"unknown derivative kind {kind!r}", primal.filename, primal.line, 0, "", f"use one of {KINDS}")
     if mode not in MODES:
@@ -159,7 +167,7 @@ def derive(primal, kind, wrt, mode="reverse"):
     k = len(names)
     grads = 0 if single else tuple(range(k))
     if kind in ("hessian", "hvp", "jacobian"):
-        return _second(primal, kind, names, mode), 0
+        return _second(primal, kind, names, mode, snapshots), 0
     if kind == "jvp":
         tangents = {f"{w}_dot": w for w in names}
         seed = {w: Var(t) for t, w in tangents.items()}
@@ -175,13 +183,34 @@ def derive(primal, kind, wrt, mode="reverse"):
         trace = forward(primal, seeds, with_value=kind != "grad")
     else:
         seed = _fresh("g", primal) if kind == "vjp" else None
-        trace = reverse(primal, names, seed=seed, with_value=kind != "grad")
+        trace = reverse(primal, names, seed=seed, with_value=kind != "grad", checkpoint=snapshots)
     if kind == "grad":
         return trace, grads
     return trace, (0, _shift(grads, 1))
 
 
-def _second(primal, kind, names, mode):
+def _reverse_only(primal, kind, mode, checkpoint):
+    """checkpoint_snapshots(checkpoint), refused for a forward-mode derivative (it keeps no tape)."""
+    snapshots = checkpoint_snapshots(checkpoint)
+    if snapshots is not None and (mode == "forward" or kind == "jvp"):
+        raise WengertError(f"checkpoint= is for reverse mode; the {kind} asked for is forward mode, which keeps "
+                           "no tape", primal.filename, primal.line, 0, "", "drop checkpoint=, or use mode='reverse'")
+    return snapshots
+
+
+def checkpoint_snapshots(checkpoint):
+    """reverse()'s checkpoint for grad's: None for False (tape every pass), 0 for True (two levels), N for N."""
+    if checkpoint is False or checkpoint is None:
+        return None
+    if checkpoint is True:
+        return 0
+    if isinstance(checkpoint, (int, np.integer)) and not isinstance(checkpoint, bool) and checkpoint >= 1:
+        return int(checkpoint)
+    raise ValueError(f"checkpoint={checkpoint!r}: give True (two-level, about sqrt(n) states) or a number of "
+                     "snapshots >= 1 (binomial schedule)")
+
+
+def _second(primal, kind, names, mode, snapshots=None):
     """Hessian, Hessian-vector product and Jacobian traces (derivatives of derivative traces)."""
     if len(names) != 1:
         raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line, 0, "",
@@ -198,12 +227,12 @@ def _second(primal, kind, names, mode):
         if mode == "forward":
             return forward(primal, [({w: basis}, namer)], with_value=False,
                            finish=lambda b, outs: [b.emit_plain("jacobian_layout", (outs[0], y, Var(w)))])
-        return reverse(primal, [w], seed=lambda b: b.emit_batched("basis", (y,)),
+        return reverse(primal, [w], seed=lambda b: b.emit_batched("basis", (y,)), checkpoint=snapshots,
                        finish=lambda b, gs: [b.emit_plain("reshape_pair", (gs[0], y, Var(w)))])
     if len(primal.outputs) != 1:
         raise WengertError(f"{primal.name} returns {len(primal.outputs)} values; {kind} needs one",
                            primal.filename, primal.return_line or primal.line, 0, "", "return a single scalar")
-    gradient = reverse(infer_scalars(primal, scalar_output=True), [w])
+    gradient = reverse(infer_scalars(primal, scalar_output=True), [w], checkpoint=snapshots)
     if kind == "hvp":
         v = _fresh("v", primal)
         return forward(gradient, [({w: Var(v)}, namer)], with_value=False, tangent_params={v: w})
@@ -233,15 +262,15 @@ DOCS = {"grad": "Gradient of {f} with respect to {wrt} ({mode} mode).",
         "jacobian": "Jacobian of {f} with respect to {wrt} ({mode} mode, all directions at once)."}
 
 
-def generate_function(primal, kind, wrt=None, mode="reverse"):
+def generate_function(primal, kind, wrt=None, mode="reverse", checkpoint=False):
     """(function name, source of the function and any it calls) of the requested derivative."""
-    name, _, emit = prepare_function(primal, kind, wrt, mode)
+    name, _, emit = prepare_function(primal, kind, wrt, mode, checkpoint)
     return name, "\n\n".join(map(to_source, emit()))
 
 
-def compile_derivative(primal, kind, wrt=None, mode="reverse"):
+def compile_derivative(primal, kind, wrt=None, mode="reverse", checkpoint=False):
     """The requested derivative as a live function, compiled from its syntax tree (printed only if asked)."""
-    name, _, emit = prepare_function(primal, kind, wrt, mode)
+    name, _, emit = prepare_function(primal, kind, wrt, mode, checkpoint)
     functions = emit()
     with compiling():
         module = module_ast(functions)
@@ -261,13 +290,13 @@ def located(primal):
         raise placed from None
 
 
-def prepare_function(primal, kind, wrt=None, mode="reverse"):
+def prepare_function(primal, kind, wrt=None, mode="reverse", checkpoint=False):
     """(function name, its parameters, emit) for the requested derivative: derived now, so that any error
     shows now; emit() gives the function and any it calls, each as source text or an ast.FunctionDef (see
     emit.to_source). A method's derivative takes the attributes of self it reads as leading parameters and is
     named with a leading underscore: method_source gives the function taking self that calls it."""
     with located(primal):
-        name, params, emit = _prepare_function(primal, kind, wrt, mode)
+        name, params, emit = _prepare_function(primal, kind, wrt, mode, checkpoint)
 
     def emit_located():
         with located(primal):
@@ -275,11 +304,12 @@ def prepare_function(primal, kind, wrt=None, mode="reverse"):
     return name, params, emit_located
 
 
-def _prepare_function(primal, kind, wrt, mode):
+def _prepare_function(primal, kind, wrt, mode, checkpoint=False):
     names, single = resolve_wrt(primal, wrt)
     name = f"{'_' if primal.bound else ''}{primal.name}_{kind}"
     doc = DOCS[kind].format(f=primal.name, wrt=", ".join(names), mode=mode,
                             tangents=", ".join(f"{w}_dot" for w in names))
+    _reverse_only(primal, kind, mode, checkpoint)
     if mode == "forward" and kind in ("grad", "value_and_grad"):
         shaped = infer_scalars(primal, scalar_output=True)
         if any(shaped.shapes.get(w, w) != shapes.SCALAR for w in names):
@@ -287,7 +317,7 @@ def _prepare_function(primal, kind, wrt, mode):
                 text = _forward_by_elements(shaped, kind, names, single, name, doc)
             return name, tuple(primal.params), lambda: [text]
     with compiling():
-        trace, returns = derive(primal, kind, wrt, mode)
+        trace, returns = derive(primal, kind, wrt, mode, checkpoint)
 
     def emit():
         with compiling():
@@ -325,10 +355,10 @@ def _forward_by_elements(primal, kind, names, single, name, doc):
     return "\n\n".join(sources + ["\n".join(lines) + "\n"])
 
 
-def generate(primal, kind="grad", wrt=None, mode="reverse", header=None):
+def generate(primal, kind="grad", wrt=None, mode="reverse", header=None, checkpoint=False):
     """A standalone module (source text) defining the requested derivative of primal; for a method, also
     the function taking self (see method_source)."""
-    name, params, emit = prepare_function(primal, kind, wrt, mode)
+    name, params, emit = prepare_function(primal, kind, wrt, mode, checkpoint)
     text = module_text(emit(), header)
     return text + "\n\n" + method_source(primal, kind, name, params) if primal.bound else text
 
@@ -361,14 +391,14 @@ def signature(a):
 FAST_ENTRIES = 64  # exact argument kinds remembered per derivative (the signature cache has no limit)
 
 
-def _derived(f, kind, wrt, mode):
+def _derived(f, kind, wrt, mode, checkpoint=False):
     module, node = module_of(f)
     try:
         primal = parse(module, node)
     except NeedsSizes:
         if inspect.ismethod(f) or module.enclosing_class(node) is not None:
             raise
-        return _derived_by_sizes(f, module, node, kind, wrt, mode)
+        return _derived_by_sizes(f, module, node, kind, wrt, mode, checkpoint)
     instance = f.__self__ if inspect.ismethod(f) else None
     if instance is not None and primal.bound is None:
         raise module.error(node, f"{primal.name} is bound to an instance but is not defined in a class body, so "
@@ -378,7 +408,8 @@ def _derived(f, kind, wrt, mode):
     if kind in ("hessian", "hvp", "jacobian") and len(names) != 1:
         raise WengertError(f"{kind} takes one parameter; got wrt={tuple(names)}", primal.filename, primal.line,
                            0, "", "pass wrt='x' for one parameter")
-    inner = _derived_primal(f, primal, module, node, kind, wrt, mode)
+    checkpoint_snapshots(checkpoint)  # a bad value fails here, not at the first call
+    inner = _derived_primal(f, primal, module, node, kind, wrt, mode, checkpoint)
     extra = {"jvp": len(names), "vjp": 1, "hvp": 1}.get(kind, 0)
     if primal.bound is not None:
         inner = _method(inner, primal, kind, instance, module, node, f, len(primal.inputs()) + extra)
@@ -386,7 +417,7 @@ def _derived(f, kind, wrt, mode):
     return _binding(inner, f, extra) if a.defaults or a.kwonlyargs or a.kw_defaults else inner
 
 
-def _derived_by_sizes(f, module, node, kind, wrt, mode):
+def _derived_by_sizes(f, module, node, kind, wrt, mode, checkpoint=False):
     """The derivative of a function whose recursion the shapes of its arguments end (NeedsSizes): parsed again for
     each combination of argument shapes it is called with, the recursion unrolled for them (parse with sizes)."""
     count = len(_parameters(node))
@@ -403,7 +434,8 @@ def _derived_by_sizes(f, module, node, kind, wrt, mode):
             with lock:
                 if key not in versions:
                     sizes = {p.arg: np.shape(a) for p, a in zip(_parameters(node), args)}
-                    versions[key] = _derived_primal(f, parse(module, node, sizes), module, node, kind, wrt, mode)
+                    versions[key] = _derived_primal(f, parse(module, node, sizes), module, node, kind, wrt, mode,
+                                                    checkpoint)
                 fn = versions[key]
         return fn
 
@@ -521,12 +553,12 @@ def _flat_params(text, name):
     raise AssertionError(f"no {name} in the generated source")
 
 
-def _derived_primal(f, primal, module, node, kind, wrt, mode):
+def _derived_primal(f, primal, module, node, kind, wrt, mode, checkpoint=False):
     """The derivative of primal as a function of its parameters (see _derived)."""
 
     def build(keys):
         specialized = with_shapes(primal, dict(zip(primal.params, keys))) if keys is not None else primal
-        return compile_derivative(specialized, kind, wrt, mode)
+        return compile_derivative(specialized, kind, wrt, mode, checkpoint)
 
     if _all_known(primal):
         fn = build(None)
@@ -571,7 +603,7 @@ def _derived_primal(f, primal, module, node, kind, wrt, mode):
     # The version for unknown shapes is derived now, so that errors show when f is decorated, but emitted
     # only when wengert.source asks for it: every call runs a specialized version.
     try:
-        name, params, emit = prepare_function(primal, kind, wrt, mode)
+        name, params, emit = prepare_function(primal, kind, wrt, mode, checkpoint)
     except WengertError as e:
         if kind not in ("hessian", "jacobian", "hvp") and not isinstance(e, NeedsRanks):
             raise

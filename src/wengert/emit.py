@@ -47,6 +47,8 @@ def to_source(function):
     import astor  # only for people reading the code: compiling does not print it
     with compiling():  # deep expressions print recursively
         text = astor.to_source(function)
+    if '"""# ' in text:
+        text = COMMENT.sub(r"\1# \2", text)  # the comment primitive's string statements
     imports = getattr(function, "imports", ())
     return "".join(line + "\n" for line in imports) + "\n\n" + text if imports else text
 
@@ -185,6 +187,7 @@ class _Emitter:
             elif isinstance(op, Loop):
                 body = op.body
                 local = {n: (i, o) for i, o in enumerate(body.ops) if not isinstance(o, STRUCTURED) for n in o.outs}
+                branch_outs = {n: (i, o) for i, o in enumerate(body.ops) if isinstance(o, If) for n in o.outs}
                 body_last = _last_reads(body.ops)
                 for j, (p, r) in enumerate(zip(op.carried, body.results)):
                     if not (isinstance(r, Var) and r.name in local and self.uses.get(r.name) == 2):
@@ -192,6 +195,14 @@ class _Emitter:
                     i, o = local[r.name]
                     others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
                     if body_last.get(p, -1) <= i and p not in others and len(o.outs) == 1 and r.name not in self.alias:
+                        self._alias(r.name, p)
+                for j, (p, r) in enumerate(zip(op.carried, body.results)):  # state updated in a branch: if c: s = ...
+                    if not (isinstance(r, Var) and r.name in branch_outs and self.uses.get(r.name) == 2):
+                        continue
+                    i, o = branch_outs[r.name]
+                    others = {v.name for jj, v in enumerate(body.results) if jj != j and isinstance(v, Var)}
+                    if body_last.get(p, -1) <= i and p not in others and r.name not in self.alias \
+                            and all(_unread_once_set(b, o.outs.index(r.name), p) for b in o.blocks):
                         self._alias(r.name, p)
                 for out, p in zip(op.outs, op.carried):
                     self._alias(out, p)
@@ -492,6 +503,17 @@ class _Emitter:
         return stmts
 
 
+def _unread_once_set(block, k, p):
+    """Is p read neither after the statement of block that makes its k-th result nor by its other results? Then
+    that result may be written into p's variable (a branch's results may be assigned where they are made)."""
+    r = block.results[k]
+    made = next((i for i, o in enumerate(block.ops) if isinstance(r, Var) and r.name in o.outs), None)
+    if made is None:
+        return True  # assigned with the other results, in one parallel assignment at the branch's end
+    later = set().union(*(free_vars(o) for o in block.ops[made + 1:]))
+    return p not in later and all(not (isinstance(v, Var) and v.name == p) for j, v in enumerate(block.results) if j != k)
+
+
 def _updates(ops):
     for op in ops:
         if isinstance(op, STRUCTURED):
@@ -554,6 +576,7 @@ def _first_seen(tree, names):
 
 
 VERSION = re.compile(r"_\d+(?=_|$)")
+COMMENT = re.compile(r'^( *)"""# (.*)"""$', re.M)
 
 
 def _pack(spec, outs):

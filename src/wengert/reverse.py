@@ -5,6 +5,10 @@ pass which the adjoint needs (and no others); the reverse sweep runs the same ra
 backwards (a while loop counts its passes) and pops them. A branch inside a loop pushes
 and pops inside the branch, so the stack stays in step. Branches outside loops need no
 stack: their values are still there when the adjoint branch runs.
+
+With checkpoint= (grad(f, checkpoint=True | N)), an outermost for loop keeps only some states (snapshots) in
+its forward sweep and tapes its last passes; its reverse sweep refills the tape from the snapshots when it has
+popped every taped pass (_Sweep.refill; the schedule is the _checkpoints helper of primitives/control.py).
 """
 
 from .errors import WengertError
@@ -18,16 +22,20 @@ from .trace import (AUTO, apply, Block, Const, If, Loop, Names, Op, Trace, Var, 
 RECOMPUTE = {"index", "shape", "size", "len", "ndim", "transpose", "reshape", "expand_dims"}  # views: cheaper than a push
 
 
-def reverse(primal, wrt, seed=None, with_value=False, finish=None):
+def reverse(primal, wrt, seed=None, with_value=False, finish=None, checkpoint=None):
     """Adjoint trace of a one-output primal: returns the gradients w.r.t. wrt (and the value first).
     seed: None (cotangent 1), the name of a cotangent parameter, or a callable building the cotangent
-    (e.g. a batch of them, for a Jacobian). finish(builder, grads) may post-process the gradients."""
+    (e.g. a batch of them, for a Jacobian). finish(builder, grads) may post-process the gradients.
+    checkpoint: None (the forward sweep tapes every pass of every loop), 0 (two-level checkpointing of the
+    outermost loops: about sqrt(n) snapshots and sqrt(n) taped passes, each pass run twice) or s > 0 (binomial
+    checkpointing with at most s snapshots: see the _checkpoints helper and _Sweep.refill)."""
     primal_names = set(primal.params) | defined_names(primal.ops)
     seed_param = seed if isinstance(seed, str) else None
     names = Names(primal_names | ({seed_param} if seed_param else set()))
     b = Builder(names, primal.shapes)
     b.adopt(primal.ops)
     sweep = _Sweep(primal, names, activity(primal, wrt), primal_names)
+    sweep.checkpoint = checkpoint
     (y,) = primal.outputs
     adj = {}
     if callable(seed):
@@ -98,6 +106,8 @@ class _Sweep:
         self.before = {}    # id(primal loop) -> ops placed before it in the forward sweep (the stack)
         self.counters = {}  # id(primal while loop) -> name of its pass count
         self.ref = None     # the seed, when it is a batch of cotangents (vector mode): then every adjoint is one
+        self.checkpoint = None  # None: tape every pass; 0: two-level checkpointing; s > 0: binomial, s states
+        self.checkpointed = {}  # id(primal loop) -> the forward sweep replacing it (see refill)
 
     # ---- the adjoint sweep -------------------------------------------------------------------------
     def block(self, ops, adj, b, frame):
@@ -213,9 +223,12 @@ class _Sweep:
                                                      op.index, op.outs)
         if op.cond is not None:
             count = self.counters.setdefault(id(op), self.names.fresh("passes"))
-            bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("_")
+            checkpointed = self.checkpoint is not None and outer is None and frame.stack is not None
+            bounds, index = (Const(0), Var(count), Const(1)), self.names.fresh("k" if checkpointed else "_")
         else:
             bounds = op.bounds
+        if self.checkpoint is not None and outer is None and frame.stack is not None:
+            ops, extra = self.refill(op, ops, index, extra, b, frame.stack)
         if frame is not outer and frame.stack is not None:
             self.before[id(op)] = [Op((frame.stack,), "new_stack", ())]
         with b:
@@ -296,6 +309,8 @@ class _Sweep:
         for op in ops:
             if isinstance(op, If):
                 out.append(If(op.outs, op.cond, self._block(op.then), self._block(op.orelse)))
+            elif isinstance(op, Loop) and id(op) in self.checkpointed:
+                out += self.checkpointed[id(op)]
             elif isinstance(op, Loop):
                 out += self.before.get(id(op), [])
                 body = self._block(op.body)
@@ -311,6 +326,122 @@ class _Sweep:
             else:
                 out.append(op)
         return out
+
+    # ---- checkpointing: the reverse sweep recomputes what a loop's forward sweep does not keep ----------------
+    def refill(self, op, ops, index, extra, b, stack):
+        """Checkpoint the outermost loop op, whose adjoint body (ops) pops what each pass pushed: the forward
+        sweep keeps only some states (snapshots) and tapes the last passes; when the reverse sweep has popped
+        every taped pass, it restores the last snapshot and runs the primal passes again, taping the next
+        ones (the schedule is _checkpoints: two levels or binomial). A loop that stops on a condition (while,
+        break) runs once first to count its passes; then its passes are replayed as those of a for loop. Returns (ops with the refill first, extra
+        with the adjoint loop's new state: where the taped passes start)."""
+        names, shapes = self.names, b.shapes
+        counted = []
+        if op.cond is not None:  # a loop that stops on a condition runs once more first, to count its passes
+            count, n0, n1 = self.counters.setdefault(id(op), names.fresh("passes")), names.fresh("n"), names.fresh("n")
+            shapes.update({count: SCALAR, n0: SCALAR, n1: SCALAR})
+            body = Block(op.body.ops + (Op((n1,), "add", (Var(n0), Const(1))),), op.body.results + (Var(n1),))
+            counted = [_comment(names, "the loop stops on a condition: run it once to count its passes"),
+                       Loop(op.outs + (count,), op.carried + (n0,), op.init + (Const(0),), body, (), None, op.cond)]
+            lo, hi, step = Const(0), Var(count), Const(1)
+        else:
+            lo, hi, step = op.bounds
+        simple = lo == Const(0) and step == Const(1)  # pass k is the index k
+
+        def new(prim, *args, hint=None, shape=SCALAR):
+            made = names.fresh(hint)
+            shapes[made] = made if shape is None else shape
+            return Op((made,), prim, tuple(args))
+
+        def sweep_of(schedule):
+            """start, stores = next(schedule): where the next taped passes start, and the snapshots to keep"""
+            made = (names.fresh("start"), names.fresh("stores"))
+            shapes.update({made[0]: SCALAR, made[1]: made[1]})
+            return Op(made, "next_sweep", (schedule,))
+
+        trips = new("range_len", lo, hi, step) if not simple else None
+        n = hi if simple else trips.out
+        schedule = new("checkpoints", n, *([Const(self.checkpoint)] if self.checkpoint else []), hint="schedule",
+                       shape=None)
+        first = sweep_of(schedule.out)
+        snapshots = new("new_stack", hint="snapshots", shape=None)
+        updated = _updated_in_place(op)
+        taped = self._block(op.body)
+        # the state a snapshot holds: what the taped passes need to push what they push (an array the loop
+        # fills but the adjoint never reads is recomputed by no one)
+        live = dead_code([Loop(op.outs, op.carried, op.init, taped, op.bounds, op.index)], (Var(stack),))
+        kept = {p for loop in live for p in loop.carried}
+        held = [i for i, p in enumerate(op.carried) if p in kept]
+
+        def passes(body, init, start, stop, store=None):
+            """A copy of the loop over passes start .. stop - 1 from the state init (keeping the state before
+            each pass in store, if given): (its ops, its outs)."""
+            copy = _renamed(Loop(op.outs, op.carried, tuple(init), body, op.bounds, op.index), names, shapes)
+            k = Var(copy.index) if simple and copy.index else Var(names.fresh("k"))
+            shapes[k.name] = SCALAR
+            prefix = []
+            if not simple:
+                at = new("mul", k, step)
+                prefix = [at, Op((copy.index,), "add", (lo, at.out))]
+            if store is not None:
+                copies = {i: new("copy", Var(copy.carried[i]), hint=user_name(copy.carried[i]),
+                                 shape=shapes.get(copy.carried[i], copy.carried[i])) for i in updated if i in held}
+                state = tuple(copies[i].out if i in copies else Var(copy.carried[i]) for i in held)
+                test = new("is_in", k, store)
+                push = Op((names.fresh(),), "push", (Var(snapshots.outs[0]), k) + state)
+                keep = If((), test.out, Block(tuple(copies.values()) + (push,), ()), Block((), ()))
+                prefix += [test, keep]
+            loop = Loop(copy.outs, copy.carried, copy.init, Block(tuple(prefix) + copy.body.ops, copy.body.results),
+                        (start, stop, Const(1)), k.name)
+            return [loop], loop.outs
+
+        # the forward sweep: run passes 0 .. start - 1 keeping snapshots, then tape the rest
+        scheme = f"binomial, at most {self.checkpoint} snapshots" if self.checkpoint else "two levels, about sqrt(n) " \
+            "snapshots"
+        note = _comment(names, f"checkpointing ({scheme}): keep the states the schedule names, tape the last passes")
+        forward = counted + ([trips] if trips else []) + [note, schedule, first, snapshots]
+        ops_u, outs_u = passes(op.body, op.init, Const(0), Var(first.outs[0]), Var(first.outs[1]))
+        forward += ops_u
+        forward.append(Op((stack,), "new_stack", ()))
+        if counted:  # the loop's outs are the counting run's: these passes only tape
+            forward += passes(taped, [Var(o) for o in outs_u], Var(first.outs[0]), n)[0]
+        else:
+            k = Var(names.fresh("k")) if not simple else Var(op.index)
+            body = taped.ops
+            if not simple:
+                at = new("mul", k, step)
+                body = (at, Op((op.index,), "add", (lo, at.out))) + tuple(body)
+            forward.append(Loop(op.outs, op.carried, tuple(Var(o) for o in outs_u),
+                                Block(tuple(body), taped.results), (Var(first.outs[0]), n, Const(1)), k.name))
+        self.checkpointed[id(op)] = forward
+
+        # the reverse sweep: before popping pass k, if it is not taped, restore a snapshot and tape from it
+        start = names.fresh("start")
+        shapes[start] = SCALAR
+        if simple:
+            k_pass, prefix = Var(index), []
+        else:
+            d = new("sub", Var(index), lo)
+            q = new("floordiv", d.out, step)
+            k_pass, prefix = q.out, [d, q]
+        due = new("less", k_pass, Var(start), hint="recompute")
+        sweep = sweep_of(schedule.out)
+        restored = Op((names.fresh("p"),) + tuple(names.fresh(user_name(op.carried[i])) for i in held), "pop",
+                      (Var(snapshots.outs[0]),))
+        for i, r in zip(held, restored.outs[1:]):
+            shapes[r] = shapes.get(op.carried[i], op.carried[i])
+        shapes[restored.outs[0]] = SCALAR
+        state = dict(zip(held, restored.outs[1:]))  # the rest is not needed: dead code drops it from the copies
+        init = [Var(state[i]) if i in state else Const(0.0) for i in range(len(op.carried))]
+        ops_u, outs_u = passes(op.body, init, Var(restored.outs[0]), Var(sweep.outs[0]), Var(sweep.outs[1]))
+        end = new("add", k_pass, Const(1))
+        ops_t, _ = passes(taped, [Var(o) for o in outs_u], Var(sweep.outs[0]), end.out)
+        out = names.fresh("start")
+        shapes[out] = SCALAR
+        note = _comment(names, "taped passes used up: restore the last snapshot, run on, tape up to this pass")
+        again = If((out,), due.out, Block(tuple([note, sweep, restored] + ops_u + [end] + ops_t), (Var(sweep.outs[0]),)),
+                   Block((), (Var(start),)))
+        return prefix + [due, again] + list(ops), list(extra) + [(start, Var(first.outs[0]), Var(out))]
 
     def _block(self, block):
         ops = self.rebuild(block.ops)
@@ -339,3 +470,35 @@ class _Sweep:
             self.renames[g.name] = self.names.fresh("d" + name)
         b.assume(g.name, Var(name))
 
+
+
+def _comment(names, text):
+    """A comment line in the generated code."""
+    return Op((names.fresh(),), "comment", (), (("text", text),))
+
+
+def _renamed(loop, names, shapes):
+    """loop with every name it defines (its state, index, outs and everything in its body) made fresh."""
+    defined = defined_names([loop]) | set(loop.outs)
+    mapping = {n: names.fresh(None if AUTO.match(n) else user_name(n)) for n in sorted(defined)}
+    for n, m in mapping.items():
+        shapes[m] = shapes.get(n, m)
+    (copy,), _ = rename([loop], (), mapping)
+    return copy
+
+
+def _updated_in_place(loop):
+    """Positions of the loop's state that an item assignment or append in its passes may change in place (a
+    snapshot of them is a copy)."""
+    updated = {op.args[0].name for op in walk(loop.body.ops) if isinstance(op, Op) and
+               op.prim in ("setitem", "addat", "append") and isinstance(op.args[0], Var)}
+    for _ in range(len(updated) + 2):  # what a nested loop's state or a branch's result holds on to
+        for op in walk(loop.body.ops):
+            if isinstance(op, Loop):
+                updated |= {v.name for v, p, o in zip(op.init, op.carried, op.outs)
+                            if isinstance(v, Var) and (p in updated or o in updated)}
+            elif isinstance(op, If):
+                updated |= {r.name for blk in op.blocks for o, r in zip(op.outs, blk.results)
+                            if isinstance(r, Var) and o in updated}
+    return [i for i, (p, r) in enumerate(zip(loop.carried, loop.body.results))
+            if p in updated or isinstance(r, Var) and r.name in updated]

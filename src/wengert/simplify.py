@@ -362,14 +362,14 @@ def dead_code(ops, outputs, shape_keys=None, params=()):
 
     An argument read only for its shape does not keep its value alive when another
     value of the same shape is at hand (a parameter, or one that is live anyway).
-    A stack that is popped at all keeps every push and pop, so they stay paired."""
+    A stack that is popped (or read as rows) at all keeps every push, pop and clear, so they stay paired."""
     from .primitives import PRIMS
 
     reads_shapes = any(isinstance(o, Op) and PRIMS[o.prim].shape_args for o in ops)
     classes, stacks = _shape_classes(ops, shape_keys or {}) if reads_shapes else {}, set()
     while True:
         kept = _live_block(list(ops), {v.name for v in outputs if isinstance(v, Var)} | stacks, classes, set(params))
-        popped = {o.args[0].name for o in walk(kept) if isinstance(o, Op) and o.prim == "pop"}
+        popped = {o.args[0].name for o in walk(kept) if isinstance(o, Op) and o.prim in ("pop", "rows")}
         if popped <= stacks:
             return kept
         stacks |= popped
@@ -390,7 +390,8 @@ def _live_block(ops, live, same=None, params=()):
                 live.update(free_vars(op))
             continue
         p = PRIMS[op.prim]
-        needed = p.kept or p.effect and op.args and op.args[0].name in live  # an assert; a push or pop on a live stack
+        needed = p.kept or p.effect and op.args and type(op.args[0]) is Var and op.args[0].name in live  # an
+        # assert, a comment; a push or pop on a live stack
         if not needed and not any(n in live for n in op.outs):
             continue
         if same and p.shape_args:
