@@ -42,6 +42,8 @@ WITNESS_COMPONENTS = 6      # and single components (basis directions), drawn at
 WITNESS_RTOL = 1e-20        # its agreement with central differences at DIGITS + 10 digits,
 WITNESS_ATOL = 1e-30        # and absolutely, relative to the function's value
 SIMPLIFY_MAX_OPS = 300      # larger differences go straight to random points (simplify would take minutes)
+PIECEWISE_MAX_OPS = 25      # the same for differences with tie masks or steps (Heaviside, Piecewise): simplify
+                            # spends a minute on 55 operations of them (np.ptp's ties, a nanmean of a max)
 COMPILED_RTOL, COMPILED_ATOL = 1e-7, 1e-9  # generated code runs in double precision
 FLOAT_RTOL = 1e-12          # agreement required at points when an expression holds inexact Floats
 PRINT_MAX_NODES = 2000      # larger expressions are not printed in a report
@@ -729,7 +731,8 @@ def _cells(fname, w, expected, got):
 def _compare(label, mode, expected, got, value, method, points, rng):
     difference = expected - got
     size = _operations(difference) if method != "points" else None
-    too_large = method == "auto" and (size is None or size > SIMPLIFY_MAX_OPS)
+    piecewise = size is not None and size > PIECEWISE_MAX_OPS and difference.has(sympy.Heaviside, sympy.Piecewise)
+    too_large = method == "auto" and (size is None or size > SIMPLIFY_MAX_OPS or piecewise)
     if method != "points" and not too_large:
         if difference == 0 or sympy.simplify(difference) == 0:
             return Component(label, mode, expected, got, "simplify", True)
@@ -739,7 +742,8 @@ def _compare(label, mode, expected, got, value, method, points, rng):
     ok, note = _agree_at_points(expected, got, value, points, rng)
     if ok and too_large:
         note = (f"the difference has {size} operations" if size else
-                f"the difference has more than {SIMPLIFY_MAX_OPS} operations") + ", too many to simplify"
+                f"the difference has more than {SIMPLIFY_MAX_OPS} operations") + \
+            (" with tie masks or steps" if piecewise and size <= SIMPLIFY_MAX_OPS else "") + ", too many to simplify"
     if ok and (_inexact(expected) or _inexact(got)):
         note = f"agreement to {FLOAT_RTOL:g} relative: the expressions hold inexact float constants"
     return Component(label, mode, expected, got, f"random points ({points})", ok, note)
