@@ -151,13 +151,45 @@ def _vdot_call(parser, e, env):
 
 
 def _cross_call(parser, e, env):
-    a, b = _values(parser, e, env, 2, "np.cross")
-    for node, v in zip(e.args, (a, b)):
+    """np.cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None): the vectors' axes are moved last, crossed,
+    and the result's axis is moved to axisc (axis= sets all three, as in NumPy)."""
+    names = ("axisa", "axisb", "axisc", "axis")
+    if len(e.args) != 2 or len(e.args) + len(e.keywords) > 6:
+        raise parser.m.error(e, "np.cross takes two arrays and the keywords axisa, axisb, axisc, axis here",
+                             "write np.cross(a, b) or np.cross(a, b, axis=0)")
+    opts = {}
+    for kw in e.keywords:
+        value = parser.literal(kw.value) if kw.arg in names else None
+        if kw.arg not in names or not (value is None and kw.arg == "axis" or isinstance(value, int)
+                                       and not isinstance(value, bool)):
+            raise parser.m.error(kw.value, f"np.cross's {kw.arg}= must be one of {', '.join(names)}, with an "
+                                 "integer literal", "write e.g. axisa=0")
+        opts[kw.arg] = value
+    if opts.get("axis") is not None:
+        opts.update(axisa=opts["axis"], axisb=opts["axis"], axisc=opts["axis"])
+    a, b = parser.value(e.args[0], env), parser.value(e.args[1], env)
+    moved = []
+    for node, v, key in zip(e.args, (a, b), ("axisa", "axisb")):
         k = parser.b.shape(v)
-        if shapes.known(k) and (not k or isinstance(k[-1], int) and k[-1] not in (3,)):
-            raise parser.m.error(node, "np.cross needs vectors of 3 components along the last axis here",
-                                 "pass arrays whose last axis has length 3")
-    return parser.b.emit("cross", (a, b))
+        axis = opts.get(key, -1)
+        if shapes.known(k):
+            if not -len(k) <= axis < len(k):
+                raise parser.m.error(node, f"{key}={axis} is out of range for an array of {len(k)} dimensions",
+                                     "name one of its axes")
+            if isinstance(k[axis], int) and k[axis] != 3:
+                raise parser.m.error(node, "np.cross needs vectors of 3 components along the named axis here",
+                                     "pass arrays whose vector axis has length 3")
+        moved.append(v if axis == -1 or shapes.known(k) and axis == len(k) - 1 else parser.b.emit("moveaxis", (v,), {
+            "source": axis, "destination": -1}))
+    out = parser.b.emit("cross", tuple(moved))
+    axisc = opts.get("axisc", -1)
+    k = parser.b.shape(out)
+    if shapes.known(k) and not -len(k) <= axisc < len(k):
+        raise parser.m.error(e, f"axisc={axisc} is out of range for the result's {len(k)} dimensions",
+                             "name one of its axes")
+    if axisc != -1 and not (shapes.known(k) and axisc == len(k) - 1):
+        out = parser.b.emit("moveaxis", (out,), {"source": -1, "destination": axisc})
+    return out
 
 
 def _multi_dot_call(parser, e, env):
