@@ -273,7 +273,11 @@ def test_sympy_check_catches_a_wrong_rule(la, monkeypatch):
 BAD = [  # (body, the text the error points at, words of the message)
     ("return np.sum(np.einsum('ii->', A))", "'ii->'", "repeats an index"),
     ("return np.sum(np.einsum('ij,jk->ik', A))", "'ij,jk->ik'", "name 2 operands, but 1 is given"),
-    ("return np.sum(np.einsum('...ij->ij', A))", "'...ij->ij'", "ellipsis"),
+    ("return np.sum(np.einsum('i.j->ij', A))", "'i.j->ij'", "not one ellipsis"),
+    ("return np.sum(np.einsum('ij->...ij', A))", "'ij->...ij'", "ellipsis no operand has"),
+    ("return np.linalg.eigh(A, 'X')[0][0]", "'X'", "not 'L' or 'U'"),
+    ("return np.sum(np.cross(A, A, axisa=1.5))", "1.5", "integer literal"),
+    ("return np.sum(np.einsum(A, [0, 's']))", "'s'", "integer literal"),
     ("return np.sum(np.einsum('ij->iq', A))", "'ij->iq'", "names one no operand has"),
     ("return np.sum(np.einsum(s, A))", "np.einsum(s, A)", "string literal"),
     ("return np.sum(np.tensordot(A, A, axes=((0, 1), (0,))))", "((0, 1), (0,))", "different numbers of axes"),
@@ -338,3 +342,39 @@ def test_the_check_says_it_cannot_order_eigenvalues_symbolically(la):
     with pytest.raises(WengertError) as info:
         wengert.check(la.eigvals, at=(np.array([[2.0, 0.5], [0.5, 3.0]]),))
     assert "eigenvalues of a symbolic matrix" in info.value.message and info.value.line > 0
+
+
+# ---- what the peer port asked for (benchmarks/peer): cross's axes, einsum's '...' and sublists, eigh 'U' ----
+
+from programs import peer_functions as P  # noqa: E402
+
+PEER = [(P.cross_axes, lambda: (rng.normal(size=(3, 4)), rng.normal(size=(4, 3)))),
+        (P.einsum_ellipsis, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
+        (P.einsum_sublist, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
+        (P.eigh_upper, lambda: (symmetric(4, 4) + np.tril(rng.normal(size=(4, 4)), -1),))]
+
+
+@pytest.mark.parametrize("f, make", PEER, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_peer_functions_match_central_differences(f, make, mode):
+    args = make()
+    for i, x in enumerate(args):
+        expected = central(lambda v: f(*args[:i], v, *args[i + 1:]), x)
+        value, got = wengert.value_and_grad(f, wrt=i, mode=mode)(*args)
+        assert value == pytest.approx(f(*args), rel=1e-12)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(expected))))
+
+
+@pytest.mark.parametrize("f, make", PEER, ids=lambda v: getattr(v, "__name__", ""))
+def test_peer_functions_hessian(f, make):
+    args = make()
+    grad = wengert.grad(f, wrt=0)
+    expected = central(lambda v: grad(v, *args[1:]), args[0], h=1e-5)
+    got = wengert.hessian(f, wrt=0)(*args)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * max(1.0, np.max(np.abs(expected))))
+
+
+def test_eigh_upper_reads_only_the_upper_triangle():
+    m = symmetric(4, 4)
+    g = wengert.grad(P.eigh_upper_only)(m)
+    assert np.all(np.tril(g, -1) == 0.0) and np.any(np.triu(g, 1) != 0.0)

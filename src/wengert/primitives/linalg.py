@@ -557,22 +557,28 @@ def _eigh_w_adjoint(g, w, a):
     return (apply("sym_lower_t", (v * apply("expand_dims", g, axis=-2)) @ _swap(v)),)
 
 
-def _eigh_v_tangent(ts, v, a):
+def _eigh_v_tangent(ts, v, a, upper=None):
     m = _swap(v) @ apply("sym_lower", ts[0]) @ v
     return v @ (_gaps(apply("eigh_w", a)) * m)
 
 
-def _eigh_v_adjoint(g, v, a):
+def _eigh_v_adjoint(g, v, a, upper=None):
     inner = _gaps(apply("eigh_w", a)) * (_swap(v) @ g)
     return (apply("sym_lower_t", v @ inner @ _swap(v)),)
 
 
 defprim("eigh_w", "np.linalg.eigh({0})[0]", sympy=_no_symbolic("eigenvalues"), shape=lambda a: a[:-1] if _known(a) and len(a) >= 2 else None,
         tangent=_checked("np.linalg.eigh", _eigh_w_tangent), adjoint=_checked("np.linalg.eigh", _eigh_w_adjoint))
-defprim("eigh_v", "np.linalg.eigh({0})[1]", sympy=_no_symbolic("eigenvectors"), shape=_square, tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
+def _eigh_v_src(a, upper=None):
+    """upper: a is the transpose of the matrix whose upper triangle NumPy reads (eigh(m, 'U')): the same
+    matrix as eigh(a) reads, but LAPACK may give its eigenvectors other signs, so the code says 'U' too."""
+    return f"np.linalg.eigh(np.swapaxes({a}, -1, -2), 'U')[1]" if upper else f"np.linalg.eigh({a})[1]"
+
+
+defprim("eigh_v", _eigh_v_src, sympy=_no_symbolic("eigenvectors"), shape=lambda a, upper=None: _square(a), tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
         adjoint=_checked("np.linalg.eigh", _eigh_v_adjoint))
 for _name in ("eigh_w", "eigh_v"):
-    PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
+    PRIMS[_name].batch = lambda b, a, _n=_name, **attrs: b.emit_batched(_n, (a,), attrs)
 
 
 # ---- einsum and the contractions built on it ---------------------------------------------------------------
@@ -591,7 +597,9 @@ def _parts(subscripts):
 
 
 def _einsum_shape(*keys, subscripts):
-    ins, out = _parts(subscripts)
+    if not _known(*keys):
+        return None
+    ins, out = _parts(explicit_subscripts(subscripts, [len(k) for k in keys]))
     if not _known(*keys) or any(len(k) != len(s) for k, s in zip(keys, ins)):
         return None
     dims = {}
@@ -606,6 +614,21 @@ def _einsum(subscripts, *xs):
     return apply("einsum", *xs, subscripts=subscripts)
 
 
+def explicit_subscripts(subscripts, ranks):
+    """subscripts with each '...' replaced by letters, given the operands' ranks (None: unknown, then the
+    subscripts unchanged). NumPy aligns the axes an ellipsis stands for to the right, as broadcasting does."""
+    if "..." not in subscripts or any(r is None for r in ranks):
+        return subscripts
+    ins, out = _parts(subscripts)
+    counts = [r - (len(t) - 3) if "..." in t else 0 for t, r in zip(ins, ranks)]
+    if any(n < 0 for n in counts):
+        raise WengertError(f"einsum subscripts {subscripts!r} name more axes than an operand has", GENERATED, 0, 0,
+                           "", "give at most one index per axis of the operand")
+    free = [c for c in _LETTERS if c not in subscripts][:max(counts)]
+    ins = [t.replace("...", "".join(free[len(free) - n:])) for t, n in zip(ins, counts)]
+    return ",".join(ins) + "->" + out.replace("...", "".join(free))
+
+
 def _einsum_ranks(xs, subscripts):
     for i, (term, x) in enumerate(zip(_parts(subscripts)[0], xs)):
         r = primal_rank(x)
@@ -615,6 +638,7 @@ def _einsum_ranks(xs, subscripts):
 
 
 def _einsum_tangent(ts, y, *xs, subscripts):
+    subscripts = explicit_subscripts(subscripts, [primal_rank(x) for x in xs])
     _einsum_ranks(xs, subscripts)
     terms = [_einsum(subscripts, *(t if j == i else x for j, x in enumerate(xs))) for i, t in enumerate(ts)
              if t is not None]
@@ -625,6 +649,7 @@ def _einsum_tangent(ts, y, *xs, subscripts):
 
 
 def _einsum_adjoint(g, y, *xs, subscripts):
+    subscripts = explicit_subscripts(subscripts, [primal_rank(x) for x in xs])
     _einsum_ranks(xs, subscripts)
     ins, out = _parts(subscripts)
 
@@ -650,7 +675,8 @@ defprim("einsum", _einsum_src, sympy=_sym_einsum, shape=_einsum_shape, tangent=_
 
 
 def _batch_einsum(b, *xs, subscripts):
-    ins, out = _parts(subscripts)
+    ins, out = _parts(explicit_subscripts(subscripts, [_rank(x) for x in xs]))
+    subscripts = ",".join(ins) + "->" + out
     free = next(c for c in _LETTERS if c not in subscripts)
     terms = [free + s if is_batched(x) else s for s, x in zip(ins, xs)]
     return b.emit_batched("einsum", xs, {"subscripts": ",".join(terms) + "->" + free + out})
