@@ -305,8 +305,8 @@ def _ord_literal(parser, node):
 
 
 def _svd_call(parser, e, env):
-    """np.linalg.svd(a, compute_uv=False) gives the singular values; the full U, s, Vh triple is returned
-    too, but only s is differentiable (U and Vh have no derivative rules yet: refused where differentiated)."""
+    """np.linalg.svd(a, compute_uv=False) gives the singular values; with full_matrices=False the thin
+    U, s, Vh triple (all differentiable where the singular values are distinct and nonzero)."""
     if not e.args or len(e.args) > 1:
         raise parser.m.error(e, "np.linalg.svd takes one matrix here", "write np.linalg.svd(a, compute_uv=False)")
     opts = {}

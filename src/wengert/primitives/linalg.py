@@ -407,7 +407,7 @@ defprim("pinv", "np.linalg.pinv({0})", sympy=_per_matrix(lambda a: np.array(symp
 PRIMS["pinv"].batch = lambda b, a: b.emit_batched("pinv", (a,))
 
 
-# ---- singular values (first derivatives: the singular vectors have no rules yet) ------------------------------
+# ---- singular values and vectors (distinct singular values) -------------------------------------------------
 
 def _no_symbolic(what):
     """The meaning of a decomposition SymPy cannot order symbolically: the check says so, located."""
@@ -443,16 +443,62 @@ def _svd_shape(part):
 defprim("svdvals", "np.linalg.svd({0}, compute_uv=False)", shape=_svd_shape("s"), sympy=_no_symbolic("singular values"),
         tangent=_checked("np.linalg.svd", _svdvals_tangent, square=False),
         adjoint=_checked("np.linalg.svd", _svdvals_adjoint, square=False))
-def _no_singular_vectors(*args, **kw):
-    raise WengertError("the singular vectors of np.linalg.svd have no derivative rule yet (second derivatives of "
-                       "singular values need them too)", GENERATED, 0, 0, "",
-                       "differentiate only the singular values, once (grad, jvp, vjp)")
+# The singular vectors of the thin SVD a = U diag(s) V^T (U: m x k, V: n x k, k = min(m, n)), after Townsend,
+# "Differentiating the singular value decomposition" (2016). With dP = U^T da V, F[i, j] = 1 / (s_j^2 - s_i^2)
+# off the diagonal (_gaps of s^2; inf where two singular values coincide), X S = X * s as a row, S X = s as a
+# column times X:
+#   dU = U (F o (dP S + S dP^T)) + (I - U U^T) da V S^-1
+#   dV = V (F o (S dP + dP^T S)) + (I - V V^T) da^T U S^-1
+# and the adjoints that follow from them. Distinct, nonzero singular values (as for eigh's eigenvectors).
+
+def _svd_parts(a):
+    return apply("svd_u", a), apply("svdvals", a), _swap(apply("svd_vh", a))
+
+
+def _as_row(s):
+    return apply("expand_dims", s, axis=-2)
+
+
+def _as_column(s):
+    return apply("expand_dims", s, axis=-1)
+
+
+def _svd_u_tangent(ts, u, a):
+    _, s, v = _svd_parts(a)
+    dp = _swap(u) @ ts[0] @ v
+    inner = _gaps(s * s) * (dp * _as_row(s) + _as_column(s) * _swap(dp))
+    return u @ inner + (ts[0] @ v - u @ dp) / _as_row(s)
+
+
+def _svd_vh_tangent(ts, vh, a):
+    u, s, v = _svd_parts(a)
+    dp = _swap(u) @ ts[0] @ v
+    inner = _gaps(s * s) * (_as_column(s) * dp + _swap(dp) * _as_row(s))
+    return _swap(v @ inner + (_swap(ts[0]) @ u - v @ _swap(dp)) / _as_row(s))
+
+
+def _svd_u_adjoint(g, u, a):
+    """abar = (U (J S) + (I - U U^T) g S^-1) V^T, J = F o (U^T g - g^T U)."""
+    _, s, v = _svd_parts(a)
+    ug = _swap(u) @ g
+    j = _gaps(s * s) * (ug - _swap(ug))
+    return ((u @ (j * _as_row(s)) + (g - u @ ug) / _as_row(s)) @ _swap(v),)
+
+
+def _svd_vh_adjoint(g, vh, a):
+    """abar = U ((S K) V^T + S^-1 g (I - V V^T)), K = F o (V^T g^T - g V), g the cotangent of V^T."""
+    u, s, v = _svd_parts(a)
+    gv = g @ v
+    k = _gaps(s * s) * (_swap(gv) - gv)
+    return (u @ ((_as_column(s) * k) @ vh + (g - gv @ vh) / _as_column(s)),)
 
 
 defprim("svd_u", "np.linalg.svd({0}, full_matrices=False)[0]", shape=_svd_shape("u"), sympy=_no_symbolic("singular vectors"),
-        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+        tangent=_checked("np.linalg.svd", _svd_u_tangent, square=False),
+        adjoint=_checked("np.linalg.svd", _svd_u_adjoint, square=False))
 defprim("svd_vh", "np.linalg.svd({0}, full_matrices=False)[2]", shape=_svd_shape("vh"), sympy=_no_symbolic("singular vectors"),
-        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+        tangent=_checked("np.linalg.svd", _svd_vh_tangent, square=False),
+        adjoint=_checked("np.linalg.svd", _svd_vh_adjoint, square=False))
 for _name in ("svdvals", "svd_u", "svd_vh"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
 
