@@ -273,7 +273,7 @@ def test_sympy_check_catches_a_wrong_rule(la, monkeypatch):
 
 
 BAD = [  # (body, the text the error points at, words of the message)
-    ("return np.sum(np.einsum('ii->', A))", "'ii->'", "repeats an index"),
+    ("return np.sum(np.einsum('i->ii', A[0]))", "'i->ii'", "repeats an index"),
     ("return np.sum(np.einsum('ij,jk->ik', A))", "'ij,jk->ik'", "name 2 operands, but 1 is given"),
     ("return np.sum(np.einsum('i.j->ij', A))", "'i.j->ij'", "not one ellipsis"),
     ("return np.sum(np.einsum('ij->...ij', A))", "'ij->...ij'", "ellipsis no operand has"),
@@ -350,7 +350,8 @@ from programs import peer_functions as P  # noqa: E402
 PEER = [(P.cross_axes, lambda: (rng.normal(size=(3, 4)), rng.normal(size=(4, 3)))),
         (P.einsum_ellipsis, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
         (P.einsum_sublist, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
-        (P.eigh_upper, lambda: (symmetric(4, 4) + np.tril(rng.normal(size=(4, 4)), -1),))]
+        (P.eigh_upper, lambda: (symmetric(4, 4) + np.tril(rng.normal(size=(4, 4)), -1),)),
+        (P.einsum_diagonal, lambda: (rng.normal(size=(3, 3, 3)), rng.normal(size=(3, 3, 3))))]
 
 
 @pytest.mark.parametrize("f, make", PEER, ids=lambda v: getattr(v, "__name__", ""))
@@ -377,3 +378,8 @@ def test_eigh_upper_reads_only_the_upper_triangle():
     m = symmetric(4, 4)
     g = wengert.grad(P.eigh_upper_only)(m)
     assert np.all(np.tril(g, -1) == 0.0) and np.any(np.triu(g, 1) != 0.0)
+
+
+def test_einsum_with_a_repeated_index_agrees_with_sympy():
+    report = wengert.check(P.einsum_trace, at=(np.array([[0.5, 1.0], [-1.5, 2.0]]),))
+    assert report.ok, str(report)

@@ -27,15 +27,11 @@ def normalize_subscripts(text, ranks, fail):
     bad = [c for c in text if c not in _LETTERS + ",->."]
     if bad:
         fail(f"invalid subscript character {bad[0]!r} in {text!r}", "use letters a-z and A-Z")
-    for t in terms:
-        if len(set(t.replace("...", ""))) != len(t.replace("...", "")):
-            fail(f"the term {t!r} repeats an index (a diagonal): not supported", "take np.diagonal first, "
-                 "or write the sum with np.trace")
     for t, r in zip(terms, ranks):
         if r is not None and ("..." not in t and len(t) != r or "..." in t and len(t) - 3 > r):
             fail(f"the term {t!r} has {len(t)} indices, but its operand has {r} dimensions",
                  "give one index per axis of the operand")
-    if not arrow:
+    if not arrow:  # NumPy's implicit output: the indices that occur once, in order (a repeat in one term sums)
         counts = {c: ins.count(c) for c in set(ins) - {",", "."}}
         out = "..." * ("..." in ins) + "".join(sorted(c for c, n in counts.items() if n == 1))
     elif "..." in out and "..." not in ins:

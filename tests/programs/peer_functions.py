@@ -54,3 +54,13 @@ def real_parts(x):
 
 def angle_symbolic(x):
     return np.angle(x) * x + np.real(x) ** 2 + np.imag(x)
+
+
+def einsum_diagonal(a, b):
+    """Repeated indices read diagonals: a trace, a diagonal times a vector, the peer's 'ijk,lji,lli->lki'."""
+    return (np.einsum("ii->", a[0]) ** 2 + np.sum(np.einsum("ii,i->i", a[1], a[0, 0]) ** 3)
+            + np.sum(np.sin(np.einsum("ijk,lji,lli->lki", b, np.swapaxes(b, 0, 2), np.swapaxes(b, 0, 2)))))
+
+
+def einsum_trace(a):
+    return np.einsum("ii", a) * np.einsum("ij,jj->", a, a)

@@ -707,9 +707,50 @@ def _einsum_adjoint(g, y, *xs, subscripts):
         if any(c not in have for c in ins[i]):  # an index summed within x_i alone: broadcast g back over it
             terms.append(ins[i])
             operands.append(apply("ones_like", xs[i]))
-        return unbroadcast(_einsum(",".join(terms) + "->" + ins[i], *operands), xs[i])
+        unique = "".join(dict.fromkeys(ins[i]))
+        if unique == ins[i]:
+            return unbroadcast(_einsum(",".join(terms) + "->" + ins[i], *operands), xs[i])
+        # a repeated index ('ii', 'lli') reads a diagonal of x_i: the cotangent goes back onto that diagonal
+        diagonal = _einsum(ins[i] + "->" + unique, xs[i])
+        g_diagonal = unbroadcast(_einsum(",".join(terms) + "->" + unique, *operands), diagonal)
+        return apply("diagonal_scatter", g_diagonal, xs[i], term=ins[i], unique=unique)
 
     return tuple(Lazy(lambda i=i: cotangent(i)) for i in range(len(xs)))
+
+
+helper('''
+def _diagonal_scatter(g, x, term, unique):
+    """Zeros shaped like x with g on the diagonal np.einsum(term + '->' + unique, x) reads (leading axes
+    broadcast: a batch axis of g or of x)."""
+    lead = np.broadcast_shapes(np.shape(g)[:np.ndim(g) - len(unique)], np.shape(x)[:np.ndim(x) - len(term)])
+    out = np.zeros(lead + np.shape(x)[np.ndim(x) - len(term):], dtype=np.result_type(g, x, 1.0))
+    np.einsum("..." + term + "->..." + unique, out)[...] = g
+    return out
+''')
+
+
+def _diagonal_scatter_shape(g, x, term, unique):
+    """x's shape, behind the leading (batch) axes g and x broadcast, as the helper makes it."""
+    if not _known(g, x):
+        return None
+    lead = shapes.broadcast(g[:len(g) - len(unique)], x[:len(x) - len(term)])
+    return None if lead is None else tuple(lead) + tuple(x[len(x) - len(term):])
+
+
+def _sym_diagonal_scatter(g, x, term, unique):
+    g = _obj(g)
+    out = np.zeros(np.shape(x), dtype=object) * 0
+    for index in np.ndindex(*g.shape):
+        at = dict(zip(unique, index))
+        out[tuple(at[c] for c in term)] = g[index]
+    return out
+
+
+defprim("diagonal_scatter", lambda g, x, term, unique: f"_diagonal_scatter({g}, {x}, {term!r}, {unique!r})",
+        sympy=_sym_diagonal_scatter, shape=_diagonal_scatter_shape, shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else apply("diagonal_scatter", ts[0], x, **kw),
+        adjoint=lambda h, y, g, x, term, unique: (_einsum(term + "->" + unique, h), None))
+PRIMS["diagonal_scatter"].batch = lambda b, g, x, **kw: b.emit_batched("diagonal_scatter", (g, x), kw)
 
 
 def _sym_einsum(*xs, subscripts):
