@@ -383,3 +383,12 @@ def test_eigh_upper_reads_only_the_upper_triangle():
 def test_einsum_with_a_repeated_index_agrees_with_sympy():
     report = wengert.check(P.einsum_trace, at=(np.array([[0.5, 1.0], [-1.5, 2.0]]),))
     assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("f, at", [
+    (P.cross_axes, (np.array([[0.5, 1.0], [-1.0, 0.25], [2.0, -0.5]]), np.array([[1.5, -0.5, 0.25], [0.5, 1.0, -1.0]]))),
+    (P.einsum_sublist, (np.array([[0.5, 1.0]]), np.array([[[1.0, -0.5], [0.25, 2.0]]]))),
+], ids=["cross_axes", "einsum_sublist"])
+def test_peer_functions_agree_with_sympy(f, at):
+    report = wengert.check(f, at=at)
+    assert report.ok, str(report)

@@ -485,3 +485,12 @@ def test_peer_functions_bad_input_is_located(tmp_path, call, words):
         wengert.grad(namespace["f"], wrt="x")(np.ones((2, 3)), np.ones((2, 3)))
     assert words in info.value.message and info.value.line == 5, str(info.value)
     assert info.value.source_line[info.value.col:].startswith(call.split("(")[0]), str(info.value)
+
+
+@pytest.mark.parametrize("fn, at", [(P.rollaxis, (np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4),)),
+                                    (P.diff, (np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [1.0, 2.0, 0.5]]),)),
+                                    (P.select, (np.array([[0.75, -0.5]]), np.array([[-1.0, 0.25]])))],
+                         ids=["rollaxis", "diff", "select"])
+def test_peer_functions_agree_with_sympy(fn, at):
+    report = wengert.check(fn, at=at)
+    assert report.ok, str(report)
