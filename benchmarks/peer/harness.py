@@ -36,8 +36,9 @@ class Case:
     """name; body (an expression, possibly a tuple); params (comma-separated names); args (their values);
     wrt (the differentiated names, default all); pre (statements before the body, one per line)."""
 
-    def __init__(self, name, body, params, args, wrt=None, pre="", expect_zero=False):
+    def __init__(self, name, body, params, args, wrt=None, pre="", expect_zero=False, order=2):
         self.name, self.body, self.params, self.args, self.pre = name, body, params, tuple(args), pre
+        self.order = order  # 1: the peer checks first derivatives only (a kink at the point)
         self.expect_zero = expect_zero  # a piecewise-constant function: its gradient is 0, not a difference
         self.names = [p.strip() for p in params.split(",")]
         self.wrt = [w.strip() for w in (wrt or params).split(",")]
@@ -143,6 +144,44 @@ def run_case(case):
             scale = max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0)
             if np.shape(gi) != np.shape(args[i]) or not np.allclose(gi, expected, rtol=1e-5, atol=1e-6 * scale):
                 return "wrong", f"{mode} d/d{name} differs from central differences"
+    if ORDER[0] >= 2 and case.order >= 2 and not case.expect_zero:
+        return second_order(case, module, args)
+    return "agree", ""
+
+
+ORDER = [1]  # 2: also the Hessian (vector mode) w.r.t. the first differentiated parameter (run.py --order 2)
+
+
+def second_order(case, module, args):
+    """The Hessian of g w.r.t. the first differentiated parameter (wengert's vector mode) against central
+    differences of wengert's own reverse-mode gradient, as the peer's check_grads checks order 2."""
+    name = case.wrt[0]
+    i = case.names.index(name)
+    try:
+        with np.errstate(all="ignore"):
+            hessian = np.asarray(wengert.hessian(module.g, wrt=name)(*args))
+            grad = wengert.grad(module.g, wrt=name)
+    except WengertError as e:
+        return "refused", "Hessian: " + str(e).splitlines()[0]
+    except Exception as e:  # noqa: BLE001
+        return "internal", f"Hessian: {type(e).__name__}: {e}"
+    x = np.asarray(args[i], dtype=float)
+    h = 1e-5
+    columns = []
+    for pos in range(x.size):
+        moved = []
+        for s in (1, -1):
+            shifted = x.copy()
+            shifted.reshape(-1)[pos] += s * h
+            values = list(args)
+            values[i] = shifted if x.shape else float(shifted)
+            with np.errstate(all="ignore"):
+                moved.append(np.asarray(grad(*values), dtype=float))
+        columns.append(((moved[0] - moved[1]) / (2 * h)).reshape(-1))
+    expected = np.array(columns).T.reshape(x.shape + x.shape) if x.shape else np.array(columns).reshape(())
+    scale = max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0)
+    if hessian.shape != expected.shape or not np.allclose(hessian, expected, rtol=1e-4, atol=1e-5 * scale):
+        return "wrong", f"Hessian d2/d{name}2 differs from differences of the gradient"
     return "agree", ""
 
 

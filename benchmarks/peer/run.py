@@ -1,7 +1,10 @@
 """Runs the port of a peer's NumPy gradient tests (HIPS/autograd's tests/test_numpy.py, test_linalg.py,
 test_systematic.py, test_scalar_ops.py, test_binary_ops.py) and prints a table per file and in total.
 
-    PYTHONPATH=src python -m benchmarks.peer.run [-v] [FILE ...]      (from the repository's root)
+    PYTHONPATH=src python -m benchmarks.peer.run [-v] [--order 2] [FILE ...]   (from the repository's root)
+
+--order 2 also compares each case's Hessian (vector mode, w.r.t. its first differentiated parameter) with
+central differences of its gradient, as the peer's check_grads does by default.
 
 Columns: applicable, agree (both modes match central differences), wrong, refused, of which owned by npfun
 (the shape/layout functions another helper adds), internal errors. Exit status 1 on a wrong answer or an
@@ -10,6 +13,7 @@ internal error."""
 import sys
 
 from . import binary_file, linalg_file, numpy_file, scalar_file, systematic_file
+from . import harness
 from .harness import STATUSES, run_file
 
 FILES = {"test_numpy": numpy_file, "test_linalg": linalg_file, "test_systematic": systematic_file,
@@ -18,6 +22,9 @@ FILES = {"test_numpy": numpy_file, "test_linalg": linalg_file, "test_systematic"
 
 def main(argv):
     verbose = "-v" in argv
+    if "--order" in argv:
+        harness.ORDER[0] = int(argv[argv.index("--order") + 1])
+        argv = argv[:argv.index("--order")] + argv[argv.index("--order") + 2:]
     chosen = [a for a in argv if not a.startswith("-")] or list(FILES)
     total = dict.fromkeys(STATUSES, 0)
     rows = []

@@ -64,3 +64,17 @@ def einsum_diagonal(a, b):
 
 def einsum_trace(a):
     return np.einsum("ii", a) * np.einsum("ij,jj->", a, a)
+
+
+def dot_stacks(a, b):
+    """np.dot of 3-D operands and of a number, a vector @ a stack, a stack @ a vector: cotangents as einsums."""
+    return (np.sum(np.dot(a, b) ** 2) + np.sum(np.dot(2.0, a) * a) + np.sum(np.matmul(a[0, 0], b) ** 2)
+            + np.sum(np.matmul(b, b[0, 0]) ** 3) + np.sum(np.dot(a, b[0, :, 0]) * a[..., 0]))
+
+
+def matmul_of(a, c):
+    return a @ c
+
+
+def dot_of(a, c):
+    return np.dot(a, c)

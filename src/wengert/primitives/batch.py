@@ -92,29 +92,46 @@ PRIMS["unbroadcast"].batch = _batch_unbroadcast
 
 
 def _batch_matmul(b, a, c):
-    """a @ c with one side batched: the batch axis stays in front."""
+    """a @ c with one side (or both) batched: the batch axis stays in front. A vector operand is made the
+    matrix matmul reads it as ((1, k) on the left, (k, 1) on the right), a batched operand with fewer stack
+    axes gets unit axes behind its batch axis (else the batch axis would meet the other's stack axes), and the
+    vector's axis is squeezed out of the result again."""
     ra, rc = _rank(a), _rank(c)
-    if is_batched(a) and is_batched(c):
-        if ra >= 2 and rc >= 2:
-            return b.emit_batched("matmul", (a, c))
+    if is_batched(a) and is_batched(c) and (ra == 1 or rc == 1):
         raise WengertError("vector mode of a product of two batched vectors is not supported", GENERATED,
                            0, 0, "", "use a lower derivative order")
-    if is_batched(a):
+    if is_batched(a) and not is_batched(c) and ra == 1 and rc == 2:
         seed = b.defs.get(a.name)
-        if seed is not None and seed.prim == "basis" and _rank(a) == 1 and rc == 2:
+        if seed is not None and seed.prim == "basis":
             return b.emit_batched("as_batch", (c,))      # the unit directions times c: c's rows
-        return b.emit_batched("matmul", (a, c))          # (n, ..., k) @ c
-    if rc == 1:                                           # a @ (n, k): each row of c is a vector
+        return b.emit_batched("matmul", (a, c))          # (n, k) @ (k, m)
+    if is_batched(c) and not is_batched(a) and rc == 1 and ra == 2:
         seed = b.defs.get(c.name)
-        if seed is not None and seed.prim == "basis" and ra == 2:
+        if seed is not None and seed.prim == "basis":
             return b.emit_batched("as_batch", (a.T,))      # a times each unit direction: a's columns
-        return b.emit_batched("matmul", (c, a.T if ra == 2 else a))
-    return b.emit_batched("matmul", (a, c))              # a @ (n, ..., k, m)
+        return b.emit_batched("matmul", (c, a.T))        # each row of c is a vector: (n, k) @ a.T
+
+    def emit(name, x, attrs):
+        return b.emit_batched(name, (x,), attrs) if is_batched(x) else b.emit_plain(name, (x,), attrs)
+
+    left = emit("expand_dims", a, {"axis": -2}) if ra == 1 else a
+    right = emit("expand_dims", c, {"axis": -1}) if rc == 1 else c
+    stack = max(ra, rc, 2)
+    left, right = _lift_rank(b, left, stack), _lift_rank(b, right, stack)
+    out = b.emit_batched("matmul", (left, right))
+    if ra == 1:
+        out = b.emit_batched("squeeze", (out,), {"axis": -2})
+    if rc == 1:
+        out = b.emit_batched("squeeze", (out,), {"axis": -1})
+    return out
 
 
 def _batch_dot(b, a, c):
     if _rank(a) == 0 or _rank(c) == 0:
         return _batch_elementwise(b, "mul", (a, c), {})
+    if max(_rank(a), _rank(c)) > 2:  # N-D np.dot is no matmul: the einsum it is, batched
+        from .linalg import _contraction_subscripts
+        return PRIMS["einsum"].batch(b, a, c, subscripts=_contraction_subscripts(_rank(a), _rank(c), matmul=False))
     return _batch_matmul(b, a, c)
 
 

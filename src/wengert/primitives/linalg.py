@@ -35,18 +35,39 @@ def _bilinear_tangent(op):
     return tangent
 
 
+def _contraction_subscripts(ra, rb, matmul):
+    """np.dot (matmul=False) or a @ b with a vector operand (matmul=True) of operands of ranks ra, rb >= 1,
+    as einsum subscripts: a's last axis with b's second-to-last (its only one when 1-D)."""
+    letters = iter(string.ascii_letters)
+    k = next(letters)
+    a_lead = "".join(next(letters) for _ in range(ra - 1))
+    b_lead = "".join(next(letters) for _ in range(rb - 2)) if rb >= 2 else ""
+    m = next(letters) if rb >= 2 else ""
+    if matmul and ra == 1:
+        return f"{k},{b_lead}{k}{m}->{b_lead}{m}"
+    if matmul and rb == 1:
+        return f"{a_lead}{k},{k}->{a_lead}"
+    return f"{a_lead}{k},{b_lead}{k}{m}->{a_lead}{b_lead}{m}"
+
+
 def _dot_adjoint(g, y, a, b):
     ra, rb = rank(a), rank(b)
-    if ra is None or rb is None or ra > 2 or rb > 2:
-        return _rank_generic_vjp("dot", g, a, b)
-    if ra == 0 or rb == 0 or ra == rb == 1:  # vector . vector: g is a scalar (Dask's dot rejects 0-d operands)
+    if ra is not None and rb is not None and (ra == 0 or rb == 0 or ra == rb == 1):
+        # a product (vector . vector: g is a scalar; Dask's dot rejects 0-d operands)
         return (Lazy(lambda: unbroadcast(g * b, a)), Lazy(lambda: unbroadcast(g * a, b)))
+    if ra is not None and rb is not None and max(ra, rb) > 2:
+        # an einsum, whose rules (both modes, vector mode) then apply to the cotangents too
+        return _einsum_adjoint(g, y, a, b, subscripts=_contraction_subscripts(ra, rb, matmul=False))
+    if ra is None or rb is None:
+        return _rank_generic_vjp("dot", g, a, b)
     return (Lazy(lambda: outer(g, b) if (ra, rb) == (2, 1) else dot(g, b.T)),
             Lazy(lambda: outer(a, g) if (ra, rb) == (1, 2) else dot(a.T, g)))
 
 
 def _matmul_adjoint(g, y, a, b):
     ra, rb = rank(a), rank(b)
+    if ra is not None and rb is not None and min(ra, rb) == 1 and max(ra, rb) > 2:
+        return _einsum_adjoint(g, y, a, b, subscripts=_contraction_subscripts(ra, rb, matmul=True))
     if ra is None or rb is None or (min(ra, rb) == 1 and max(ra, rb) > 2):
         return _rank_generic_vjp("matmul", g, a, b)
     if ra == 1 and rb == 1:
