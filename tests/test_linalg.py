@@ -414,3 +414,24 @@ def test_jacobian_of_stacked_products_matches_central_differences(f, sa, sc, mod
         got = wengert.jacobian(f, wrt=wrt, mode=mode)(a, c)
         assert np.shape(got) == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_trace_of_a_stack_both_modes_and_hessian():
+    x, w = rng.normal(size=(3, 4, 5)), rng.normal(size=5)
+    expected = central(lambda v: P.trace_of_stack(v, w), x)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(wengert.grad(P.trace_of_stack, wrt=0, mode=mode)(x, w), expected, rtol=1e-6,
+                                   atol=1e-8)
+    grad = wengert.grad(P.trace_of_stack, wrt=0)
+    np.testing.assert_allclose(wengert.hessian(P.trace_of_stack, wrt=0)(x, w),
+                               central(lambda v: grad(v, w), x, h=1e-5), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3), (3, 4, 2), (2, 3)], ids=str)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_the_trace_of_a_stack(shape, mode):
+    """Vector mode traces the first two primal axes (it traced the last two: wrong for 3-D input, silently
+    when they have the same sizes)."""
+    x = rng.normal(size=shape)
+    expected = central(P.trace_only, x)
+    np.testing.assert_allclose(wengert.jacobian(P.trace_only, wrt=0, mode=mode)(x), expected, atol=1e-8)

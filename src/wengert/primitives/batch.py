@@ -40,8 +40,10 @@ PRIMS["sum_axes"].batch = lambda b, g, lead=(), units=(): b.emit_batched(
     "sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
 PRIMS["transpose"].batch = lambda b, x, axes=None: b.emit_batched(
     "transpose", (x,), {"axes": (0,) + (tuple(a + 1 for a in axes) if axes else tuple(range(_rank(x), 0, -1)))})
-PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_last", (a,))
-defprim("trace_last", "np.trace({0}, axis1=-2, axis2=-1)", shape=lambda a: a[:-2] if shapes.known(a) else None)
+# np.trace sums the diagonal of the first two axes: behind the batch axis, axes 1 and 2 (axes -2, -1 were
+# right for a matrix only: a stack's trace in vector mode was taken over its last two axes)
+PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_batch", (a,))
+defprim("trace_batch", "np.trace({0}, axis1=1, axis2=2)", shape=lambda a: a[:1] + a[3:] if shapes.known(a) else None)
 PRIMS["index"].batch = lambda b, x, *dyn, spec: b.emit_batched(
     "index", (x,) + dyn, {"spec": (("slice", None, None, None),) + spec})
 defprim("broadcast_batch", "np.broadcast_to({0}, np.shape({0})[:1] + np.shape({1}))",
@@ -305,6 +307,23 @@ def _no_batch_diag(b, *args, **kw):
                        "write np.diagonal(x) for a matrix's diagonal, or use hvp / jvp one direction at a time")
 
 
+helper('''
+def _trace_vjp_batch(g, a):
+    """_trace_vjp with a leading batch axis on a (and on g, or g the same for every direction)."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, 1.0))
+    for i in range(min(np.shape(a)[1:3])):
+        out[:, i, i] = g
+    return out
+''')
+defprim("trace_vjp_batch", "_trace_vjp_batch({0}, {1})", shape=lambda g, a: a, shape_args=(1,))
+
+
+def _batch_trace_vjp(b, g, a):
+    like = a if is_batched(a) else b.emit_batched("batch_like", (a, g))
+    return b.emit_batched("trace_vjp_batch", (g, like))
+
+
+PRIMS["trace_vjp"].batch = _batch_trace_vjp
 PRIMS["diagonal"].batch = _batch_diagonal
 PRIMS["diagonal_vjp"].batch = _batch_diagonal_vjp
 PRIMS["diag"].batch = _no_batch_diag

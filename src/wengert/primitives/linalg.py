@@ -191,7 +191,7 @@ def _sym_trace_vjp(g, a):
 
 
 defprim("trace_vjp", "_trace_vjp({0}, {1})", sympy=_sym_trace_vjp, shape=lambda g, a: a, shape_args=(1,),
-        tangent=lambda ts, y, g, a: apply("trace_vjp", ts[0], a),
+        tangent=lambda ts, y, g, a: None if ts[0] is None else apply("trace_vjp", ts[0], a),  # a: its shape only
         adjoint=lambda h, y, g, a: (apply("trace", h), None), diff_args=(0,))
 
 
