@@ -94,6 +94,11 @@ ODD_EXPRESSIONS = [
     "np.einsum('ij->k', x)", "np.tensordot(x, x, axes=9)", "np.tensordot(x, x, axes=x)", "np.linalg.slogdet(x)[2]",
     "np.linalg.eigh(x, 'U')", "np.linalg.matrix_power(x, x)", "np.linalg.multi_dot(x)", "np.linalg.norm(x, 'nuc')",
     "np.linalg.norm(x, 'fro', 0)", "np.linalg.norm(x, np.inf, (0, 1, 2))", "np.linalg.solve(x)", "np.cross(x, 1.0)",
+    "np.einsum(x, [0, 'a'])", "np.einsum(x, [0, 0])", "np.einsum('...i,...->...', x, x)", "np.einsum('i..j', x)",
+    "np.cross(x, x, axisa=x)", "np.cross(x, x, axis=5)", "np.linalg.eigh(x, 'Q')", "np.linalg.eigh(x, UPLO=x)",
+    "np.linalg.svd(x, full_matrices=False)[0]", "np.diff(x, n=x)", "np.diff(x, 2, -3)", "np.select(x, x)",
+    "np.select([x > 0], [x], default=x)", "np.rollaxis(x, -1)", "np.rollaxis(x, 1, 7)", "np.angle(x)",
+    "np.imag(x)", "np.real(x, x)",
 ]
 
 ODD_STATEMENTS = [
@@ -263,7 +268,8 @@ CALLEES = ["np.sum", "np.mean", "np.max", "np.min", "np.exp", "np.log", "np.sqrt
            "math.pow", "math.log", "math.atan", "abs", "len", "range", "np.floor", "max", "sorted", "helper",
            "np.linalg.solve", "np.linalg.inv", "np.linalg.det", "np.linalg.slogdet", "np.linalg.cholesky",
            "np.linalg.eigh", "np.einsum", "np.tensordot", "np.inner", "np.vdot", "np.cross", "np.linalg.multi_dot",
-           "np.linalg.matrix_power", "np.linalg.eigvalsh"]
+           "np.linalg.matrix_power", "np.linalg.eigvalsh", "np.diff", "np.rollaxis", "np.select", "np.angle",
+           "np.real", "np.imag", "np.conj", "np.linalg.svd"]
 
 
 def _callee(rng, text):

@@ -108,7 +108,7 @@ def singular_values(A):
 
 def singular_vectors(A):
     U, s, Vh = np.linalg.svd(A, full_matrices=False)
-    return np.sum(s * s) + np.sum(U)
+    return np.sum(s * s) + np.sum(U * U[..., :1, :]) + np.sum(np.sin(Vh) * Vh[..., :, :1])
 
 
 def pinv(A):
@@ -184,6 +184,9 @@ CASES = [  # (function, arguments, a label)
     ("tensordot", lambda: (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))), "int and pair axes"),
     ("products", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), "inner, vdot, multi_dot"),
     ("singular_values", lambda: (rng.normal(size=(3, 4)),), "svd, nuclear and spectral norms"),
+    ("singular_vectors", lambda: (rng.normal(size=(4, 3)),), "tall"),
+    ("singular_vectors", lambda: (rng.normal(size=(2, 2, 3)),), "wide, stacked"),
+    ("singular_vectors", lambda: (rng.normal(size=(3, 3)),), "square"),
     ("pinv", lambda: (rng.normal(size=(3, 2)),), "tall"),
     ("pinv", lambda: (rng.normal(size=(2, 2, 3)),), "wide, stacked"),
     ("cross", lambda: (rng.normal(size=(2, 3)), rng.normal(size=(3,))), "broadcast"),
@@ -205,8 +208,7 @@ def test_gradient_matches_central_differences(la, name, make, label, mode):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(expected))))
 
 
-@pytest.mark.parametrize("name, make, label", [c for c in CASES if c[0] != "singular_values"],
-                         ids=[i for c, i in zip(CASES, IDS) if c[0] != "singular_values"])
+@pytest.mark.parametrize("name, make, label", CASES, ids=IDS)
 def test_hessian_matches_central_differences_of_the_gradient(la, name, make, label):
     f, args = getattr(la, name), make()
     for i, x in enumerate(args):
@@ -271,9 +273,13 @@ def test_sympy_check_catches_a_wrong_rule(la, monkeypatch):
 
 
 BAD = [  # (body, the text the error points at, words of the message)
-    ("return np.sum(np.einsum('ii->', A))", "'ii->'", "repeats an index"),
+    ("return np.sum(np.einsum('i->ii', A[0]))", "'i->ii'", "repeats an index"),
     ("return np.sum(np.einsum('ij,jk->ik', A))", "'ij,jk->ik'", "name 2 operands, but 1 is given"),
-    ("return np.sum(np.einsum('...ij->ij', A))", "'...ij->ij'", "ellipsis"),
+    ("return np.sum(np.einsum('i.j->ij', A))", "'i.j->ij'", "not one ellipsis"),
+    ("return np.sum(np.einsum('ij->...ij', A))", "'ij->...ij'", "ellipsis no operand has"),
+    ("return np.linalg.eigh(A, 'X')[0][0]", "'X'", "not 'L' or 'U'"),
+    ("return np.sum(np.cross(A, A, axisa=1.5))", "1.5", "integer literal"),
+    ("return np.sum(np.einsum(A, [0, 's']))", "'s'", "integer literal"),
     ("return np.sum(np.einsum('ij->iq', A))", "'ij->iq'", "names one no operand has"),
     ("return np.sum(np.einsum(s, A))", "np.einsum(s, A)", "string literal"),
     ("return np.sum(np.tensordot(A, A, axes=((0, 1), (0,))))", "((0, 1), (0,))", "different numbers of axes"),
@@ -307,15 +313,12 @@ def test_bad_input_is_located(tmp_path, body, at, words):
     assert e.source_line[e.col:].startswith(at), str(e)
 
 
-def test_singular_vectors_are_refused_where_differentiated(la):
-    A = rng.normal(size=(3, 2))
-    for call in (lambda: wengert.grad(la.singular_vectors)(A), lambda: wengert.hessian(la.singular_values)(A)):
-        with pytest.raises(WengertError) as info:
-            call()
-        assert "singular vectors" in info.value.message and info.value.line > 0
-    U, s, Vh = np.linalg.svd(A, full_matrices=False)
-    np.testing.assert_allclose(wengert.grad(la.singular_values)(A),  # values alone: U diag(3 s^2 + 1) Vh + ...
-                               central(la.singular_values, A), rtol=1e-6)
+def test_degenerate_singular_values_give_no_finite_singular_vector_derivative(la):
+    """Documented: the singular-vector rules divide by gaps between squared singular values (as eigh's)."""
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    with np.errstate(all="ignore"):
+        g = wengert.grad(la.singular_vectors)(A)
+    assert not np.all(np.isfinite(g))
 
 
 def test_degenerate_eigenvalues_give_no_finite_eigenvector_derivative(la):
@@ -338,3 +341,97 @@ def test_the_check_says_it_cannot_order_eigenvalues_symbolically(la):
     with pytest.raises(WengertError) as info:
         wengert.check(la.eigvals, at=(np.array([[2.0, 0.5], [0.5, 3.0]]),))
     assert "eigenvalues of a symbolic matrix" in info.value.message and info.value.line > 0
+
+
+# ---- what the peer port asked for (benchmarks/peer): cross's axes, einsum's '...' and sublists, eigh 'U' ----
+
+from programs import peer_functions as P  # noqa: E402
+
+PEER = [(P.cross_axes, lambda: (rng.normal(size=(3, 4)), rng.normal(size=(4, 3)))),
+        (P.einsum_ellipsis, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
+        (P.einsum_sublist, lambda: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3, 4)))),
+        (P.eigh_upper, lambda: (symmetric(4, 4) + np.tril(rng.normal(size=(4, 4)), -1),)),
+        (P.einsum_diagonal, lambda: (rng.normal(size=(3, 3, 3)), rng.normal(size=(3, 3, 3)))),
+        (P.dot_stacks, lambda: (rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 4))))]
+
+
+@pytest.mark.parametrize("f, make", PEER, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_peer_functions_match_central_differences(f, make, mode):
+    args = make()
+    for i, x in enumerate(args):
+        expected = central(lambda v: f(*args[:i], v, *args[i + 1:]), x)
+        value, got = wengert.value_and_grad(f, wrt=i, mode=mode)(*args)
+        assert value == pytest.approx(f(*args), rel=1e-12)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * max(1.0, np.max(np.abs(expected))))
+
+
+@pytest.mark.parametrize("f, make", PEER, ids=lambda v: getattr(v, "__name__", ""))
+def test_peer_functions_hessian(f, make):
+    args = make()
+    grad = wengert.grad(f, wrt=0)
+    expected = central(lambda v: grad(v, *args[1:]), args[0], h=1e-5)
+    got = wengert.hessian(f, wrt=0)(*args)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * max(1.0, np.max(np.abs(expected))))
+
+
+def test_eigh_upper_reads_only_the_upper_triangle():
+    m = symmetric(4, 4)
+    g = wengert.grad(P.eigh_upper_only)(m)
+    assert np.all(np.tril(g, -1) == 0.0) and np.any(np.triu(g, 1) != 0.0)
+
+
+def test_einsum_with_a_repeated_index_agrees_with_sympy():
+    report = wengert.check(P.einsum_trace, at=(np.array([[0.5, 1.0], [-1.5, 2.0]]),))
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("f, at", [
+    (P.cross_axes, (np.array([[0.5, 1.0], [-1.0, 0.25], [2.0, -0.5]]), np.array([[1.5, -0.5, 0.25], [0.5, 1.0, -1.0]]))),
+    (P.einsum_sublist, (np.array([[0.5, 1.0]]), np.array([[[1.0, -0.5], [0.25, 2.0]]]))),
+], ids=["cross_axes", "einsum_sublist"])
+def test_peer_functions_agree_with_sympy(f, at):
+    report = wengert.check(f, at=at)
+    assert report.ok, str(report)
+
+
+MATMUL_SHAPES = [((3,), (4, 3, 2)), ((2, 3), (4, 3, 2)), ((4, 2, 3), (3,)), ((4, 2, 3), (3, 2)), ((2, 3), (3,)),
+                 ((3,), (3, 2)), ((4, 2, 3), (1, 3, 2)), ((1, 2, 3), (4, 3, 2)), ((5, 4, 2, 3), (4, 3, 2))]
+
+
+@pytest.mark.parametrize("f", [P.matmul_of, P.dot_of], ids=["matmul", "dot"])
+@pytest.mark.parametrize("sa, sc", MATMUL_SHAPES, ids=str)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_stacked_products_matches_central_differences(f, sa, sc, mode):
+    """Vector mode of a @ c and np.dot(a, c) with a vector or more stack axes on one side (the batch axis once
+    met the other operand's stack axes: wrong Jacobians in forward mode)."""
+    if f is P.dot_of and len(sa) == 4:
+        pytest.skip("np.dot of a 4-D by a 3-D array is covered by the 3-D cases")
+    a, c = rng.normal(size=sa), rng.normal(size=sc)
+    for wrt in (0, 1):
+        x = (a, c)[wrt]
+        expected = central(lambda v: f(v, c) if wrt == 0 else f(a, v), x)
+        got = wengert.jacobian(f, wrt=wrt, mode=mode)(a, c)
+        assert np.shape(got) == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_trace_of_a_stack_both_modes_and_hessian():
+    x, w = rng.normal(size=(3, 4, 5)), rng.normal(size=5)
+    expected = central(lambda v: P.trace_of_stack(v, w), x)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(wengert.grad(P.trace_of_stack, wrt=0, mode=mode)(x, w), expected, rtol=1e-6,
+                                   atol=1e-8)
+    grad = wengert.grad(P.trace_of_stack, wrt=0)
+    np.testing.assert_allclose(wengert.hessian(P.trace_of_stack, wrt=0)(x, w),
+                               central(lambda v: grad(v, w), x, h=1e-5), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3), (3, 4, 2), (2, 3)], ids=str)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_the_trace_of_a_stack(shape, mode):
+    """Vector mode traces the first two primal axes (it traced the last two: wrong for 3-D input, silently
+    when they have the same sizes)."""
+    x = rng.normal(size=shape)
+    expected = central(P.trace_only, x)
+    np.testing.assert_allclose(wengert.jacobian(P.trace_only, wrt=0, mode=mode)(x), expected, atol=1e-8)

@@ -437,3 +437,60 @@ def test_append_along_an_axis_is_refused_with_a_hint(tmp_path):
         wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
     assert "no axis" in str(info.value) and "np.concatenate" in str(info.value)
     assert (info.value.line, info.value.col) == (5, 18), str(info.value)
+
+
+# ---- functions the peer port asked for (benchmarks/peer): rollaxis, diff, select, real/imag/conj/angle -------
+
+from programs import peer_functions as P  # noqa: E402
+
+PEER = [(P.rollaxis, lambda: (uniform((2, 3, 4), -2, 2, 81),), ("x",)),
+        (P.diff, lambda: (uniform((4, 5), -2, 2, 82),), ("x",)),
+        (P.select, lambda: (uniform((3, 4), -2, 2, 83), uniform((3, 4), -2, 2, 84)), ("x", "y")),
+        (P.real_parts, lambda: (uniform((3, 4), -2, 2, 85),), ("x",))]
+
+
+@pytest.mark.parametrize("fn, make, wrt", PEER, ids=lambda v: getattr(v, "__name__", ""))
+def test_peer_functions_both_modes_and_hessian(fn, make, wrt):
+    args = make()
+    check_gradients(fn, args, wrt)
+    for mode in ("reverse", "forward"):
+        got = wengert.grad(fn, wrt=wrt, mode=mode)(*args)
+        for g, n in zip(got if len(wrt) > 1 else (got,), numeric_grad(fn, args, wrt) if len(wrt) > 1 else
+                        (numeric_grad(fn, args, wrt),)):
+            np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-8)
+    hessian = wengert.hessian(fn, wrt=wrt[0])(*args)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, args, wrt[0]), rtol=1e-5, atol=1e-6)
+
+
+def test_angle_and_real_parts_agree_with_sympy():
+    for x in (0.75, -1.5):
+        report = wengert.check(P.angle_symbolic, at=(x,))
+        assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("call, words", [
+    ("np.rollaxis(x, -1)", "negative axis"),
+    ("np.rollaxis(x)", "integer axis"),
+    ("np.diff(x, n=-1)", "n >= 0"),
+    ("np.diff(x, prepend=0.0)", "no prepend"),
+    ("np.select([x > 0], [x, y])", "same length"),
+    ("np.real(x, y)", "one array"),
+])
+def test_peer_functions_bad_input_is_located(tmp_path, call, words):
+    path = tmp_path / "peer_bad.py"
+    path.write_text(SOURCE.format(call=call), encoding="utf-8")
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"], wrt="x")(np.ones((2, 3)), np.ones((2, 3)))
+    assert words in info.value.message and info.value.line == 5, str(info.value)
+    assert info.value.source_line[info.value.col:].startswith(call.split("(")[0]), str(info.value)
+
+
+@pytest.mark.parametrize("fn, at", [(P.rollaxis, (np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4),)),
+                                    (P.diff, (np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [1.0, 2.0, 0.5]]),)),
+                                    (P.select, (np.array([[0.75, -0.5]]), np.array([[-1.0, 0.25]])))],
+                         ids=["rollaxis", "diff", "select"])
+def test_peer_functions_agree_with_sympy(fn, at):
+    report = wengert.check(fn, at=at)
+    assert report.ok, str(report)

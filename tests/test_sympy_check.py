@@ -399,7 +399,7 @@ def test_reductions_along_an_axis_have_a_sympy_meaning():
 def test_every_unbatched_primitive_has_a_sympy_meaning():
     """Vector-mode primitives (Hessians, Jacobians) are checked through hvp code; every other can occur in
     a gradient trace, and the checker can only prove what it can evaluate."""
-    batched = {n for n, p in PRIMS.items() if "batch" in n or n in ("trace_last", "basis", "reshape_pair",
+    batched = {n for n, p in PRIMS.items() if "batch" in n or n in ("basis", "reshape_pair",
                                                                     "jacobian_layout", "split_like_batch")}
     assert [n for n, p in PRIMS.items() if p.sympy is None and n not in batched] == []
 

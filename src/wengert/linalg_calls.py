@@ -16,28 +16,28 @@ from .trace import Const, is_batched
 def normalize_subscripts(text, ranks, fail):
     """Explicit subscripts 'ij,jk->ik' for NumPy's (explicit or implicit) text; fail(message, hint) raises."""
     text = text.replace(" ", "")
-    if "." in text:
-        fail("einsum with an ellipsis (...) is not supported", "name every axis, e.g. 'bij,bjk->bik'")
     ins, arrow, out = text.partition("->")
+    for t in ins.split(",") + [out]:
+        if t.replace("...", "", 1).count(".") or t.count("...") > 1:
+            fail(f"the term {t!r} has a '.' that is not one ellipsis '...'", "write at most one '...' per term")
     terms = ins.split(",")
     if len(terms) != len(ranks):
         fail(f"the subscripts {text!r} name {len(terms)} operand{'s' * (len(terms) != 1)}, but {len(ranks)} "
              f"{'are' if len(ranks) != 1 else 'is'} given", "give one comma-separated term per operand")
-    bad = [c for c in text if c not in _LETTERS + ",->"]
+    bad = [c for c in text if c not in _LETTERS + ",->."]
     if bad:
         fail(f"invalid subscript character {bad[0]!r} in {text!r}", "use letters a-z and A-Z")
-    for t in terms:
-        if len(set(t)) != len(t):
-            fail(f"the term {t!r} repeats an index (a diagonal): not supported", "take np.diagonal first, "
-                 "or write the sum with np.trace")
     for t, r in zip(terms, ranks):
-        if r is not None and len(t) != r:
+        if r is not None and ("..." not in t and len(t) != r or "..." in t and len(t) - 3 > r):
             fail(f"the term {t!r} has {len(t)} indices, but its operand has {r} dimensions",
                  "give one index per axis of the operand")
-    if not arrow:
-        counts = {c: ins.count(c) for c in set(ins) - {","}}
-        out = "".join(sorted(c for c, n in counts.items() if n == 1))
-    elif len(set(out)) != len(out) or any(c not in ins for c in out):
+    if not arrow:  # NumPy's implicit output: the indices that occur once, in order (a repeat in one term sums)
+        counts = {c: ins.count(c) for c in set(ins) - {",", "."}}
+        out = "..." * ("..." in ins) + "".join(sorted(c for c, n in counts.items() if n == 1))
+    elif "..." in out and "..." not in ins:
+        fail(f"the output {out!r} has an ellipsis no operand has", "write '...' in the operands' terms too")
+    elif len(set(out.replace("...", ""))) != len(out.replace("...", "")) or any(
+            c not in ins for c in out.replace("...", "")):
         fail(f"the output {out!r} repeats an index or names one no operand has", "name each output axis once, "
              "with indices of the operands")
     return ",".join(terms) + "->" + out
@@ -89,11 +89,20 @@ def _slogdet_call(parser, e, env):
 
 
 def _eigh_call(parser, e, env):
-    if e.keywords:
-        raise parser.m.error(e.keywords[0].value, "np.linalg.eigh takes no keywords here (UPLO='L' is the "
-                             "default it uses)", "write np.linalg.eigh(a)")
-    (a,) = _values(parser, e, env, 1, "np.linalg.eigh")
+    """np.linalg.eigh(a, UPLO='L'): UPLO='U' reads the upper triangle, which is the lower one of a's
+    transpose."""
+    uplo_nodes = e.args[1:2] + [k.value for k in e.keywords if k.arg == "UPLO"]
+    if len(e.args) > 2 or len(uplo_nodes) > 1 or any(k.arg != "UPLO" for k in e.keywords) or not e.args:
+        raise parser.m.error(e, "np.linalg.eigh takes a matrix and UPLO ('L' or 'U') here",
+                             "write np.linalg.eigh(a) or np.linalg.eigh(a, 'U')")
+    uplo = parser.literal(uplo_nodes[0]) if uplo_nodes else "L"
+    if uplo not in ("L", "U"):
+        raise parser.m.error(uplo_nodes[0], f"UPLO={uplo!r} is not 'L' or 'U'", "write 'L' (the default) or 'U'")
+    a = parser.value(e.args[0], env)
     _check_matrix(parser, e, [a], "np.linalg.eigh")
+    if uplo == "U":  # the lower triangle of the transpose; eigh_v keeps NumPy's eigenvectors for 'U' (signs)
+        a = parser.b.emit("swapaxes", (a,))
+        return parser.b.emit("eigh_w", (a,)), parser.b.emit("eigh_v", (a,), {"upper": True})
     return parser.b.emit("eigh_w", (a,)), parser.b.emit("eigh_v", (a,))
 
 
@@ -101,7 +110,32 @@ def _eigvalsh_call(parser, e, env):
     return _eigh_call(parser, e, env)[0]
 
 
+def _sublist_text(parser, node):
+    """The subscript letters of one literal sublist of np.einsum's second form ([0, 1], [Ellipsis, 0])."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        raise parser.m.error(node, "np.einsum's sublist form needs a literal list of axis numbers after each "
+                             "operand", "write np.einsum(a, [0, 1], b, [1, 2], [0, 2])")
+    text = ""
+    for item in node.elts:
+        if isinstance(item, ast.Name) and item.id == "Ellipsis" or isinstance(item, ast.Constant) and \
+                item.value is Ellipsis:
+            text += "..."
+        elif isinstance(item, ast.Constant) and isinstance(item.value, int) and 0 <= item.value < len(_LETTERS):
+            text += _LETTERS[item.value]
+        else:
+            raise parser.m.error(item, "an axis number of np.einsum's sublist must be an integer literal 0-51 "
+                                 "or Ellipsis", "write e.g. [0, 1]")
+    return text
+
+
 def _einsum_call(parser, e, env):
+    if len(e.args) >= 2 and isinstance(e.args[1], (ast.List, ast.Tuple)):
+        # the sublist form np.einsum(a, [0, 1], b, [1, 2], [0, 2]): restated as the string form
+        pairs, rest = e.args[:len(e.args) // 2 * 2], e.args[len(e.args) // 2 * 2:]
+        terms = [_sublist_text(parser, pairs[i + 1]) for i in range(0, len(pairs), 2)]
+        text = ",".join(terms) + ("->" + _sublist_text(parser, rest[0]) if rest else "")
+        e = ast.Call(e.func, [ast.Constant(text, lineno=e.lineno, col_offset=e.col_offset)] + pairs[::2],
+                     e.keywords, lineno=e.lineno, col_offset=e.col_offset)
     if not e.args or not (isinstance(e.args[0], ast.Constant) and isinstance(e.args[0].value, str)):
         raise parser.m.error(e, "np.einsum needs its subscripts as a string literal first",
                              "write np.einsum('ij,jk->ik', a, b)")
@@ -151,13 +185,45 @@ def _vdot_call(parser, e, env):
 
 
 def _cross_call(parser, e, env):
-    a, b = _values(parser, e, env, 2, "np.cross")
-    for node, v in zip(e.args, (a, b)):
+    """np.cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None): the vectors' axes are moved last, crossed,
+    and the result's axis is moved to axisc (axis= sets all three, as in NumPy)."""
+    names = ("axisa", "axisb", "axisc", "axis")
+    if len(e.args) != 2 or len(e.args) + len(e.keywords) > 6:
+        raise parser.m.error(e, "np.cross takes two arrays and the keywords axisa, axisb, axisc, axis here",
+                             "write np.cross(a, b) or np.cross(a, b, axis=0)")
+    opts = {}
+    for kw in e.keywords:
+        value = parser.literal(kw.value) if kw.arg in names else None
+        if kw.arg not in names or not (value is None and kw.arg == "axis" or isinstance(value, int)
+                                       and not isinstance(value, bool)):
+            raise parser.m.error(kw.value, f"np.cross's {kw.arg}= must be one of {', '.join(names)}, with an "
+                                 "integer literal", "write e.g. axisa=0")
+        opts[kw.arg] = value
+    if opts.get("axis") is not None:
+        opts.update(axisa=opts["axis"], axisb=opts["axis"], axisc=opts["axis"])
+    a, b = parser.value(e.args[0], env), parser.value(e.args[1], env)
+    moved = []
+    for node, v, key in zip(e.args, (a, b), ("axisa", "axisb")):
         k = parser.b.shape(v)
-        if shapes.known(k) and (not k or isinstance(k[-1], int) and k[-1] not in (3,)):
-            raise parser.m.error(node, "np.cross needs vectors of 3 components along the last axis here",
-                                 "pass arrays whose last axis has length 3")
-    return parser.b.emit("cross", (a, b))
+        axis = opts.get(key, -1)
+        if shapes.known(k):
+            if not -len(k) <= axis < len(k):
+                raise parser.m.error(node, f"{key}={axis} is out of range for an array of {len(k)} dimensions",
+                                     "name one of its axes")
+            if isinstance(k[axis], int) and k[axis] != 3:
+                raise parser.m.error(node, "np.cross needs vectors of 3 components along the named axis here",
+                                     "pass arrays whose vector axis has length 3")
+        moved.append(v if axis == -1 or shapes.known(k) and axis == len(k) - 1 else parser.b.emit("moveaxis", (v,), {
+            "source": axis, "destination": -1}))
+    out = parser.b.emit("cross", tuple(moved))
+    axisc = opts.get("axisc", -1)
+    k = parser.b.shape(out)
+    if shapes.known(k) and not -len(k) <= axisc < len(k):
+        raise parser.m.error(e, f"axisc={axisc} is out of range for the result's {len(k)} dimensions",
+                             "name one of its axes")
+    if axisc != -1 and not (shapes.known(k) and axisc == len(k) - 1):
+        out = parser.b.emit("moveaxis", (out,), {"source": -1, "destination": axisc})
+    return out
 
 
 def _multi_dot_call(parser, e, env):
@@ -235,8 +301,8 @@ def _ord_literal(parser, node):
 
 
 def _svd_call(parser, e, env):
-    """np.linalg.svd(a, compute_uv=False) gives the singular values; the full U, s, Vh triple is returned
-    too, but only s is differentiable (U and Vh have no derivative rules yet: refused where differentiated)."""
+    """np.linalg.svd(a, compute_uv=False) gives the singular values; with full_matrices=False the thin
+    U, s, Vh triple (all differentiable where the singular values are distinct and nonzero)."""
     if not e.args or len(e.args) > 1:
         raise parser.m.error(e, "np.linalg.svd takes one matrix here", "write np.linalg.svd(a, compute_uv=False)")
     opts = {}

@@ -47,7 +47,7 @@ NUMPY.update({"numpy.absolute": "abs", "numpy.power": "pow", "numpy.add": "add",
               "numpy.flipud": "flipud", "numpy.fliplr": "fliplr", "numpy.roll": "roll", "numpy.diag": "diag",
               "numpy.diagonal": "diagonal",
               "numpy.argmax": "argmax", "numpy.argmin": "argmin", "numpy.argsort": "argsort",
-              "numpy.flatnonzero": "flatnonzero"})
+              "numpy.flatnonzero": "flatnonzero", "numpy.angle": "angle"})
 # Calls that make a new array the function may change by item assignment: never shared with an equal one.
 CONSTRUCTORS = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "full", "full_like", "arange", "linspace"}
 MATH = {f"math.{n}": n for n in ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "log1p", "expm1"]}
@@ -1970,6 +1970,92 @@ def _list_call(p, e, env):
 CALLS["dict"] = _dict_call
 CALLS["list"] = _list_call
 CALLS["numpy.nonzero"] = lambda p, e, env: Nonzero(p.value(p.positional(e, "np.nonzero", 1, 1)[0], env), e)
+
+
+def _real_part(imaginary):
+    """np.real, np.conj, np.real_if_close of a real number or array: the value itself; np.imag: its zeros
+    (wengert's values are real)."""
+    def call(p, e, env):
+        if len(e.args) != 1 or e.keywords:
+            raise p.m.error(e, f"{ast.unparse(e.func)} takes one array here", "write it as in NumPy: np.real(x)")
+        x = p.value(e.args[0], env)
+        return p.b.emit("zeros_like", (x,)) if imaginary else x
+    return call
+
+
+def _rollaxis(p, e, env):
+    """np.rollaxis(a, axis, start=0): np.moveaxis(a, axis, start), with start one less when it lies past
+    axis (NumPy's reading of start as the position before which the axis goes)."""
+    names = ("axis", "start")
+    opts = {n: p.literal(a) for n, a in zip(names, e.args[1:])}
+    opts.update({k.arg: p.literal(k.value) for k in e.keywords if k.arg in names})
+    if not 2 <= len(e.args) + len(e.keywords) <= 3 or len(e.args) > 3 or any(k.arg not in names for k in e.keywords) \
+            or "axis" not in opts or not all(isinstance(v, int) and not isinstance(v, bool) for v in opts.values()):
+        raise p.m.error(e, "np.rollaxis takes an array, an integer axis and an integer start here",
+                        "write np.rollaxis(a, 2, 0), or np.moveaxis(a, source, destination)")
+    axis, start = opts["axis"], opts.get("start", 0)
+    if axis < 0 or start < 0:
+        raise p.m.error(e, "np.rollaxis with a negative axis or start is not supported here",
+                        "write np.moveaxis(a, source, destination)")
+    x = p.value(e.args[0], env)
+    if start > axis:
+        start -= 1
+    return x if start == axis else p.b.emit("moveaxis", (x,), {"source": axis, "destination": start})
+
+
+CALLS["numpy.rollaxis"] = _rollaxis
+
+
+def _diff(p, e, env):
+    """np.diff(a, n=1, axis=-1): n times a[..., 1:] - a[..., :-1] along axis (the slices, written out)."""
+    names = ("n", "axis")
+    opts = {n: p.literal(a) for n, a in zip(names, e.args[1:])}
+    opts.update({k.arg: p.literal(k.value) for k in e.keywords if k.arg in names})
+    if not e.args or len(e.args) > 3 or any(k.arg not in names for k in e.keywords) or \
+            not all(isinstance(v, int) and not isinstance(v, bool) for v in opts.values()) or opts.get("n", 1) < 0:
+        raise p.m.error(e, "np.diff takes an array, an integer n >= 0 and an integer axis here (no prepend, append)",
+                        "write np.diff(a, n=1, axis=-1)")
+    n, axis = opts.get("n", 1), opts.get("axis", -1)
+    x = p.value(e.args[0], env)
+    at = dict(lineno=e.lineno, col_offset=e.col_offset)
+
+    def sliced(lower, upper):
+        part = ast.Slice(ast.Constant(lower, **at) if lower is not None else None,
+                         ast.Constant(upper, **at) if upper is not None else None, None, **at)
+        full = ast.Slice(None, None, None, **at)
+        items = [full] * axis + [part] if axis >= 0 else [ast.Constant(Ellipsis, **at), part] + [full] * (-axis - 1)
+        return ast.Subscript(ast.Name("_wengert_diff", ast.Load(), **at), ast.Tuple(items, ast.Load(), **at),
+                             ast.Load(), **at)
+
+    for _ in range(n):
+        x = p.value(ast.BinOp(sliced(1, None), ast.Sub(), sliced(None, -1), **at), {**env, "_wengert_diff": x})
+    return x
+
+
+CALLS["numpy.diff"] = _diff
+
+
+def _select(p, e, env):
+    """np.select(condlist, choicelist, default=0): the first choice whose condition holds, as nested
+    np.where (the first condition outermost)."""
+    default = [k.value for k in e.keywords if k.arg == "default"] + e.args[2:3]
+    if len(e.args) < 2 or len(e.args) > 3 or len(default) > 1 or any(k.arg != "default" for k in e.keywords) or \
+            not all(isinstance(a, (ast.List, ast.Tuple)) for a in e.args[:2]) or \
+            len(e.args[0].elts) != len(e.args[1].elts) or not e.args[0].elts:
+        raise p.m.error(e, "np.select takes two literal lists of the same length (conditions, choices) and "
+                        "default here", "write np.select([x < 0, x > 1], [a, b], default=0.0)")
+    out = p.value(default[0], env) if default else Const(0)
+    for cond, choice in reversed(list(zip(e.args[0].elts, e.args[1].elts))):
+        out = p.b.emit("where", (p.value(cond, env), p.value(choice, env), out))
+    return out
+
+
+CALLS["numpy.select"] = _select
+
+
+for _name in ("real", "conj", "conjugate", "real_if_close"):
+    CALLS[f"numpy.{_name}"] = _real_part(imaginary=False)
+CALLS["numpy.imag"] = _real_part(imaginary=True)
 
 
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)

@@ -87,10 +87,14 @@ def matmul(a, b):
 
 
 def dot(a, b):
+    if known(a) and known(b) and (not a or not b):  # a number times an array
+        return broadcast(a, b)
     if known(a) and known(b) and len(a) <= 2 and len(b) <= 2:
         if not a or not b:
             return broadcast(a, b)
         return matmul(a, b)
+    if known(a) and known(b) and a and b:  # N-D: a's last axis with b's second-to-last (its only one if 1-D)
+        return tuple(a[:-1]) + (tuple(b[:-2]) + tuple(b[-1:]) if len(b) >= 2 else ())
     return None
 
 

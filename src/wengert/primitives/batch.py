@@ -40,8 +40,10 @@ PRIMS["sum_axes"].batch = lambda b, g, lead=(), units=(): b.emit_batched(
     "sum_axes", (g,), {"lead": tuple(a + 1 for a in lead), "units": tuple(u + 1 for u in units)})
 PRIMS["transpose"].batch = lambda b, x, axes=None: b.emit_batched(
     "transpose", (x,), {"axes": (0,) + (tuple(a + 1 for a in axes) if axes else tuple(range(_rank(x), 0, -1)))})
-PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_last", (a,))
-defprim("trace_last", "np.trace({0}, axis1=-2, axis2=-1)", shape=lambda a: a[:-2] if shapes.known(a) else None)
+# np.trace sums the diagonal of the first two axes: behind the batch axis, axes 1 and 2 (axes -2, -1 were
+# right for a matrix only: a stack's trace in vector mode was taken over its last two axes)
+PRIMS["trace"].batch = lambda b, a: b.emit_batched("trace_batch", (a,))
+defprim("trace_batch", "np.trace({0}, axis1=1, axis2=2)", shape=lambda a: a[:1] + a[3:] if shapes.known(a) else None)
 PRIMS["index"].batch = lambda b, x, *dyn, spec: b.emit_batched(
     "index", (x,) + dyn, {"spec": (("slice", None, None, None),) + spec})
 defprim("broadcast_batch", "np.broadcast_to({0}, np.shape({0})[:1] + np.shape({1}))",
@@ -92,29 +94,46 @@ PRIMS["unbroadcast"].batch = _batch_unbroadcast
 
 
 def _batch_matmul(b, a, c):
-    """a @ c with one side batched: the batch axis stays in front."""
+    """a @ c with one side (or both) batched: the batch axis stays in front. A vector operand is made the
+    matrix matmul reads it as ((1, k) on the left, (k, 1) on the right), a batched operand with fewer stack
+    axes gets unit axes behind its batch axis (else the batch axis would meet the other's stack axes), and the
+    vector's axis is squeezed out of the result again."""
     ra, rc = _rank(a), _rank(c)
-    if is_batched(a) and is_batched(c):
-        if ra >= 2 and rc >= 2:
-            return b.emit_batched("matmul", (a, c))
+    if is_batched(a) and is_batched(c) and (ra == 1 or rc == 1):
         raise WengertError("vector mode of a product of two batched vectors is not supported", GENERATED,
                            0, 0, "", "use a lower derivative order")
-    if is_batched(a):
+    if is_batched(a) and not is_batched(c) and ra == 1 and rc == 2:
         seed = b.defs.get(a.name)
-        if seed is not None and seed.prim == "basis" and _rank(a) == 1 and rc == 2:
+        if seed is not None and seed.prim == "basis":
             return b.emit_batched("as_batch", (c,))      # the unit directions times c: c's rows
-        return b.emit_batched("matmul", (a, c))          # (n, ..., k) @ c
-    if rc == 1:                                           # a @ (n, k): each row of c is a vector
+        return b.emit_batched("matmul", (a, c))          # (n, k) @ (k, m)
+    if is_batched(c) and not is_batched(a) and rc == 1 and ra == 2:
         seed = b.defs.get(c.name)
-        if seed is not None and seed.prim == "basis" and ra == 2:
+        if seed is not None and seed.prim == "basis":
             return b.emit_batched("as_batch", (a.T,))      # a times each unit direction: a's columns
-        return b.emit_batched("matmul", (c, a.T if ra == 2 else a))
-    return b.emit_batched("matmul", (a, c))              # a @ (n, ..., k, m)
+        return b.emit_batched("matmul", (c, a.T))        # each row of c is a vector: (n, k) @ a.T
+
+    def emit(name, x, attrs):
+        return b.emit_batched(name, (x,), attrs) if is_batched(x) else b.emit_plain(name, (x,), attrs)
+
+    left = emit("expand_dims", a, {"axis": -2}) if ra == 1 else a
+    right = emit("expand_dims", c, {"axis": -1}) if rc == 1 else c
+    stack = max(ra, rc, 2)
+    left, right = _lift_rank(b, left, stack), _lift_rank(b, right, stack)
+    out = b.emit_batched("matmul", (left, right))
+    if ra == 1:
+        out = b.emit_batched("squeeze", (out,), {"axis": -2})
+    if rc == 1:
+        out = b.emit_batched("squeeze", (out,), {"axis": -1})
+    return out
 
 
 def _batch_dot(b, a, c):
     if _rank(a) == 0 or _rank(c) == 0:
         return _batch_elementwise(b, "mul", (a, c), {})
+    if max(_rank(a), _rank(c)) > 2:  # N-D np.dot is no matmul: the einsum it is, batched
+        from .linalg import _contraction_subscripts
+        return PRIMS["einsum"].batch(b, a, c, subscripts=_contraction_subscripts(_rank(a), _rank(c), matmul=False))
     return _batch_matmul(b, a, c)
 
 
@@ -288,6 +307,23 @@ def _no_batch_diag(b, *args, **kw):
                        "write np.diagonal(x) for a matrix's diagonal, or use hvp / jvp one direction at a time")
 
 
+helper('''
+def _trace_vjp_batch(g, a):
+    """_trace_vjp with a leading batch axis on a (and on g, or g the same for every direction)."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, 1.0))
+    for i in range(min(np.shape(a)[1:3])):
+        out[:, i, i] = g
+    return out
+''')
+defprim("trace_vjp_batch", "_trace_vjp_batch({0}, {1})", shape=lambda g, a: a, shape_args=(1,))
+
+
+def _batch_trace_vjp(b, g, a):
+    like = a if is_batched(a) else b.emit_batched("batch_like", (a, g))
+    return b.emit_batched("trace_vjp_batch", (g, like))
+
+
+PRIMS["trace_vjp"].batch = _batch_trace_vjp
 PRIMS["diagonal"].batch = _batch_diagonal
 PRIMS["diagonal_vjp"].batch = _batch_diagonal_vjp
 PRIMS["diag"].batch = _no_batch_diag

@@ -106,6 +106,7 @@ clip = elementwise("clip", "np.clip({0}, {1}, {2})",
 
 
 sign = nondiff("sign", "np.sign({0})", symbolic.Sign, shapes.broadcast)
+angle = nondiff("angle", "np.angle({0})", sympy.arg, shapes.broadcast)  # of a real number: 0, or pi below 0
 less = nondiff("less", "{0} < {1}", lambda a, b: a < b, shapes.broadcast)
 less_equal = nondiff("less_equal", "{0} <= {1}", lambda a, b: a <= b, shapes.broadcast)
 greater = nondiff("greater", "{0} > {1}", lambda a, b: a > b, shapes.broadcast)

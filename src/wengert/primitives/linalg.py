@@ -35,18 +35,39 @@ def _bilinear_tangent(op):
     return tangent
 
 
+def _contraction_subscripts(ra, rb, matmul):
+    """np.dot (matmul=False) or a @ b with a vector operand (matmul=True) of operands of ranks ra, rb >= 1,
+    as einsum subscripts: a's last axis with b's second-to-last (its only one when 1-D)."""
+    letters = iter(string.ascii_letters)
+    k = next(letters)
+    a_lead = "".join(next(letters) for _ in range(ra - 1))
+    b_lead = "".join(next(letters) for _ in range(rb - 2)) if rb >= 2 else ""
+    m = next(letters) if rb >= 2 else ""
+    if matmul and ra == 1:
+        return f"{k},{b_lead}{k}{m}->{b_lead}{m}"
+    if matmul and rb == 1:
+        return f"{a_lead}{k},{k}->{a_lead}"
+    return f"{a_lead}{k},{b_lead}{k}{m}->{a_lead}{b_lead}{m}"
+
+
 def _dot_adjoint(g, y, a, b):
     ra, rb = rank(a), rank(b)
-    if ra is None or rb is None or ra > 2 or rb > 2:
-        return _rank_generic_vjp("dot", g, a, b)
-    if ra == 0 or rb == 0 or ra == rb == 1:  # vector . vector: g is a scalar (Dask's dot rejects 0-d operands)
+    if ra is not None and rb is not None and (ra == 0 or rb == 0 or ra == rb == 1):
+        # a product (vector . vector: g is a scalar; Dask's dot rejects 0-d operands)
         return (Lazy(lambda: unbroadcast(g * b, a)), Lazy(lambda: unbroadcast(g * a, b)))
+    if ra is not None and rb is not None and max(ra, rb) > 2:
+        # an einsum, whose rules (both modes, vector mode) then apply to the cotangents too
+        return _einsum_adjoint(g, y, a, b, subscripts=_contraction_subscripts(ra, rb, matmul=False))
+    if ra is None or rb is None:
+        return _rank_generic_vjp("dot", g, a, b)
     return (Lazy(lambda: outer(g, b) if (ra, rb) == (2, 1) else dot(g, b.T)),
             Lazy(lambda: outer(a, g) if (ra, rb) == (1, 2) else dot(a.T, g)))
 
 
 def _matmul_adjoint(g, y, a, b):
     ra, rb = rank(a), rank(b)
+    if ra is not None and rb is not None and min(ra, rb) == 1 and max(ra, rb) > 2:
+        return _einsum_adjoint(g, y, a, b, subscripts=_contraction_subscripts(ra, rb, matmul=True))
     if ra is None or rb is None or (min(ra, rb) == 1 and max(ra, rb) > 2):
         return _rank_generic_vjp("matmul", g, a, b)
     if ra == 1 and rb == 1:
@@ -170,7 +191,7 @@ def _sym_trace_vjp(g, a):
 
 
 defprim("trace_vjp", "_trace_vjp({0}, {1})", sympy=_sym_trace_vjp, shape=lambda g, a: a, shape_args=(1,),
-        tangent=lambda ts, y, g, a: apply("trace_vjp", ts[0], a),
+        tangent=lambda ts, y, g, a: None if ts[0] is None else apply("trace_vjp", ts[0], a),  # a: its shape only
         adjoint=lambda h, y, g, a: (apply("trace", h), None), diff_args=(0,))
 
 
@@ -407,7 +428,7 @@ defprim("pinv", "np.linalg.pinv({0})", sympy=_per_matrix(lambda a: np.array(symp
 PRIMS["pinv"].batch = lambda b, a: b.emit_batched("pinv", (a,))
 
 
-# ---- singular values (first derivatives: the singular vectors have no rules yet) ------------------------------
+# ---- singular values and vectors (distinct singular values) -------------------------------------------------
 
 def _no_symbolic(what):
     """The meaning of a decomposition SymPy cannot order symbolically: the check says so, located."""
@@ -443,16 +464,62 @@ def _svd_shape(part):
 defprim("svdvals", "np.linalg.svd({0}, compute_uv=False)", shape=_svd_shape("s"), sympy=_no_symbolic("singular values"),
         tangent=_checked("np.linalg.svd", _svdvals_tangent, square=False),
         adjoint=_checked("np.linalg.svd", _svdvals_adjoint, square=False))
-def _no_singular_vectors(*args, **kw):
-    raise WengertError("the singular vectors of np.linalg.svd have no derivative rule yet (second derivatives of "
-                       "singular values need them too)", GENERATED, 0, 0, "",
-                       "differentiate only the singular values, once (grad, jvp, vjp)")
+# The singular vectors of the thin SVD a = U diag(s) V^T (U: m x k, V: n x k, k = min(m, n)), after Townsend,
+# "Differentiating the singular value decomposition" (2016). With dP = U^T da V, F[i, j] = 1 / (s_j^2 - s_i^2)
+# off the diagonal (_gaps of s^2; inf where two singular values coincide), X S = X * s as a row, S X = s as a
+# column times X:
+#   dU = U (F o (dP S + S dP^T)) + (I - U U^T) da V S^-1
+#   dV = V (F o (S dP + dP^T S)) + (I - V V^T) da^T U S^-1
+# and the adjoints that follow from them. Distinct, nonzero singular values (as for eigh's eigenvectors).
+
+def _svd_parts(a):
+    return apply("svd_u", a), apply("svdvals", a), _swap(apply("svd_vh", a))
+
+
+def _as_row(s):
+    return apply("expand_dims", s, axis=-2)
+
+
+def _as_column(s):
+    return apply("expand_dims", s, axis=-1)
+
+
+def _svd_u_tangent(ts, u, a):
+    _, s, v = _svd_parts(a)
+    dp = _swap(u) @ ts[0] @ v
+    inner = _gaps(s * s) * (dp * _as_row(s) + _as_column(s) * _swap(dp))
+    return u @ inner + (ts[0] @ v - u @ dp) / _as_row(s)
+
+
+def _svd_vh_tangent(ts, vh, a):
+    u, s, v = _svd_parts(a)
+    dp = _swap(u) @ ts[0] @ v
+    inner = _gaps(s * s) * (_as_column(s) * dp + _swap(dp) * _as_row(s))
+    return _swap(v @ inner + (_swap(ts[0]) @ u - v @ _swap(dp)) / _as_row(s))
+
+
+def _svd_u_adjoint(g, u, a):
+    """abar = (U (J S) + (I - U U^T) g S^-1) V^T, J = F o (U^T g - g^T U)."""
+    _, s, v = _svd_parts(a)
+    ug = _swap(u) @ g
+    j = _gaps(s * s) * (ug - _swap(ug))
+    return ((u @ (j * _as_row(s)) + (g - u @ ug) / _as_row(s)) @ _swap(v),)
+
+
+def _svd_vh_adjoint(g, vh, a):
+    """abar = U ((S K) V^T + S^-1 g (I - V V^T)), K = F o (V^T g^T - g V), g the cotangent of V^T."""
+    u, s, v = _svd_parts(a)
+    gv = g @ v
+    k = _gaps(s * s) * (_swap(gv) - gv)
+    return (u @ ((_as_column(s) * k) @ vh + (g - gv @ vh) / _as_column(s)),)
 
 
 defprim("svd_u", "np.linalg.svd({0}, full_matrices=False)[0]", shape=_svd_shape("u"), sympy=_no_symbolic("singular vectors"),
-        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+        tangent=_checked("np.linalg.svd", _svd_u_tangent, square=False),
+        adjoint=_checked("np.linalg.svd", _svd_u_adjoint, square=False))
 defprim("svd_vh", "np.linalg.svd({0}, full_matrices=False)[2]", shape=_svd_shape("vh"), sympy=_no_symbolic("singular vectors"),
-        tangent=_no_singular_vectors, adjoint=_no_singular_vectors)
+        tangent=_checked("np.linalg.svd", _svd_vh_tangent, square=False),
+        adjoint=_checked("np.linalg.svd", _svd_vh_adjoint, square=False))
 for _name in ("svdvals", "svd_u", "svd_vh"):
     PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
 
@@ -557,22 +624,28 @@ def _eigh_w_adjoint(g, w, a):
     return (apply("sym_lower_t", (v * apply("expand_dims", g, axis=-2)) @ _swap(v)),)
 
 
-def _eigh_v_tangent(ts, v, a):
+def _eigh_v_tangent(ts, v, a, upper=None):
     m = _swap(v) @ apply("sym_lower", ts[0]) @ v
     return v @ (_gaps(apply("eigh_w", a)) * m)
 
 
-def _eigh_v_adjoint(g, v, a):
+def _eigh_v_adjoint(g, v, a, upper=None):
     inner = _gaps(apply("eigh_w", a)) * (_swap(v) @ g)
     return (apply("sym_lower_t", v @ inner @ _swap(v)),)
 
 
 defprim("eigh_w", "np.linalg.eigh({0})[0]", sympy=_no_symbolic("eigenvalues"), shape=lambda a: a[:-1] if _known(a) and len(a) >= 2 else None,
         tangent=_checked("np.linalg.eigh", _eigh_w_tangent), adjoint=_checked("np.linalg.eigh", _eigh_w_adjoint))
-defprim("eigh_v", "np.linalg.eigh({0})[1]", sympy=_no_symbolic("eigenvectors"), shape=_square, tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
+def _eigh_v_src(a, upper=None):
+    """upper: a is the transpose of the matrix whose upper triangle NumPy reads (eigh(m, 'U')): the same
+    matrix as eigh(a) reads, but LAPACK may give its eigenvectors other signs, so the code says 'U' too."""
+    return f"np.linalg.eigh(np.swapaxes({a}, -1, -2), 'U')[1]" if upper else f"np.linalg.eigh({a})[1]"
+
+
+defprim("eigh_v", _eigh_v_src, sympy=_no_symbolic("eigenvectors"), shape=lambda a, upper=None: _square(a), tangent=_checked("np.linalg.eigh", _eigh_v_tangent),
         adjoint=_checked("np.linalg.eigh", _eigh_v_adjoint))
 for _name in ("eigh_w", "eigh_v"):
-    PRIMS[_name].batch = lambda b, a, _n=_name: b.emit_batched(_n, (a,))
+    PRIMS[_name].batch = lambda b, a, _n=_name, **attrs: b.emit_batched(_n, (a,), attrs)
 
 
 # ---- einsum and the contractions built on it ---------------------------------------------------------------
@@ -591,7 +664,9 @@ def _parts(subscripts):
 
 
 def _einsum_shape(*keys, subscripts):
-    ins, out = _parts(subscripts)
+    if not _known(*keys):
+        return None
+    ins, out = _parts(explicit_subscripts(subscripts, [len(k) for k in keys]))
     if not _known(*keys) or any(len(k) != len(s) for k, s in zip(keys, ins)):
         return None
     dims = {}
@@ -606,6 +681,21 @@ def _einsum(subscripts, *xs):
     return apply("einsum", *xs, subscripts=subscripts)
 
 
+def explicit_subscripts(subscripts, ranks):
+    """subscripts with each '...' replaced by letters, given the operands' ranks (None: unknown, then the
+    subscripts unchanged). NumPy aligns the axes an ellipsis stands for to the right, as broadcasting does."""
+    if "..." not in subscripts or any(r is None for r in ranks):
+        return subscripts
+    ins, out = _parts(subscripts)
+    counts = [r - (len(t) - 3) if "..." in t else 0 for t, r in zip(ins, ranks)]
+    if any(n < 0 for n in counts):
+        raise WengertError(f"einsum subscripts {subscripts!r} name more axes than an operand has", GENERATED, 0, 0,
+                           "", "give at most one index per axis of the operand")
+    free = [c for c in _LETTERS if c not in subscripts][:max(counts)]
+    ins = [t.replace("...", "".join(free[len(free) - n:])) for t, n in zip(ins, counts)]
+    return ",".join(ins) + "->" + out.replace("...", "".join(free))
+
+
 def _einsum_ranks(xs, subscripts):
     for i, (term, x) in enumerate(zip(_parts(subscripts)[0], xs)):
         r = primal_rank(x)
@@ -615,6 +705,7 @@ def _einsum_ranks(xs, subscripts):
 
 
 def _einsum_tangent(ts, y, *xs, subscripts):
+    subscripts = explicit_subscripts(subscripts, [primal_rank(x) for x in xs])
     _einsum_ranks(xs, subscripts)
     terms = [_einsum(subscripts, *(t if j == i else x for j, x in enumerate(xs))) for i, t in enumerate(ts)
              if t is not None]
@@ -625,6 +716,7 @@ def _einsum_tangent(ts, y, *xs, subscripts):
 
 
 def _einsum_adjoint(g, y, *xs, subscripts):
+    subscripts = explicit_subscripts(subscripts, [primal_rank(x) for x in xs])
     _einsum_ranks(xs, subscripts)
     ins, out = _parts(subscripts)
 
@@ -636,9 +728,50 @@ def _einsum_adjoint(g, y, *xs, subscripts):
         if any(c not in have for c in ins[i]):  # an index summed within x_i alone: broadcast g back over it
             terms.append(ins[i])
             operands.append(apply("ones_like", xs[i]))
-        return unbroadcast(_einsum(",".join(terms) + "->" + ins[i], *operands), xs[i])
+        unique = "".join(dict.fromkeys(ins[i]))
+        if unique == ins[i]:
+            return unbroadcast(_einsum(",".join(terms) + "->" + ins[i], *operands), xs[i])
+        # a repeated index ('ii', 'lli') reads a diagonal of x_i: the cotangent goes back onto that diagonal
+        diagonal = _einsum(ins[i] + "->" + unique, xs[i])
+        g_diagonal = unbroadcast(_einsum(",".join(terms) + "->" + unique, *operands), diagonal)
+        return apply("diagonal_scatter", g_diagonal, xs[i], term=ins[i], unique=unique)
 
     return tuple(Lazy(lambda i=i: cotangent(i)) for i in range(len(xs)))
+
+
+helper('''
+def _diagonal_scatter(g, x, term, unique):
+    """Zeros shaped like x with g on the diagonal np.einsum(term + '->' + unique, x) reads (leading axes
+    broadcast: a batch axis of g or of x)."""
+    lead = np.broadcast_shapes(np.shape(g)[:np.ndim(g) - len(unique)], np.shape(x)[:np.ndim(x) - len(term)])
+    out = np.zeros(lead + np.shape(x)[np.ndim(x) - len(term):], dtype=np.result_type(g, x, 1.0))
+    np.einsum("..." + term + "->..." + unique, out)[...] = g
+    return out
+''')
+
+
+def _diagonal_scatter_shape(g, x, term, unique):
+    """x's shape, behind the leading (batch) axes g and x broadcast, as the helper makes it."""
+    if not _known(g, x):
+        return None
+    lead = shapes.broadcast(g[:len(g) - len(unique)], x[:len(x) - len(term)])
+    return None if lead is None else tuple(lead) + tuple(x[len(x) - len(term):])
+
+
+def _sym_diagonal_scatter(g, x, term, unique):
+    g = _obj(g)
+    out = np.zeros(np.shape(x), dtype=object) * 0
+    for index in np.ndindex(*g.shape):
+        at = dict(zip(unique, index))
+        out[tuple(at[c] for c in term)] = g[index]
+    return out
+
+
+defprim("diagonal_scatter", lambda g, x, term, unique: f"_diagonal_scatter({g}, {x}, {term!r}, {unique!r})",
+        sympy=_sym_diagonal_scatter, shape=_diagonal_scatter_shape, shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else apply("diagonal_scatter", ts[0], x, **kw),
+        adjoint=lambda h, y, g, x, term, unique: (_einsum(term + "->" + unique, h), None))
+PRIMS["diagonal_scatter"].batch = lambda b, g, x, **kw: b.emit_batched("diagonal_scatter", (g, x), kw)
 
 
 def _sym_einsum(*xs, subscripts):
@@ -650,7 +783,8 @@ defprim("einsum", _einsum_src, sympy=_sym_einsum, shape=_einsum_shape, tangent=_
 
 
 def _batch_einsum(b, *xs, subscripts):
-    ins, out = _parts(subscripts)
+    ins, out = _parts(explicit_subscripts(subscripts, [_rank(x) for x in xs]))
+    subscripts = ",".join(ins) + "->" + out
     free = next(c for c in _LETTERS if c not in subscripts)
     terms = [free + s if is_batched(x) else s for s, x in zip(ins, xs)]
     return b.emit_batched("einsum", xs, {"subscripts": ",".join(terms) + "->" + free + out})
