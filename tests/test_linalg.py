@@ -399,14 +399,16 @@ MATMUL_SHAPES = [((3,), (4, 3, 2)), ((2, 3), (4, 3, 2)), ((4, 2, 3), (3,)), ((4,
                  ((3,), (3, 2)), ((4, 2, 3), (1, 3, 2)), ((1, 2, 3), (4, 3, 2)), ((5, 4, 2, 3), (4, 3, 2))]
 
 
-@pytest.mark.parametrize("f", [P.matmul_of, P.dot_of], ids=["matmul", "dot"])
-@pytest.mark.parametrize("sa, sc", MATMUL_SHAPES, ids=str)
+# np.dot of a 4-D by a 3-D array is left out: the 3-D cases cover its rule
+STACKED_PRODUCTS = [pytest.param(f, sa, sc, id=f"{name}-{sa}-{sc}") for f, name in ((P.matmul_of, "matmul"),
+                    (P.dot_of, "dot")) for sa, sc in MATMUL_SHAPES if not (f is P.dot_of and len(sa) == 4)]
+
+
+@pytest.mark.parametrize("f, sa, sc", STACKED_PRODUCTS)
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_jacobian_of_stacked_products_matches_central_differences(f, sa, sc, mode):
     """Vector mode of a @ c and np.dot(a, c) with a vector or more stack axes on one side (the batch axis once
     met the other operand's stack axes: wrong Jacobians in forward mode)."""
-    if f is P.dot_of and len(sa) == 4:
-        pytest.skip("np.dot of a 4-D by a 3-D array is covered by the 3-D cases")
     a, c = rng.normal(size=sa), rng.normal(size=sc)
     for wrt in (0, 1):
         x = (a, c)[wrt]
