@@ -183,3 +183,10 @@ defprim("stack_list", "np.stack({0})", sympy=lambda lst: np.array([_obj(v) for v
         tangent=lambda ts, y, lst: apply("stack_list", ts[0]), adjoint=lambda g, y, lst: (g,))
 for _name in ("new_list", "list_zeros", "append", "stack_list"):
     PRIMS[_name].batch = _no_vector_mode(_name)
+nondiff("argpartition", lambda x, kth, axis=-1: f"np.argpartition({x}, {kth!r}{_kwargs(axis=axis) if axis != -1 else ''})",
+        lambda x, kth, axis=-1: np.argpartition(np.asarray(x, dtype=float), kth, axis=axis),
+        lambda x, kth, axis=-1: x)
+PRIMS["argpartition"].batch = lambda b, x, kth, axis=-1: b.emit_batched(
+    "argpartition", (x,), {"kth": kth, "axis": axis if axis < 0 else axis + 1})
+PRIMS["argsort"].batch = lambda b, x, axis=-1: b.emit_batched(
+    "argsort", (x,), {"axis": axis if axis < 0 else axis + 1})
