@@ -202,4 +202,4 @@ def _sinc_slope(y, x):
     return apply("where", near, series * x, away)
 
 
-sinc = unary("sinc", lambda a: sympy.sinc(sympy.pi * a), _sinc_slope)
+sinc = unary("sinc", symbolic.sinc_pi, _sinc_slope)

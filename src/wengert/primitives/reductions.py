@@ -293,7 +293,7 @@ defprim("prod_others_jvp", lambda x, t, axis=None: f"_prod_others_jvp({x}, {t}, 
 # The derivatives hold that matrix (n^2 numbers along the scanned axis); the function itself is np.cumprod.
 
 defprim("lower_mask", "np.tri(np.shape({0})[-1], dtype=bool)", nondiff=True, shape_args=(0,),
-        sympy=lambda x: np.tri(np.shape(x)[-1], dtype=bool), shape=lambda x: None,
+        sympy=lambda x: np.tri(np.shape(x)[-1], dtype=bool), shape=lambda x: x[-1:] * 2 if shapes.known(x) and x else None,
         batch=lambda b, x: b.emit_plain("lower_mask", (x,)))
 
 
@@ -388,7 +388,7 @@ def _quantile_weights(s, q):
 
 _quantile_weights = _set_quantile_weights()
 defprim("quantile_weights", "_quantile_weights({0}, {q})", nondiff=True, shape_args=(0,),
-        sympy=lambda s, q: _sym_quantile_weights(np.shape(s)[-1], q), shape=lambda s, q: None,
+        sympy=lambda s, q: _sym_quantile_weights(np.shape(s)[-1], q), shape=lambda s, q: s[-1:] if shapes.known(s) and s else None,
         batch=lambda b, s, q: b.emit_plain("quantile_weights", (s,), {"q": q}))
 
 

@@ -197,7 +197,8 @@ defprim("tri_vjp", lambda g, x, k=0, upper=True: f"_tri_vjp({g}, {x}, {k!r}, {up
         sympy=lambda g, x, k=0, upper=True: _sym_tri_vjp(g, x, k, upper),
         shape=lambda g, x, **kw: (g if len(x) >= 2 else g[:-2] + g[-1:]) if shapes.known(g) and shapes.known(x) else None,
         shape_args=(1,), diff_args=(0,),
-        tangent=lambda ts, y, g, x, k=0, upper=True: apply("tri_vjp", ts[0], x, k=k, upper=upper),
+        tangent=lambda ts, y, g, x, k=0, upper=True: None if ts[0] is None else
+        apply("tri_vjp", ts[0], x, k=k, upper=upper),
         adjoint=lambda h, y, g, x, k=0, upper=True: (apply("triu" if upper else "tril", h, k=k), None))
 
 
@@ -271,7 +272,7 @@ diagonal = defprim("diagonal", lambda x, offset=0, axis1=0, axis2=1:
                    adjoint=lambda g, y, x, **kw: (apply("diagonal_vjp", g, x, **kw),))
 defprim("diagonal_vjp", lambda g, x, offset=0, axis1=0, axis2=1: f"_diagonal_vjp({g}, {x}, {offset!r}, {axis1!r}, {axis2!r})",
         sympy=_sym_diagonal_vjp, shape=lambda g, x, **kw: x, shape_args=(1,), diff_args=(0,),
-        tangent=lambda ts, y, g, x, **kw: apply("diagonal_vjp", ts[0], x, **kw),
+        tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else apply("diagonal_vjp", ts[0], x, **kw),
         adjoint=lambda h, y, g, x, **kw: (apply("diagonal", h, **kw), None))
 diag = defprim("diag", lambda x, k=0: f"np.diag({x}{_kwargs(k=k or None)})",
                sympy=lambda x, k=0: np.diag(_obj(x), k),
@@ -282,7 +283,7 @@ diag = defprim("diag", lambda x, k=0: f"np.diag({x}{_kwargs(k=k or None)})",
 defprim("diag_vjp", lambda g, x, k=0: f"_diag_vjp({g}, {x}, {k!r})",
         sympy=lambda g, x, k=0: np.diag(_obj(g), k) if np.ndim(x) == 1 else _sym_diagonal_vjp(g, x, k, 0, 1),
         shape=lambda g, x, k=0: x, shape_args=(1,), diff_args=(0,),
-        tangent=lambda ts, y, g, x, k=0: apply("diag_vjp", ts[0], x, k=k),
+        tangent=lambda ts, y, g, x, k=0: None if ts[0] is None else apply("diag_vjp", ts[0], x, k=k),
         adjoint=lambda h, y, g, x, k=0: (apply("diag", h, k=k), None))
 
 
@@ -355,12 +356,17 @@ def _batch_broadcast_to(b, x, s):
 
 broadcast_to = defprim("broadcast_to", "np.broadcast_to({0}, {1})", shape=_broadcast_to_shape,
                        sympy=lambda x, s: _scalar_or_array(np.array(np.broadcast_to(_obj(x), s), dtype=object)),
-                       tangent=lambda ts, y, x, s: apply("broadcast_to", ts[0], s),
+                       tangent=lambda ts, y, x, s: None if ts[0] is None else apply("broadcast_to", ts[0], s),
                        adjoint=lambda g, y, x, s: (apply("unbroadcast", g, x), None), diff_args=(0,),
                        batch=_batch_broadcast_to)
 defprim("broadcast_to_batch", "np.broadcast_to({0}, np.shape({0})[:1] + tuple({1}))",
         shape=lambda x, s: x[:1] + _broadcast_to_shape(x, s) if shapes.known(x) and _broadcast_to_shape(x, s)
         is not None else None)
+
+
+def _with_lead(g, x, rank):
+    """x's shape key, after the leading (batch) axes g has beyond rank."""
+    return g[:len(g) - rank] + x if len(g) >= rank else None
 
 
 # np.tile(x, reps): its cotangent adds up g's tiles
@@ -405,8 +411,9 @@ def _batch_tile_vjp(b, g, x, reps):
 
 
 defprim("tile_vjp", "_tile_vjp({0}, {1}, {reps})", sympy=lambda g, x, reps: _scalar_or_array(_tile_vjp(_obj(g), x, reps)),
-        shape=lambda g, x, reps: x, shape_args=(1,), diff_args=(0,),
-        tangent=lambda ts, y, g, x, reps: apply("tile_vjp", ts[0], x, reps=reps),
+        shape=lambda g, x, reps: _with_lead(g, x, max(len(reps) if isinstance(reps, tuple) else 1, len(x)))
+        if shapes.known(g) and shapes.known(x) else None, shape_args=(1,), diff_args=(0,),
+        tangent=lambda ts, y, g, x, reps: None if ts[0] is None else apply("tile_vjp", ts[0], x, reps=reps),
         adjoint=lambda h, y, g, x, reps: (apply("tile", h, reps=reps), None), batch=_batch_tile_vjp)
 
 
@@ -463,10 +470,11 @@ def _batch_pad_vjp(b, g, x, pad_width, mode):
     return b.emit_batched("pad_vjp", (g, x), {"pad_width": pad_width, "mode": mode})
 
 
-defprim("pad_vjp", "_pad_vjp({0}, {1}, {pad_width}, {mode})", shape=lambda g, x, **kw: x, shape_args=(1,),
+defprim("pad_vjp", "_pad_vjp({0}, {1}, {pad_width}, {mode})", shape_args=(1,),
+        shape=lambda g, x, **kw: _with_lead(g, x, len(x)) if shapes.known(g) and shapes.known(x) else None,
         diff_args=(0,), batch=_batch_pad_vjp,
         sympy=lambda g, x, pad_width, mode: _scalar_or_array(_pad_vjp_object(g, x, pad_width, mode)),
-        tangent=lambda ts, y, g, x, **kw: apply("pad_vjp", ts[0], x, **kw),
+        tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else apply("pad_vjp", ts[0], x, **kw),
         adjoint=lambda h, y, g, x, pad_width, mode: (apply("pad", h, pad_width=pad_width, mode=mode), None))
 
 
@@ -525,14 +533,22 @@ def _sym_section(x, how, sections, i, axis=0):
                                       else split(_obj(x), sections))[i], dtype=object))
 
 
-section = defprim("section", _section_src, sympy=_sym_section, batch=_batch_section,
+def _section_shape(x, how, sections, i, axis=0):
+    """x's shape but for the length along the split axis."""
+    if not shapes.known(x) or not x:
+        return None
+    axis = {"hsplit": 1 if len(x) > 1 else 0, "vsplit": 0, "dsplit": 2}.get(how, axis) % len(x)
+    return tuple(None if j == axis else d for j, d in enumerate(x))
+
+
+section = defprim("section", _section_src, sympy=_sym_section, batch=_batch_section, shape=_section_shape,
                   tangent=lambda ts, y, x, **kw: apply("section", ts[0], **kw),
                   adjoint=lambda g, y, x, **kw: (apply("section_vjp", g, x, **kw),))
 defprim("section_vjp", lambda g, x, how, sections, i, axis=0:
         f"_section_vjp({g}, {x}, {how!r}, {sections!r}, {i!r}, {axis!r})",
         sympy=lambda g, x, **kw: _section_vjp(_obj(g), _obj(x), kw["how"], kw["sections"], kw["i"], kw.get("axis", 0)),
         shape=lambda g, x, **kw: x, shape_args=(1,), diff_args=(0,), batch=_batch_section_vjp,
-        tangent=lambda ts, y, g, x, **kw: apply("section_vjp", ts[0], x, **kw),
+        tangent=lambda ts, y, g, x, **kw: None if ts[0] is None else apply("section_vjp", ts[0], x, **kw),
         adjoint=lambda h, y, g, x, **kw: (apply("section", h, **kw), None))
 
 
@@ -560,6 +576,9 @@ def _take_along_shape(x, indices, axis=None):
         return None
     if axis is None:
         return indices if len(indices) == 1 else None
+    if x[:1] == ("batch",) and indices[:1] == (1,):  # vector mode: one permutation for every direction
+        rest = _take_along_shape(x[1:], indices[1:], axis - 1 if axis > 0 else axis)
+        return None if rest is None else ("batch",) + rest
     same = len(x) == len(indices) and all(d != 1 or e == 1 for d, e in zip(indices, x))
     return indices if same else None
 
@@ -592,7 +611,8 @@ def _sym_take_along(x, indices, axis=None):
 
 take_along = defprim("take_along", lambda x, indices, axis=None: f"np.take_along_axis({x}, {indices}, axis={axis!r})",
                      sympy=_sym_take_along, shape=_take_along_shape,
-                     tangent=lambda ts, y, x, indices, axis=None: apply("take_along", ts[0], indices, axis=axis),
+                     tangent=lambda ts, y, x, indices, axis=None: None if ts[0] is None else
+                     apply("take_along", ts[0], indices, axis=axis),
                      adjoint=lambda g, y, x, indices, axis=None:
                      (apply("take_along_vjp", g, x, indices, axis=axis), None),
                      diff_args=(0,), batch=_batch_take_along)
@@ -600,7 +620,8 @@ defprim("take_along_vjp", lambda g, x, indices, axis=None: f"_take_along_vjp({g}
         sympy=lambda g, x, indices, axis=None: _scalar_or_array(_take_along_vjp(_obj(g), _obj(x), np.asarray(
             indices, dtype=int), axis)),
         diff_args=(0,), batch=_batch_take_along_vjp,
-        tangent=lambda ts, y, g, x, indices, axis=None: apply("take_along_vjp", ts[0], x, indices, axis=axis),
+        tangent=lambda ts, y, g, x, indices, axis=None: None if ts[0] is None else
+        apply("take_along_vjp", ts[0], x, indices, axis=axis),
         adjoint=lambda h, y, g, x, indices, axis=None: (apply("take_along", h, indices, axis=axis), None, None))
 
 
