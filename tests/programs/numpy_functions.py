@@ -413,3 +413,15 @@ def s_rest(x, y):
         + np.sum(np.hstack((v, v ** 2)) * np.pad(v, (1, 2), mode="reflect")) + np.sum(np.rot90(m) * m) \
         + np.average(v, weights=np.array([1.0, 2.0, 3.0])) + np.sum(np.split(v, 3)[1]) + np.sum(np.atleast_2d(v) ** 2) \
         + np.trace(m, offset=1) + np.sum(np.broadcast_to(v, (2, 3)) * np.vstack((v, v)))
+
+
+def sorted_row(x, w):
+    return np.sum(np.sort(x) * w)
+
+
+def median_of(x):
+    return np.median(x)
+
+
+def average_without_axis(x, w):
+    return np.average(x, weights=w)
