@@ -14,7 +14,8 @@ from .trace import Const, Value
 NUMPY = {"numpy.sinc": "sinc", "numpy.cumprod": "cumprod", "numpy.atleast_1d": "atleast_1d",
          "numpy.atleast_2d": "atleast_2d", "numpy.atleast_3d": "atleast_3d", "numpy.hstack": "hstack",
          "numpy.vstack": "vstack", "numpy.row_stack": "vstack", "numpy.dstack": "dstack",
-         "numpy.column_stack": "column_stack", "numpy.tri": "tri", "numpy.argpartition": "argpartition"}
+         "numpy.column_stack": "column_stack", "numpy.tri": "tri", "numpy.argpartition": "argpartition",
+         "numpy.kron": "kron"}
 ATTRS = {"cumprod": (1, ("axis",)), "tri": (1, ("M", "k")), "argpartition": (1, ("kth", "axis"))}
 REQUIRED = {"argpartition": ("kth",)}
 SEQUENCE_ARGS = {"hstack", "vstack", "dstack", "column_stack"}

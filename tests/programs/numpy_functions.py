@@ -390,6 +390,10 @@ def l_rotations(x, w):
         + np.trace(x * w, offset=-1) + np.sum(np.diagflat(x[1:3, :2], k=1) ** 2) + x.trace(offset=2)
 
 
+def l_kron(x, w):
+    return np.sum(np.kron(x, w) ** 2) + np.sum(np.kron(x[0], x) * np.kron(w[0], w)) + np.sum(np.kron(x[1, 1], x) * w[2, 3])
+
+
 def r_cumprod(x, w):
     return np.sum(w * np.cumprod(x, axis=1)) + np.sum(np.cumprod(x, axis=0) * w) + np.sum(np.cumprod(x)[:12] * w.ravel()) \
         + np.sum(x.cumprod(axis=-1) ** 2)
@@ -412,7 +416,7 @@ def s_rest(x, y):
     return np.sum(np.sinc(v) * np.cumprod(v)) + np.sum(np.tile(v, 2) * np.repeat(v, 2)) \
         + np.sum(np.hstack((v, v ** 2)) * np.pad(v, (1, 2), mode="reflect")) + np.sum(np.rot90(m) * m) \
         + np.average(v, weights=np.array([1.0, 2.0, 3.0])) + np.sum(np.split(v, 3)[1]) + np.sum(np.atleast_2d(v) ** 2) \
-        + np.trace(m, offset=1) + np.sum(np.broadcast_to(v, (2, 3)) * np.vstack((v, v)))
+        + np.trace(m, offset=1) + np.sum(np.broadcast_to(v, (2, 3)) * np.vstack((v, v))) + np.sum(np.kron(v, m) * np.kron(m, v))
 
 
 def sorted_row(x, w):

@@ -651,3 +651,37 @@ def _repeated(x, repeats, axis=None):
 
 repeat = composite("repeat", lambda x, repeats, axis=None: f"np.repeat({x}, {repeats!r}{_kwargs(axis=axis)})",
                    _repeated)
+
+
+# np.kron(a, b): the outer product with a's and b's axes interleaved, reshaped (NumPy pads the smaller rank with
+# leading axes of length 1); differentiated through that definition
+_kron_shape = helper_function('''
+def _kron_shape(a, b, lead_a=0, lead_b=0):
+    """The shape of np.kron(a, b) for a and b without their first lead_a / lead_b (batch) axes."""
+    sa, sb = np.shape(a)[lead_a:], np.shape(b)[lead_b:]
+    r = max(len(sa), len(sb))
+    sa, sb = (1,) * (r - len(sa)) + sa, (1,) * (r - len(sb)) + sb
+    return tuple(m * n for m, n in zip(sa, sb))
+''')
+defprim("kron_shape", lambda a, b, lead_a=0, lead_b=0: f"_kron_shape({a}, {b}{', ' + repr(lead_a) if lead_a or lead_b else ''}"
+        f"{', ' + repr(lead_b) if lead_b else ''})", nondiff=True, shape_args=(0, 1),
+        sympy=lambda a, b, lead_a=0, lead_b=0: _kron_shape(a, b, lead_a, lead_b),
+        shape=lambda a, b, **kw: None,
+        batch=lambda b_, a, b, **kw: b_.emit_plain("kron_shape", (a, b), {"lead_a": int(is_batched(a)),
+                                                                          "lead_b": int(is_batched(b))}))
+
+
+def _kron(a, b):
+    ra, rb = need_rank(a, "np.kron"), need_rank(b, "np.kron")
+    r = max(ra, rb)
+    if r == 0:
+        return a * b
+    a = apply("expand_dims", a, axis=tuple(range(r - ra))) if ra < r else a
+    b = apply("expand_dims", b, axis=tuple(range(r - rb))) if rb < r else b
+    spread = apply("expand_dims", a, axis=tuple(2 * i + 1 for i in range(r))) * \
+        apply("expand_dims", b, axis=tuple(2 * i for i in range(r)))
+    return apply("reshape", spread, apply("kron_shape", a, b))
+
+
+kron = composite("kron", "np.kron({0}, {1})", _kron)
+PRIMS["kron"].shape = lambda a, b: (None,) * max(len(a), len(b)) if shapes.known(a) and shapes.known(b) else None
