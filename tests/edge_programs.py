@@ -383,10 +383,13 @@ def _power_ref(v):
 
 
 def _sorted_ref(v):
-    """d/dx sum(sort(x) * [1, 2, ...]): output i's weight reaches the element argsort put there."""
+    """d/dx sum(sort(x) * [1, 2, ...]): output i's weight reaches the element sorted there; k tied elements
+    share the weights of their k places equally."""
     x = v["x"]
     g = np.zeros_like(x)
-    g[np.argsort(x)] = np.arange(1.0, 1.0 + x.size)
+    g[np.argsort(x, kind="stable")] = np.arange(1.0, 1.0 + x.size)
+    for value in np.unique(x):
+        g[x == value] = np.mean(g[x == value])
     return {"x": g}
 
 

@@ -489,16 +489,22 @@ def test_cumprod_at_zeros_never_divides_by_them(zeros):
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_sort_at_ties_follows_one_permutation(mode):
-    """At ties the derivative of np.sort goes through the permutation np.argsort chose: each output element's
-    cotangent reaches exactly one input (a valid one-sided derivative), the same in both modes."""
+def test_sort_at_ties_takes_the_midpoint(mode):
+    """At a tie of k elements np.sort's derivative gives each of them 1/k of each tied output (the midpoint of
+    the permutations that sort them, as np.max splits a tie): np.sort(x)[-1] has np.max's gradient."""
     x, w = np.array([[1.0, 1.0, 0.5, 1.0], [2.0, -1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]), uniform((3, 4), -2, 2, 87)
     g = wengert.grad(F.l_sort, wrt="x", mode=mode)(x, w)
     other = wengert.grad(F.l_sort, wrt="x", mode="forward" if mode == "reverse" else "reverse")(x, w)
     np.testing.assert_allclose(g, other, rtol=1e-12)
-    order = np.argsort(x[0])
     single = wengert.grad(F.sorted_row, wrt="x", mode=mode)(x[0], w[0])
-    np.testing.assert_allclose(single[order], w[0], rtol=1e-12)  # each output's weight lands on one input
+    order = np.argsort(x[0], kind="stable")  # 0.5, then the three 1.0
+    expected = np.empty(4)
+    expected[order[0]] = w[0, 0]
+    expected[order[1:]] = np.mean(w[0, 1:])
+    np.testing.assert_allclose(single, expected, rtol=1e-12)
+    top = wengert.grad(F.largest_by_sort, wrt="x", mode=mode)(x[1])
+    np.testing.assert_allclose(top, wengert.grad(F.largest, wrt="x", mode=mode)(x[1]), rtol=1e-12)
+    np.testing.assert_allclose(top, [0.5, 0.0, 0.5, 0.0])
 
 
 @pytest.mark.parametrize("n", [4, 5])

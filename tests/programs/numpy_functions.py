@@ -429,3 +429,11 @@ def median_of(x):
 
 def average_without_axis(x, w):
     return np.average(x, weights=w)
+
+
+def largest_by_sort(x):
+    return np.sort(x)[-1]
+
+
+def largest(x):
+    return np.max(x)

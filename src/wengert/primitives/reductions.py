@@ -402,11 +402,60 @@ def _sym_quantile_weights(n, q):
     return weights
 
 
+_tie_mean = None
+
+
+def _set_tie_mean():
+    from .composite import helper_function
+    helper_function('''
+def _tie_runs(s):
+    """For the sorted s, the number of each element's run of equal values along the last axis."""
+    new = np.concatenate([np.ones(np.shape(s)[:-1] + (1,), dtype=bool), s[..., 1:] != s[..., :-1]], axis=-1)
+    return np.cumsum(new, axis=-1) - 1
+''')
+    return helper_function('''
+def _tie_mean(v, runs):
+    """v averaged over each run of equal sorted values along the last axis (runs from _tie_runs; v may have
+    leading batch axes): the derivative of np.sort where values tie is the midpoint of the permutations that
+    sort them."""
+    n = np.shape(runs)[-1]
+    if np.all(runs[..., -1] == n - 1):  # no ties
+        return v
+    v = np.broadcast_to(v, np.broadcast_shapes(np.shape(v), np.shape(runs)))
+    runs = np.reshape(np.broadcast_to(runs, np.shape(v)), (-1, n))
+    runs = runs + n * np.arange(np.shape(runs)[0])[:, None]
+    sums = np.bincount(runs.ravel(), weights=np.reshape(v, -1), minlength=runs.size)
+    counts = np.bincount(runs.ravel(), minlength=runs.size)
+    return np.reshape((sums / np.maximum(counts, 1))[runs], np.shape(v))
+''')
+
+
+_tie_mean = _set_tie_mean()
+defprim("tie_runs", "_tie_runs({0})", nondiff=True, shape=lambda s: s,
+        sympy=lambda s: np.arange(np.shape(s)[-1]) + np.zeros(np.shape(s), dtype=int),  # distinct where SymPy checks
+        batch=lambda b, s: b.emit_batched("tie_runs", (s,)))
+defprim("tie_mean", "_tie_mean({0}, {1})", sympy=lambda v, runs: v,  # no ties where SymPy compares
+        shape=lambda v, runs: shapes.broadcast(v, runs), diff_args=(0,),
+        tangent=lambda ts, y, v, runs: None if ts[0] is None else apply("tie_mean", ts[0], runs),
+        adjoint=lambda g, y, v, runs: (apply("tie_mean", g, runs), None),  # an average: its own adjoint
+        batch=lambda b, v, runs: b.emit_batched("tie_mean", (v, runs)))
+
+
+def _sorted_last(v):
+    """np.sort(v) along the last axis: v gathered by np.argsort's permutation, its derivative averaged over
+    runs of equal values (so at a tie of k elements each gets 1/k of each tied output, as np.max splits)."""
+    s = apply("take_along", v, apply("argsort", v, axis=-1), axis=-1)
+    return apply("tie_mean", s, apply("tie_runs", s))
+
+
 def _sorted(x, axis=-1):
-    """np.sort(x, axis): x gathered by the permutation np.argsort gives (at ties, the order argsort chose)."""
+    """np.sort(x, axis)."""
     if axis is None:
-        x, axis = apply("ravel", x), -1
-    return apply("take_along", x, apply("argsort", x, axis=axis), axis=axis)
+        return _sorted_last(apply("ravel", x))
+    if axis == -1:
+        return _sorted_last(x)
+    moved = _sorted_last(apply("moveaxis", x, source=axis, destination=-1))
+    return apply("moveaxis", moved, source=-1, destination=axis)
 
 
 def _quantile(x, q=0.5, axis=None, keepdims=False, how="quantile"):
