@@ -441,7 +441,7 @@ def test_append_along_an_axis_is_refused_with_a_hint(tmp_path):
 # ---- the rest of issue 15: promotion, stacking, tiling, padding, splitting, gathering, sorting, scans ------------
 
 REST = [F.u_sinc, F.l_atleast, F.l_stacks, F.l_stack_vectors, F.l_tile_repeat, F.l_broadcast_to, F.l_pad, F.l_split,
-        F.l_take, F.l_sort, F.l_rotations, F.l_kron, F.r_cumprod, F.r_average, F.r_quantiles]
+        F.l_take, F.l_sort, F.l_rotations, F.l_kron, F.l_einsum_ellipsis, F.r_cumprod, F.r_average, F.r_quantiles]
 
 
 @pytest.mark.parametrize("fn", REST, ids=lambda f: f.__name__)

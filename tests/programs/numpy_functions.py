@@ -437,3 +437,8 @@ def largest_by_sort(x):
 
 def largest(x):
     return np.max(x)
+
+
+def l_einsum_ellipsis(x, w):
+    return np.sum(np.einsum('...j,...j->...', x, w) ** 2) + np.sum(np.einsum('i...,i...', x, x) * w[0]) \
+        + np.sum(np.einsum('...ij,...jk', x[None], x.T) ** 2) + np.einsum('ij...,ij...->', x, w)
