@@ -320,6 +320,19 @@ CALLS = {"numpy.einsum": _einsum, "numpy.broadcast_to": _broadcast_to, "numpy.ti
 CALLS.update({f"numpy.{how}": _split_call(how) for how in SPLITS})
 
 
+CONCATENATORS = {"numpy.r_": "r_", "numpy.c_": "c_"}
+
+
+def concatenator(p, e, env, name):
+    """np.r_[a, b] / np.c_[a, b] of arrays and numbers (no slices, no string directives)."""
+    items = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+    for item in items:
+        if isinstance(item, ast.Slice) or isinstance(item, ast.Constant) and isinstance(item.value, str):
+            raise p.m.error(item, f"np.{CONCATENATORS[name]}[...] with a slice or a string is not supported",
+                            "write np.arange or np.linspace for ranges, np.concatenate for an axis")
+    return p.b.emit(CONCATENATORS[name], tuple(p.value(item, env) for item in items))
+
+
 def method(p, e, name, obj, env):
     """x.repeat(...), x.take(...), x.trace(...): np.name(x, ...)."""
     slot = ast.Name("_wengert_self", ast.Load(), lineno=e.lineno, col_offset=e.col_offset)

@@ -1026,6 +1026,8 @@ class Parser:
         raise self.m.error(e, f"attribute {e.attr!r} is not supported", "use .T, .shape, .size or .ndim")
 
     def expr_Subscript(self, e, env):
+        if self.dotted(e.value) in numpy_calls.CONCATENATORS:
+            return numpy_calls.concatenator(self, e, env, self.dotted(e.value))
         base = self.expr(e.value, env)
         index = e.slice
         if isinstance(base, tuple):

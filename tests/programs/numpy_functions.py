@@ -442,3 +442,8 @@ def largest(x):
 def l_einsum_ellipsis(x, w):
     return np.sum(np.einsum('...j,...j->...', x, w) ** 2) + np.sum(np.einsum('i...,i...', x, x) * w[0]) \
         + np.sum(np.einsum('...ij,...jk', x[None], x.T) ** 2) + np.einsum('ij...,ij...->', x, w)
+
+
+def l_concatenators(x, w):
+    return np.sum(np.r_[x, w * x] ** 2) + np.sum(np.r_[x[0], 2.0, x[1, 1]] * np.r_[w[0], w[1, :2]]) \
+        + np.sum(np.c_[x[0], x[1], x[2]] ** 3) + np.sum(np.c_[x, w] * np.c_[w, x])

@@ -718,3 +718,16 @@ def _einsum_ellipsis(*xs, subscripts):
 
 einsum_ellipsis = composite("einsum_ellipsis", lambda *xs, subscripts: f"np.einsum({subscripts!r}, {', '.join(xs)}"
                             f"{', optimize=True' if len(xs) >= 3 else ''})", _einsum_ellipsis)
+
+
+# np.r_[a, b, ...] and np.c_[a, b, ...] of arrays and numbers: concatenations (no slices or string directives)
+def _r_(*xs):
+    return apply("concatenate", *[_promote(x, 1, "np.r_") for x in xs], axis=0)
+
+
+def _c_(*xs):
+    return apply("concatenate", *[_column(x) for x in xs], axis=-1)
+
+
+r_ = composite("r_", lambda *xs: f"np.r_[{', '.join(xs)}]", _r_)
+c_ = composite("c_", lambda *xs: f"np.c_[{', '.join(xs)}]", _c_)
