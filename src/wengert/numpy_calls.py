@@ -320,6 +320,17 @@ CALLS = {"numpy.einsum": _einsum, "numpy.broadcast_to": _broadcast_to, "numpy.ti
 CALLS.update({f"numpy.{how}": _split_call(how) for how in SPLITS})
 
 
+def _qr(p, e, env):
+    """np.linalg.qr(a) (mode 'reduced'): the pair Q, R."""
+    a = _arguments(p, e, "linalg.qr", [("a", _REQUIRED), ("mode", "reduced")])
+    if _literal(p, a["mode"]) != "reduced":
+        raise p.m.error(a["mode"], f"np.linalg.qr with mode={_literal(p, a['mode'])!r} is not supported",
+                        "use the default mode='reduced'")
+    x = p.value(a["a"], env)
+    return p.b.emit("qr_q", (x,)), p.b.emit("qr_r", (x,))
+
+
+CALLS["numpy.linalg.qr"] = _qr
 CONCATENATORS = {"numpy.r_": "r_", "numpy.c_": "c_"}
 
 

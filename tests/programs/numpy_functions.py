@@ -447,3 +447,9 @@ def l_einsum_ellipsis(x, w):
 def l_concatenators(x, w):
     return np.sum(np.r_[x, w * x] ** 2) + np.sum(np.r_[x[0], 2.0, x[1, 1]] * np.r_[w[0], w[1, :2]]) \
         + np.sum(np.c_[x[0], x[1], x[2]] ** 3) + np.sum(np.c_[x, w] * np.c_[w, x])
+
+
+def l_qr(x, w):
+    q, r = np.linalg.qr(x.T)
+    qs, rs = np.linalg.qr(np.stack((x[:, :3], x[:, 1:] + 2.0 * x[:, :3])))
+    return np.sum(q * w.T) + np.sum(r ** 2 * w[:3, :3]) + np.sum(qs[1] ** 3) + np.sum(rs * w[:3, :3])

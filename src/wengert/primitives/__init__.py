@@ -62,7 +62,7 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403
 from .python import *  # noqa: F401,F403
-from . import control, batch, items  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
+from . import control, batch, items, qr  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
 
 # ---- which results are positive (> 0) when their arguments are ---------------------------------------------
 # A division by, or the log or sqrt of, a value known positive cannot make inf or nan (see Prim.singular):
