@@ -563,3 +563,13 @@ def test_average_refuses_what_numpy_refuses(mode):
         wengert.grad(F.average_without_axis, wrt="x", mode=mode)(np.ones((2, 3)), np.ones(3))
     assert "np.average needs an axis" in str(info.value)
     assert info.value.line == F.average_without_axis.__code__.co_firstlineno + 1
+
+
+def test_sorting_agrees_with_sympy_at_a_point():
+    """SymPy cannot order symbols: np.argsort's permutation (like a branch) is decided at the point checked."""
+    report = wengert.check(F.s_ordered, at=(0.3, 1.7))
+    assert report.ok, str(report)
+    with pytest.raises(WengertError) as info:
+        wengert.check(F.s_ordered)
+    assert "orders symbolic values" in str(info.value) and "at=" in info.value.hint
+    assert info.value.line == F.s_ordered.__code__.co_firstlineno + 2

@@ -453,3 +453,9 @@ def l_qr(x, w):
     q, r = np.linalg.qr(x.T)
     qs, rs = np.linalg.qr(np.stack((x[:, :3], x[:, 1:] + 2.0 * x[:, :3])))
     return np.sum(q * w.T) + np.sum(r ** 2 * w[:3, :3]) + np.sum(qs[1] ** 3) + np.sum(rs * w[:3, :3])
+
+
+def s_ordered(x, y):
+    v = np.array([x, y, x * y, 0.5])
+    return np.sum(np.sort(v) * np.array([1.0, 2.0, 3.0, 4.0])) + np.median(v) ** 2 \
+        + np.sum(np.partition(v, 1) * v) + np.max(np.cumprod(v)) + np.percentile(v, 30)

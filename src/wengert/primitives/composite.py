@@ -46,7 +46,7 @@ def _definition(build, args, attrs, arg_keys=None):
     b = BUILDER[0](Names(set(names.values())), keys)
     with b:
         out = build(*[Var(names[i]) if i in names else a for i, a in enumerate(args)], **attrs)
-    return names, Trace("definition", tuple(names.values()), b.ops, (lift(out),), b.shapes)
+    return names, Trace("definition", tuple(names.values()), b.ops, (lift(out),), b.shapes, GENERATED)
 
 
 def _tangent(build, diff_args):
@@ -97,13 +97,13 @@ def _shape(build):
 
 def _meaning(build):
     def meaning(*args, **attrs):
-        from ..sympy_check import evaluate
+        from ..sympy_check import current_point, evaluate
         values = [_obj(a) if isinstance(a, (np.ndarray, list, tuple)) else a for a in args]
         literal = [v is None or isinstance(v, str) for v in values]
         arg_keys = [None if lit else tuple(1 if d == 1 else "n" for d in np.shape(v)) for v, lit in zip(values, literal)]
         names, definition = _definition(build, [Const(v) if lit else Var("_") for v, lit in zip(values, literal)],
                                         attrs, arg_keys)
-        (out,) = evaluate(definition, {n: values[i] for i, n in names.items()})
+        (out,) = evaluate(definition, {n: values[i] for i, n in names.items()}, at=current_point())
         return out
     return meaning
 

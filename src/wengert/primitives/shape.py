@@ -315,9 +315,9 @@ atleast_2d = _atleast(2)
 atleast_3d = _atleast(3)
 
 
-def _column(x):
+def _column(x, what="np.column_stack"):
     """np.column_stack's view of an argument: a vector becomes a column, a number a 1 x 1 matrix."""
-    r = need_rank(x, "np.column_stack")
+    r = need_rank(x, what)
     return apply("expand_dims", x, axis=(0, 1) if r == 0 else 1) if r < 2 else x
 
 
@@ -726,7 +726,7 @@ def _r_(*xs):
 
 
 def _c_(*xs):
-    return apply("concatenate", *[_column(x) for x in xs], axis=-1)
+    return apply("concatenate", *[_column(x, "np.c_") for x in xs], axis=-1)
 
 
 r_ = composite("r_", lambda *xs: f"np.r_[{', '.join(xs)}]", _r_)
