@@ -7,7 +7,6 @@ primitives/ (shape, reductions, elementwise, constructors, items).
 
 import ast
 
-from . import linalg_calls
 from .primitives.shape import PAD_MODES, SPLITS, along_axis
 from .trace import Const, Value
 
@@ -283,36 +282,7 @@ def _diagflat(p, e, env):
     return p.b.emit("diag", (p.b.emit("ravel", (p.value(a["v"], env),)),), {"k": _integer(p, a["k"], "k") or None})
 
 
-def _einsum(p, e, env):
-    """np.einsum with '...' in its subscripts (spelled out once the ranks are known); otherwise linalg_calls'."""
-    text = e.args[0].value if e.args and isinstance(e.args[0], ast.Constant) and isinstance(e.args[0].value, str) \
-        else ""
-    if "." not in text:
-        return linalg_calls.CALLS["numpy.einsum"](p, e, env)
-    for kw in e.keywords:
-        if kw.arg != "optimize":
-            raise p.m.error(kw.value, f"keyword {kw.arg!r} of np.einsum is not supported here",
-                            "only optimize= (wengert optimizes 3 or more operands itself)")
-    xs = [p.value(a, env) for a in e.args[1:]]
-    ins, arrow, out = text.replace(" ", "").partition("->")
-    terms = ins.split(",")
-    plain = [t.replace("...", "", 1) for t in terms] + [out.replace("...", "", 1)]
-    if any("." in t for t in plain) or not xs:
-        raise p.m.error(e.args[0], f"the einsum subscripts {text!r} are not supported", "write '...' at most once "
-                        "per term, e.g. np.einsum('...ij,...jk->...ik', a, b)")
-    if len(terms) != len(xs):
-        raise p.m.error(e.args[0], f"the subscripts {text!r} name {len(terms)} operands, but {len(xs)} are given",
-                        "give one comma-separated term per operand")
-    bad = [c for t in plain for c in t if not c.isalpha() or not c.isascii()]
-    repeated = [t for t in plain[:-1] if len(set(t)) != len(t)]
-    if bad or repeated or "..." in out and not any("..." in t for t in terms) or \
-            arrow and any(c not in ins for c in plain[-1]) or len(set(plain[-1])) != len(plain[-1]):
-        raise p.m.error(e.args[0], f"the einsum subscripts {text!r} are not supported",
-                        "use letters, each once per term, and in the output only letters of the operands")
-    return p.b.emit("einsum_ellipsis", tuple(xs), {"subscripts": text.replace(" ", "")})
-
-
-CALLS = {"numpy.einsum": _einsum, "numpy.broadcast_to": _broadcast_to, "numpy.tile": _tile, "numpy.repeat": _repeat, "numpy.take": _take,
+CALLS = {"numpy.broadcast_to": _broadcast_to, "numpy.tile": _tile, "numpy.repeat": _repeat, "numpy.take": _take,
          "numpy.take_along_axis": _take_along_axis, "numpy.sort": _sort, "numpy.partition": _partition,
          "numpy.median": _quantile_call("median"), "numpy.percentile": _quantile_call("percentile"),
          "numpy.quantile": _quantile_call("quantile"), "numpy.average": _average, "numpy.pad": _pad,

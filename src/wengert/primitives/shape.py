@@ -687,39 +687,6 @@ kron = composite("kron", "np.kron({0}, {1})", _kron)
 PRIMS["kron"].shape = lambda a, b: (None,) * max(len(a), len(b)) if shapes.known(a) and shapes.known(b) else None
 
 
-# np.einsum with an ellipsis: the '...' spelled out as letters once the ranks are known, then the einsum primitive
-def expand_ellipsis(subscripts, ranks):
-    """Explicit subscripts without '...' for operands of these ranks (NumPy's reading: the ellipsis axes are
-    aligned from the right, and lead the output in implicit mode)."""
-    from .linalg import _LETTERS
-    ins, arrow, out = subscripts.replace(" ", "").partition("->")
-    terms = ins.split(",")
-    widths = [r - (len(t) - 3) if "..." in t else 0 for t, r in zip(terms, ranks)]
-    for t, r, w in zip(terms, ranks, widths):
-        if w < 0 or "..." not in t and len(t) != r:
-            refuse(f"the einsum term {t!r} does not fit an operand of {r} dimensions", "give one index per axis "
-                   "of the operand, '...' standing for the rest")
-    free = [c for c in _LETTERS if c not in subscripts]
-    width = max(widths, default=0)
-    letters = "".join(free[:width])
-    terms = [t.replace("...", letters[width - w:] if w else "") for t, w in zip(terms, widths)]
-    if arrow:
-        out = out.replace("...", letters)
-    else:
-        labels = "".join(t.replace("...", "") for t in ins.split(","))
-        out = letters + "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
-    return ",".join(terms) + "->" + out
-
-
-def _einsum_ellipsis(*xs, subscripts):
-    ranks = [need_rank(x, "np.einsum with '...'") for x in xs]
-    return apply("einsum", *xs, subscripts=expand_ellipsis(subscripts, ranks))
-
-
-einsum_ellipsis = composite("einsum_ellipsis", lambda *xs, subscripts: f"np.einsum({subscripts!r}, {', '.join(xs)}"
-                            f"{', optimize=True' if len(xs) >= 3 else ''})", _einsum_ellipsis)
-
-
 # np.r_[a, b, ...] and np.c_[a, b, ...] of arrays and numbers: concatenations (no slices or string directives)
 def _r_(*xs):
     return apply("concatenate", *[_promote(x, 1, "np.r_") for x in xs], axis=0)
