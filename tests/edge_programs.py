@@ -382,6 +382,26 @@ def _power_ref(v):
     return {"x": y * x ** (y - 1), "y": _w(x > 0, x ** y * np.log(np.where(x > 0, x, 1.0)), 0.0)}
 
 
+def _sorted_ref(v):
+    """d/dx sum(sort(x) * [1, 2, ...]): output i's weight reaches the element sorted there; k tied elements
+    share the weights of their k places equally."""
+    x = v["x"]
+    g = np.zeros_like(x)
+    g[np.argsort(x, kind="stable")] = np.arange(1.0, 1.0 + x.size)
+    for value in np.unique(x):
+        g[x == value] = np.mean(g[x == value])
+    return {"x": g}
+
+
+def _cumprod_ref(v):
+    """d/dx sum(cumprod(x) * [1, 2, ...]), by products that skip x[k] (no division: right at zeros)."""
+    x = v["x"]
+    g = np.zeros_like(x)
+    for k in range(x.size):
+        g[k] = sum((j + 1) * np.prod(np.delete(x[:j + 1], k)) for j in range(k, x.size))
+    return {"x": g}
+
+
 ANY = (-1.5, 1.5, ())
 POS = (AVOID, 1.5, ())
 NEG = lambda r: round(r.uniform(-1.5, -AVOID), 3)  # noqa: E731
@@ -476,6 +496,26 @@ ELEMENTWISE = [
      {"tie": _tie_max("x"), "kink": ("x", 0.0, True)}, None),
     ("power_of_relu", "kink", "np.power(np.maximum(x, 0.0), y)", {"x": ("num", POS), "y": ("float", (0.2, 3.0, ()))},
      {"zero": ("x", 0.0), "untaken": ("x", NEG)}, None),
+    # ---- sorting at ties, scans at zeros, repeats, tiles and stacks (issue 15) ----
+    ("sort", "kink", "np.sort(x) * np.cumsum(np.ones_like(x))", {"x": ("vec", ANY)}, {"tie": _tie_max("x")},
+     _sorted_ref),
+    ("sort_rows", "kink", "np.sort(X, axis=0) * X[::-1]", {"X": ("mat", ANY)}, {"tie": _tie_max("X", axis=0)}, None),
+    ("partition", "kink", "np.partition(x, 1) * np.cumsum(np.ones_like(x))", {"x": ("vec", ANY)},
+     {"tie": _tie_max("x", smallest=True)}, None),
+    ("median", "kink", "np.median(x) * x", {"x": ("vec", ANY)}, {"tie": _tie_max("x")}, None),
+    ("quantile_rows", "kink", "np.quantile(X, 0.3, axis=1) ** 2", {"X": ("mat", ANY)},
+     {"tie": _tie_max("X", axis=1, smallest=True)}, None),
+    ("cumprod", "kink", "np.cumprod(x) * np.cumsum(np.ones_like(x))", {"x": ("vec", (-1.5, 1.5, (0.0,)))},
+     {"zero": ("x", 0.0)}, _cumprod_ref),
+    ("cumprod_all_zeros", "kink", "np.cumprod(X, axis=1) ** 2", {"X": ("mat", ANY)}, {"zero": ("X", 0.0, True)},
+     None),
+    ("repeat_tile", "kink", "np.repeat(x, 2) * np.tile(np.abs(x), 2)", {"x": ("vec", (-1.5, 1.5, (0.0,)))},
+     {"kink": ("x", 0.0)}, None),
+    ("stack_sort", "kink", "np.hstack((x, x ** 2)) * np.sort(np.hstack((x, -x)))", {"x": ("vec", (-1.5, 1.5, (0.0,)))},
+     {"zero": ("x", 0.0)}, None),
+    ("vstack_max", "kink", "np.max(np.vstack((x, y)), axis=0)", {"x": ("vec", ANY), "y": ("same", ANY)},
+     {"tie": _tie_with("y", "x")},
+     lambda v: {"x": (v["x"] > v["y"]) + 0.5 * (v["x"] == v["y"]), "y": (v["y"] > v["x"]) + 0.5 * (v["x"] == v["y"])}),
 ]
 EDGE_TEMPLATES = {name: row for name, *row in ELEMENTWISE}
 

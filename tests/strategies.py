@@ -1002,6 +1002,19 @@ def point_of(program, seed):
     return program.point(point_rng(seed))
 
 
+def _printed(source, wrt, args):
+    """The standalone module of the gradient: generic, or, where a function needs the ranks of its arguments
+    (np.hstack, np.median, ...), specialized to the arguments' broadcast signatures (the CLI's --shape)."""
+    from wengert.api import signature
+    from wengert.errors import NeedsRanks
+    from wengert.parse import with_shapes
+    primal = parse(*_module_and_node(source))
+    try:
+        return generate(primal, "grad", wrt)
+    except NeedsRanks:
+        return generate(with_shapes(primal, dict(zip(primal.params, map(signature, args)))), "grad", wrt)
+
+
 def check_program(program, seed, directory, sympy=False):
     """Run every check on one program at the point drawn from seed. Returns the set of witnesses that
     agreed with reverse mode ({"forward", "jvp", "printed module", "finite differences", "convention",
@@ -1043,7 +1056,7 @@ def check_program(program, seed, directory, sympy=False):
                       .reshape(program.shapes[i]) for i in which]
         with np.errstate(all="ignore"):
             value_f, along = wengert.jvp(prog, wrt=wrt)(*args, *directions)
-        texts = [generate(parse(*_module_and_node(program.source)), "grad", wrt) for _ in range(2)]
+        texts = [_printed(program.source, wrt, args) for _ in range(2)]
     except WengertError as e:
         if not program.edge or not program.edge.refusable:
             raise

@@ -89,6 +89,13 @@ def candidates(shapes, first):
         if rank >= 2:
             unary += [f"{a}[:, 0]", f"{a}[:, 1:]", f"np.transpose({a}, {tuple(range(rank))[::-1]})",
                       f"{a}.reshape({a}.shape[0], -1)", f"np.sum({a}, axis=0) / {a}.shape[0]"]
+        if rank:  # issue 15: sorting (ties at tie points), scans, tiles, repeats, stacks, pads
+            unary += [f"np.sort({a})", f"np.cumprod({a}, axis=-1)", f"np.tile({a}, 2)", f"np.repeat({a}, 2, axis=0)",
+                      f"np.hstack(({a}, {a} * {a}))", f"np.pad({a}, 1, mode='edge')", f"np.median({a}, axis=-1)",
+                      f"np.partition({a}, 0)"]
+        if rank >= 2:
+            unary += [f"np.vstack(({a}, {a}[::-1]))", f"np.rot90({a})", f"np.sort({a}, axis=0)",
+                      f"np.repeat({a}, 2, axis=-1)"]
         if rank <= 2:
             unary.append(f"{a}[None]")
         if rank == 2:

@@ -382,16 +382,15 @@ def test_diagonals_both_modes(fn):
     check_gradients(fn, (x, w), ("x", "w"))
 
 
-def test_diagonals_hessian_sympy_and_refusal():
+def test_diagonals_hessian_and_sympy():
     x, w = uniform((3, 4), -2, 2, 63), uniform((3, 4), -2, 2, 64)
     hessian = wengert.hessian(F.l_diagonals_batched, wrt="x")(x, w)
     np.testing.assert_allclose(hessian, hessian_by_differences(F.l_diagonals_batched, (x, w), "x"), rtol=1e-5,
                                atol=1e-6)
     report = wengert.check(F.s_diagonals)
     assert report.ok, str(report)
-    with pytest.raises(WengertError) as info:  # np.diag has no vector-mode rule: said, not miscomputed
-        wengert.hessian(F.l_diagonals, wrt="x")(x, w)
-    assert "vector mode of np.diag is not supported" in str(info.value)
+    hessian = wengert.hessian(F.l_diagonals, wrt="x")(x, w)  # np.diag both ways in vector mode
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.l_diagonals, (x, w), "x"), rtol=1e-5, atol=1e-6)
 
 
 def test_nan_reductions_and_ptp():
@@ -494,3 +493,139 @@ def test_peer_functions_bad_input_is_located(tmp_path, call, words):
 def test_peer_functions_agree_with_sympy(fn, at):
     report = wengert.check(fn, at=at)
     assert report.ok, str(report)
+
+
+# ---- the rest of issue 15: promotion, stacking, tiling, padding, splitting, gathering, sorting, scans ------------
+
+REST = [F.u_sinc, F.l_atleast, F.l_stacks, F.l_stack_vectors, F.l_tile_repeat, F.l_broadcast_to, F.l_pad, F.l_split,
+        F.l_take, F.l_sort, F.l_rotations, F.l_kron, F.l_concatenators, F.l_qr, F.r_cumprod, F.r_average, F.r_quantiles]
+
+
+@pytest.mark.parametrize("fn", REST, ids=lambda f: f.__name__)
+def test_rest_both_modes(fn):
+    x, w = uniform((3, 4), -2, 2, 81), uniform((3, 4), -2, 2, 82)
+    check_gradients(fn, (x, w), ("x", "w"))
+
+
+@pytest.mark.parametrize("fn", REST, ids=lambda f: f.__name__)
+def test_rest_hessian(fn):
+    x, w = uniform((3, 4), -2, 2, 83), uniform((3, 4), -2, 2, 84)
+    hessian = wengert.hessian(fn, wrt="x")(x, w)
+    np.testing.assert_allclose(hessian, hessian_by_differences(fn, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_rest_agrees_with_sympy():
+    report = wengert.check(F.s_rest)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_sinc_at_zero(mode):
+    """sinc'(0) = 0 and sinc''(0) = -pi^2 / 3: the slope's Taylor branch near 0 (no 0 / 0, no cancellation)."""
+    x, w = np.array([0.0, 1e-9, 0.049, 0.051, 1.0]), np.ones(5)
+    g = wengert.grad(F.u_sinc, wrt="x", mode=mode)(x, w)
+    import mpmath
+    with mpmath.workdps(50):  # the slope without cancellation: 50 digits
+        slope = [0.0 if v == 0 else float(mpmath.diff(lambda t: mpmath.sin(mpmath.pi * t) / (mpmath.pi * t),
+                                                      mpmath.mpf(v))) for v in x]
+    np.testing.assert_allclose(g, slope, rtol=1e-12, atol=1e-300)
+    hessian = wengert.hessian(F.u_sinc, wrt="x")(x, w)
+    assert hessian[0, 0] == pytest.approx(-np.pi ** 2 / 3, rel=1e-12)
+    np.testing.assert_allclose(np.diag(hessian)[1:], np.diag(hessian_by_differences(F.u_sinc, (x, w), "x"))[1:],
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("zeros", [(1,), (0, 5), (1, 2, 6), (0, 1, 2, 3)], ids=str)
+def test_cumprod_at_zeros_never_divides_by_them(zeros):
+    x, w = uniform((3, 4), -2, 2, 85), uniform((3, 4), -2, 2, 86)
+    x.reshape(-1)[list(zeros)] = 0.0
+    check_gradients(F.r_cumprod, (x, w), ("x",))
+    hessian = wengert.hessian(F.r_cumprod, wrt="x")(x, w)
+    assert np.all(np.isfinite(hessian))
+    np.testing.assert_allclose(hessian, hessian_by_differences(F.r_cumprod, (x, w), "x"), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_sort_at_ties_takes_the_midpoint(mode):
+    """At a tie of k elements np.sort's derivative gives each of them 1/k of each tied output (the midpoint of
+    the permutations that sort them, as np.max splits a tie): np.sort(x)[-1] has np.max's gradient."""
+    x, w = np.array([[1.0, 1.0, 0.5, 1.0], [2.0, -1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]), uniform((3, 4), -2, 2, 87)
+    g = wengert.grad(F.l_sort, wrt="x", mode=mode)(x, w)
+    other = wengert.grad(F.l_sort, wrt="x", mode="forward" if mode == "reverse" else "reverse")(x, w)
+    np.testing.assert_allclose(g, other, rtol=1e-12)
+    single = wengert.grad(F.sorted_row, wrt="x", mode=mode)(x[0], w[0])
+    order = np.argsort(x[0], kind="stable")  # 0.5, then the three 1.0
+    expected = np.empty(4)
+    expected[order[0]] = w[0, 0]
+    expected[order[1:]] = np.mean(w[0, 1:])
+    np.testing.assert_allclose(single, expected, rtol=1e-12)
+    top = wengert.grad(F.largest_by_sort, wrt="x", mode=mode)(x[1])
+    np.testing.assert_allclose(top, wengert.grad(F.largest, wrt="x", mode=mode)(x[1]), rtol=1e-12)
+    np.testing.assert_allclose(top, [0.5, 0.0, 0.5, 0.0])
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_median_takes_the_middle_elements(n):
+    x = uniform((n,), -2, 2, 88)
+    g = wengert.grad(F.median_of, wrt="x")(x)
+    expected = np.zeros(n)
+    order = np.argsort(x)
+    expected[order[(n - 1) // 2]] += 0.5
+    expected[order[n // 2]] += 0.5
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+def test_rest_without_ranks_asks_for_shapes(tmp_path):
+    """Composites need the ranks of their arguments: on the command line without --shape, a located error."""
+    from wengert import cli
+    path = tmp_path / "stack.py"
+    path.write_text("import numpy as np\n\n\ndef f(x, y):\n    return np.sum(np.hstack((x, y)) ** 2)\n")
+    assert cli.main(["grad", f"{path}:f"]) == 2
+    assert cli.main(["grad", f"{path}:f", "--shape", "x=n", "--shape", "y=m"]) == 0
+
+
+@pytest.mark.parametrize("call, words, at", [  # at: where in the call the caret points
+    ("np.tile(x, 1.5)", "reps=1.5 is not supported", "1.5"),
+    ("np.repeat(x, -1)", "repeats=-1 has a negative count", "-1"),
+    ("np.pad(x, 1, mode='mean')", "mode='mean' is not supported", "'mean'"),
+    ("np.pad(x, (1, -1))", "pad_width=(1, -1) is not supported", "(1, -1)"),
+    ("np.split(x, 0)", "np.split into 0 pieces is not possible", "0)"),
+    ("np.median(x, overwrite_input=True)", "keyword 'overwrite_input' of np.median is not supported", "True"),
+    ("np.percentile(x, 150)", "q=150 is not supported: it must be a number between 0 and 100", "150"),
+    ("np.average(x, weights=y, returned=True)", "np.average with returned=True is not supported", "True"),
+    ("np.rot90(x, axes=(1, 1))", "np.rot90 needs two different axes", "(1, 1)"),
+    ("np.trace(x, offset=1, axis1=1, axis2=1)", "np.trace needs two different axes", "np."),
+    ("np.take_along_axis(x)", "np.take_along_axis needs its argument indices", "np."),
+    ("np.sort(x, axis=0.5)", "axis=0.5 is not supported", "0.5"),
+    ("np.r_[x, 0:3]", "np.r_[...] with a slice or a string is not supported", "0:3"),
+    ("np.c_['0', x]", "np.c_[...] with a slice or a string is not supported", "'0'"),
+    ("np.linalg.qr(x, mode='complete')[0]", "np.linalg.qr with mode='complete' is not supported", "'complete'"),
+])
+def test_rest_bad_input_is_located(tmp_path, call, words, at):
+    path = tmp_path / "case.py"
+    path.write_text(SOURCE.format(call=call))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"], wrt="x")(np.ones((2, 3)), np.ones(3))
+    assert words in str(info.value)
+    assert (info.value.line, info.value.col) == (5, 18 + call.index(at)), str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_average_refuses_what_numpy_refuses(mode):
+    """Weights of another shape need an axis (NumPy raises a TypeError): a located WengertError here."""
+    with pytest.raises(WengertError) as info:
+        wengert.grad(F.average_without_axis, wrt="x", mode=mode)(np.ones((2, 3)), np.ones(3))
+    assert "np.average needs an axis" in str(info.value)
+    assert info.value.line == F.average_without_axis.__code__.co_firstlineno + 1
+
+
+def test_sorting_agrees_with_sympy_at_a_point():
+    """SymPy cannot order symbols: np.argsort's permutation (like a branch) is decided at the point checked."""
+    report = wengert.check(F.s_ordered, at=(0.3, 1.7))
+    assert report.ok, str(report)
+    with pytest.raises(WengertError) as info:
+        wengert.check(F.s_ordered)
+    assert "orders symbolic values" in str(info.value) and "at=" in info.value.hint
+    assert info.value.line == F.s_ordered.__code__.co_firstlineno + 2

@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import custom, linalg_calls, shapes
+from . import custom, linalg_calls, numpy_calls, shapes
 from .compile import compiling, python_ast
 from .errors import NeedsSizes, WengertError, remember
 from .primitives import PRIMS
@@ -79,6 +79,15 @@ SHAPE_ARGS = {("zeros", 0), ("ones", 0), ("reshape", 1), ("full", 0)}  # (primit
 REDUCING_METHODS = {"sum", "mean", "max", "min", "var", "std", "cumsum", "squeeze", "prod"}  # x.name(axis, keyword=...)
 PLAIN_METHODS = {"ravel": "ravel", "flatten": "flatten", "copy": "copy"}  # x.name() with no arguments
 METHODS = {"reshape", "dot", "transpose", "astype"} | REDUCING_METHODS | set(PLAIN_METHODS)
+# the NumPy functions of numpy_calls.py (issue 15): their spellings join the tables above
+NUMPY.update(numpy_calls.NUMPY)
+del NUMPY["numpy.trace"]  # np.trace(x, offset=...) is read in numpy_calls.CALLS
+ATTRS.update(numpy_calls.ATTRS)
+REQUIRED.update(numpy_calls.REQUIRED)
+SEQUENCE_ARGS |= numpy_calls.SEQUENCE_ARGS
+SINGLE_AXIS |= numpy_calls.SINGLE_AXIS
+REDUCING_METHODS |= numpy_calls.REDUCING_METHODS
+METHODS |= numpy_calls.REDUCING_METHODS | numpy_calls.METHODS
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
 
@@ -1141,6 +1150,8 @@ class Parser:
         return record[index.value]
 
     def expr_Subscript(self, e, env):
+        if self.dotted(e.value) in numpy_calls.CONCATENATORS:
+            return numpy_calls.concatenator(self, e, env, self.dotted(e.value))
         base = self.expr(e.value, env)
         if isinstance(base, Record):
             return self.record_item(e, base)
@@ -1371,6 +1382,8 @@ class Parser:
                                    "dimensions", f"write an axis between -ndim and ndim - 1, e.g. {name}=0")
 
     def method(self, e, name, obj, env):
+        if name in numpy_calls.METHODS:
+            return numpy_calls.method(self, e, name, obj, env)
         if name in REDUCING_METHODS:
             attrs = {}
             keywords = ATTRS.get(name, (1, ("axis", "keepdims")))[1]
@@ -2059,6 +2072,7 @@ CALLS["numpy.imag"] = _real_part(imaginary=True)
 
 
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
+CALLS.update(numpy_calls.CALLS)  # shapes, repeats, sorting, quantiles, splits... (see numpy_calls.py)
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),

@@ -109,8 +109,27 @@ def evaluate(trace, env, at=None, limit=None, numeric=False):
                            "pass every parameter in env")
     run = _Symbolic(trace, at, limit, numeric)
     values = dict(env)
-    run.block(trace.ops, values)
+    _POINTS.append(run.at)
+    try:
+        run.block(trace.ops, values)
+    finally:
+        _POINTS.pop()
     return [run.value(v, values) for v in trace.outputs]
+
+
+_POINTS = []  # the points of the evaluations running (innermost last): composites' definitions are evaluated there
+
+
+def current_point():
+    """The point ({symbol: number}) the evaluation running decides control flow at, or None."""
+    return _POINTS[-1] if _POINTS else None
+
+
+def _at_point(value, at):
+    """A value with the point substituted (elementwise for object arrays)."""
+    if isinstance(value, np.ndarray):
+        return np.frompyfunc(lambda v: _at_point(v, at), 1, 1)(value) if value.size else value
+    return sympy.sympify(value).xreplace(at) if isinstance(value, sympy.Basic) else value
 
 
 class _Symbolic:
@@ -145,8 +164,17 @@ class _Symbolic:
             raise self.error(op, f"primitive {op.prim!r} has no SymPy meaning, so it cannot be cross-checked",
                              "give the primitive a sympy= meaning in its primitives/ module")
         attrs = {k: v for k, v in op.attrs if k != "lib"}
+        args = [self.value(a, values) for a in op.args]
         try:
-            result = _apply(prim, [self.value(a, values) for a in op.args], attrs)
+            try:
+                result = _apply(prim, args, attrs)
+            except TypeError:  # an order of symbols (argsort, argmax): piecewise constant, decided at the point,
+                if not prim.nondiff:  # as a branch is
+                    raise
+                if self.at is None:
+                    raise self.error(op, f"{op.prim} orders symbolic values, which is decided at a point",
+                                     "give a point to check at (at=...)") from None
+                result = _apply(prim, [_at_point(a, self.at) for a in args], attrs)
         except WengertError as e:  # a meaning that cannot be evaluated says why: placed at the op's line
             if e.filename != GENERATED:
                 raise

@@ -318,3 +318,144 @@ def s_nan(x, y):
 def append_flat(x, y):
     """np.append without axis: both flattened, then joined (y a number or an array of any shape)."""
     return np.sum(np.sin(np.append(x, y * x[0, 0])) ** 2)
+
+
+# ---- issue 15, the rest: promotion, stacking, tiling, padding, splitting, gathering, sorting, scans ------------
+# x is 3 x 4 and w 3 x 4 in every one (w a fixed weight)
+
+def u_sinc(x, w):
+    return np.sum(w * np.sinc(x))
+
+
+def l_atleast(x, w):
+    return np.sum(w * np.atleast_2d(x)) + np.sum(np.atleast_3d(x)[:, :, 0] * w) + np.sum(np.atleast_1d(x[0, 0]) ** 2) \
+        + np.sum(np.atleast_2d(x[0]) * w[1]) + np.sum(np.atleast_3d(x[1]) ** 3)
+
+
+def l_stacks(x, w):
+    h = np.hstack((x, w * x))
+    v = np.vstack((x, x[0] * x[1]))
+    d = np.dstack((x, np.sin(x)))
+    c = np.column_stack((x[:, 0], x))
+    return np.sum(h[:, 1:6] ** 2) + np.sum(v[1:] * np.vstack([w, w[0]])[1:] ** 2) + np.sum(d[:, :, 1] * w) \
+        + np.sum(c[:, :4] * w)
+
+
+def l_stack_vectors(x, w):
+    return np.sum(np.hstack((x[0], x[1] ** 2, x[0, 1])) * np.hstack([w[0], w[1], w[2, 2]])) \
+        + np.sum(np.vstack((x[0], x[2])) * w[:2]) + np.sum(np.column_stack((x[0], x[1])) ** 2 * w[:2].T)
+
+
+def l_tile_repeat(x, w):
+    return np.sum(np.tile(x, (2, 1)) ** 2 * np.tile(w, (2, 1))) + np.sum(np.repeat(x, 2, axis=1) * np.repeat(w, 2, axis=1)) \
+        + np.sum(np.repeat(x, [1, 0, 2], axis=0) ** 3) + np.sum(np.tile(x[0], 3) * np.tile(w[1], 3)) \
+        + np.sum(np.repeat(x, 2) * np.repeat(w, 2)) + np.sum(np.tile(x[1], (2, 2)) ** 2) + np.sum(x.repeat(3, axis=-1) ** 2)
+
+
+def l_broadcast_to(x, w):
+    return np.sum(np.broadcast_to(x[0], (3, 4)) * w * x) + np.sum(np.broadcast_to(x[:, :1], x.shape) * w)
+
+
+def l_pad(x, w):
+    total = np.sum(np.pad(x, 1) ** 2) + np.sum(np.pad(x, ((1, 2), (0, 1)), mode="edge")[1:4, :4] * w)
+    total = total + np.sum(np.pad(x, 2, mode="reflect")[:3, :4] * w) + np.sum(np.pad(x, (1, 2), mode="symmetric") ** 3)
+    return total + np.sum(np.pad(x, 1, mode="wrap")[1:, 1:][:3, :4] * w) + np.sum(np.pad(x, 1, constant_values=0.5) ** 2)
+
+
+def l_split(x, w):
+    a, b = np.split(x, 2, axis=1)
+    c = np.array_split(x, 2)[1]
+    first, second, third = np.split(x, [1, 3])
+    left, right = np.hsplit(x, [1])
+    top = np.vsplit(x, 3)[0]
+    return np.sum(a * b * w[:, :2]) + np.sum(c ** 2) + np.sum(third * w[2]) + np.sum(second ** 3) \
+        + np.sum(left * right[:, :1]) + np.sum(top * w[0]) + np.sum(first)
+
+
+def l_take(x, w):
+    order = np.argsort(w, axis=1)
+    return np.sum(np.take(x, [0, 2, 2], axis=1) ** 2) + np.sum(np.take(x, [5, 0, 5]) * w[0, :3]) \
+        + np.sum(np.take(x, 1, axis=0) * w[1]) + np.sum(np.take_along_axis(x, order, axis=1) * w) \
+        + np.sum(x.take([1, 1], axis=-1) ** 3) + np.sum(np.take_along_axis(x, np.argsort(w[0]), axis=None) ** 2)
+
+
+def l_sort(x, w):
+    return np.sum(w * np.sort(x, axis=0) ** 2) + np.sum(np.sort(x) * w) + np.sum(np.partition(x, 1, axis=1) * w) \
+        + np.sum(np.sort(x, axis=None)[:12] * w.ravel()) + np.sum(np.partition(x[0], 2) ** 2 * w[0])
+
+
+def l_rotations(x, w):
+    return np.sum(np.rot90(x) * w.T) + np.sum(np.rot90(x, 2) ** 2 * w) + np.sum(np.rot90(x, k=3) * w.T ** 2) \
+        + np.sum(np.rollaxis(x, 1) * w.T) + np.sum(np.diagflat(x[0]) * np.eye(4)) + np.trace(x, offset=1) \
+        + np.trace(x * w, offset=-1) + np.sum(np.diagflat(x[1:3, :2], k=1) ** 2) + x.trace(offset=2)
+
+
+def l_kron(x, w):
+    return np.sum(np.kron(x, w) ** 2) + np.sum(np.kron(x[0], x) * np.kron(w[0], w)) + np.sum(np.kron(x[1, 1], x) * w[2, 3])
+
+
+def r_cumprod(x, w):
+    return np.sum(w * np.cumprod(x, axis=1)) + np.sum(np.cumprod(x, axis=0) * w) + np.sum(np.cumprod(x)[:12] * w.ravel()) \
+        + np.sum(x.cumprod(axis=-1) ** 2)
+
+
+def r_average(x, w):
+    return np.sum(np.average(x, axis=1, weights=w[0] ** 2 + 1.0)) + np.average(x, weights=w ** 2) \
+        + np.sum(np.average(x ** 2, axis=0, weights=w + 3.0) * w[0]) + np.sum(np.average(x, axis=0) ** 2) \
+        + np.sum(np.average(x, axis=1, weights=w ** 2, keepdims=True) * w[:, :1])
+
+
+def r_quantiles(x, w):
+    return np.median(x) + np.sum(np.median(x, axis=0) * w[0]) + np.percentile(x, 30) \
+        + np.sum(np.quantile(x, 0.8, axis=1) * w[:, 0]) + np.sum(np.median(x, axis=1, keepdims=True) * w)
+
+
+def s_rest(x, y):
+    v = np.array([x, y, x * y])
+    m = np.array([[x, y], [y * y, x + 1.0]])
+    return np.sum(np.sinc(v) * np.cumprod(v)) + np.sum(np.tile(v, 2) * np.repeat(v, 2)) \
+        + np.sum(np.hstack((v, v ** 2)) * np.pad(v, (1, 2), mode="reflect")) + np.sum(np.rot90(m) * m) \
+        + np.average(v, weights=np.array([1.0, 2.0, 3.0])) + np.sum(np.split(v, 3)[1]) + np.sum(np.atleast_2d(v) ** 2) \
+        + np.trace(m, offset=1) + np.sum(np.broadcast_to(v, (2, 3)) * np.vstack((v, v))) + np.sum(np.kron(v, m) * np.kron(m, v))
+
+
+def sorted_row(x, w):
+    return np.sum(np.sort(x) * w)
+
+
+def median_of(x):
+    return np.median(x)
+
+
+def average_without_axis(x, w):
+    return np.average(x, weights=w)
+
+
+def largest_by_sort(x):
+    return np.sort(x)[-1]
+
+
+def largest(x):
+    return np.max(x)
+
+
+def l_einsum_ellipsis(x, w):
+    return np.sum(np.einsum('...j,...j->...', x, w) ** 2) + np.sum(np.einsum('i...,i...', x, x) * w[0]) \
+        + np.sum(np.einsum('...ij,...jk', x[None], x.T) ** 2) + np.einsum('ij...,ij...->', x, w)
+
+
+def l_concatenators(x, w):
+    return np.sum(np.r_[x, w * x] ** 2) + np.sum(np.r_[x[0], 2.0, x[1, 1]] * np.r_[w[0], w[1, :2]]) \
+        + np.sum(np.c_[x[0], x[1], x[2]] ** 3) + np.sum(np.c_[x, w] * np.c_[w, x])
+
+
+def l_qr(x, w):
+    q, r = np.linalg.qr(x.T)
+    qs, rs = np.linalg.qr(np.stack((x[:, :3], x[:, 1:] + 2.0 * x[:, :3])))
+    return np.sum(q * w.T) + np.sum(r ** 2 * w[:3, :3]) + np.sum(qs[1] ** 3) + np.sum(rs * w[:3, :3])
+
+
+def s_ordered(x, y):
+    v = np.array([x, y, x * y, 0.5])
+    return np.sum(np.sort(v) * np.array([1.0, 2.0, 3.0, 4.0])) + np.median(v) ** 2 \
+        + np.sum(np.partition(v, 1) * v) + np.max(np.cumprod(v)) + np.percentile(v, 30)

@@ -27,6 +27,9 @@ The table is split by family, one module each:
   control       the stack a loop's reverse sweep pops, the rows a loop collects
   batch         vector-mode rules that need more than broadcasting, and the ops only vector mode emits
   items         item assignment (setitem, addat, copy) and the index producers (argmax, argsort, ...)
+  composite     composite(name, template, build): a NumPy function emitted as itself, differentiated, batched
+                and checked through its definition build(*args) with other primitives (which may read ranks):
+                np.hstack, np.median, np.sort, np.repeat, np.average, ...
 
 Adding a NumPy function:
   1. One declaration in its family's module: ``name = unary("name", sympy_fn, lambda y, x: partial)`` for an
@@ -37,7 +40,8 @@ Adding a NumPy function:
      (import them from their family), or by ``apply("name", ...)``.
   2. The source spelling in parse.py's tables: NUMPY (np.name -> primitive), ATTRS (its literal attributes
      such as axis=), METHODS / REDUCING_METHODS / PLAIN_METHODS (x.name()), CALLS (a function written
-     with other primitives, e.g. np.ptp).
+     with other primitives, e.g. np.ptp); calls with literal arguments of their own (np.pad, np.split, np.tile)
+     are read in numpy_calls.py, whose tables parse.py merges.
   3. Tests: central differences in both modes, wengert.check where SymPy has the meaning, a Hessian, and
      a bad input with its located message (tests/test_numpy_functions.py shows the pattern).
 
@@ -58,7 +62,7 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403
 from .python import *  # noqa: F401,F403
-from . import control, batch, items  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
+from . import control, batch, items, qr  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
 
 # ---- which results are positive (> 0) when their arguments are ---------------------------------------------
 # A division by, or the log or sqrt of, a value known positive cannot make inf or nan (see Prim.singular):

@@ -3,7 +3,7 @@ only vector mode emits."""
 
 from .. import shapes
 from ..errors import GENERATED, WengertError
-from ..trace import is_batched, key
+from ..trace import apply, is_batched, key
 from .core import PRIMS, _batch_elementwise, _batch_of, _lift_rank, _rank, _shift, defprim, helper
 from .indexing import _index_text
 from .shape import _flat_shape
@@ -326,5 +326,37 @@ def _batch_trace_vjp(b, g, a):
 PRIMS["trace_vjp"].batch = _batch_trace_vjp
 PRIMS["diagonal"].batch = _batch_diagonal
 PRIMS["diagonal_vjp"].batch = _batch_diagonal_vjp
-PRIMS["diag"].batch = _no_batch_diag
-PRIMS["diag_vjp"].batch = _no_batch_diag
+helper('''
+def _diag_batch(x, k):
+    """np.diag(v, k) for each vector v = x[i] of a batch: a stack of matrices."""
+    n = np.shape(x)[-1]
+    out = np.zeros(np.shape(x)[:1] + (n + abs(k), n + abs(k)), dtype=np.result_type(x, 1.0))
+    steps = np.arange(n)
+    out[:, steps + max(-k, 0), steps + max(k, 0)] = x
+    return out
+''')
+defprim("diag_batch", "_diag_batch({0}, {k})", shape=lambda x, k: x[:1] + (None, None) if shapes.known(x) else None,
+        tangent=lambda ts, y, x, k: apply("diag_batch", ts[0], k=k),
+        adjoint=lambda h, y, x, k: (apply("diagonal", h, offset=k, axis1=1, axis2=2),))
+
+
+def _batch_diag(b, x, k=0):
+    """np.diag of a batch: a stack of diagonal matrices (vectors), or each matrix's diagonal."""
+    if _rank(x) == 1:
+        return b.emit_batched("diag_batch", (x,), {"k": k})
+    if _rank(x) != 2:
+        _no_batch_diag(b)
+    return b.emit_batched("diagonal", (x,), {"offset": k, "axis1": 1, "axis2": 2})
+
+
+def _batch_diag_vjp(b, g, x, k=0):
+    if is_batched(x) or _rank(x) not in (1, 2):
+        _no_batch_diag(b)
+    if _rank(x) == 1:
+        return b.emit_batched("diagonal", (g,), {"offset": k, "axis1": 1, "axis2": 2})
+    return b.emit_batched("diagonal_vjp", (g, b.emit_batched("batch_like", (x, g))),
+                          {"offset": k, "axis1": 1, "axis2": 2})
+
+
+PRIMS["diag"].batch = _batch_diag
+PRIMS["diag_vjp"].batch = _batch_diag_vjp

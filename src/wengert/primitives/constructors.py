@@ -115,3 +115,5 @@ def _sym_linspace_vjp(g, num, end, axis=0):
     g = np.moveaxis(np.asarray(g, dtype=object), axis, -1)
     out = sum(g[..., i] * w for i, w in enumerate(weights))
     return out.item() if isinstance(out, np.ndarray) and out.shape == () else out
+tri = nondiff("tri", lambda n, M=None, k=0: f"np.tri({n}{_kwargs(M=M, k=k or None)})",
+              lambda n, M=None, k=0: np.tri(int(n), M, k, dtype=int).astype(object), lambda n, M=None, k=0: (None, None))

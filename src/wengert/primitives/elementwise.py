@@ -184,3 +184,23 @@ fmod = elementwise("fmod", "np.fmod({0}, {1})", lambda a, b: a - b * PRIMS["trun
 
 copy = unary("copy", lambda a: a, lambda y, x: 1)
 astype_float = unary("astype_float", lambda a: a, lambda y, x: 1, numpy="{0}.astype(float)")
+
+
+# np.sinc(x) = sin(pi x) / (pi x), 1 at 0. Its slope (cos(pi x) - sinc(x)) / x cancels near 0, so there
+# (|x| < 0.05) it is its Taylor polynomial, exact to rounding; both branches are built from primitives, so
+# the slope's own derivatives (Hessians) are right at 0 too.
+_SINC_NEAR = 0.05
+_SINC_SERIES = [(-1) ** k * 2 * k * math_.pi ** (2 * k) / math_.factorial(2 * k + 1) for k in range(1, 8)]
+
+
+def _sinc_slope(y, x):
+    near = apply("less", abs_(x), _SINC_NEAR)
+    squared = x * x
+    series = _SINC_SERIES[-1]
+    for c in reversed(_SINC_SERIES[:-1]):
+        series = series * squared + c
+    away = (cos(math_.pi * x) - y) / apply("where", near, 1.0, x)
+    return apply("where", near, series * x, away)
+
+
+sinc = unary("sinc", symbolic.sinc_pi, _sinc_slope)

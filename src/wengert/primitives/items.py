@@ -230,3 +230,14 @@ def _batch_stack_list(b, lst):
 PRIMS["append"].batch = _batch_append
 PRIMS["list_zeros"].batch = lambda b, lst: b.emit_batched("list_zeros", (lst,))
 PRIMS["stack_list"].batch = _batch_stack_list
+
+
+
+
+nondiff("argpartition", lambda x, kth, axis=-1: f"np.argpartition({x}, {kth!r}{_kwargs(axis=axis) if axis != -1 else ''})",
+        lambda x, kth, axis=-1: np.argpartition(np.asarray(x, dtype=float), kth, axis=axis),
+        lambda x, kth, axis=-1: x)
+PRIMS["argpartition"].batch = lambda b, x, kth, axis=-1: b.emit_batched(
+    "argpartition", (x,), {"kth": kth, "axis": axis if axis < 0 else axis + 1})
+PRIMS["argsort"].batch = lambda b, x, axis=-1: b.emit_batched(
+    "argsort", (x,), {"axis": axis if axis < 0 else axis + 1})

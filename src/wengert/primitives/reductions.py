@@ -285,3 +285,195 @@ def _others_vjp(g, x, axis):
 
 defprim("prod_others_jvp", lambda x, t, axis=None: f"_prod_others_jvp({x}, {t}, {axis!r})", sympy=_sym_others_jvp,
         shape=lambda x, t, axis=None: shapes.broadcast(x, t), diff_args=())
+
+
+# ---- cumulative products (issue 15): every derivative without dividing by a zero ---------------------------------
+# d cumprod(x)[j] / d x[k] = the product of x[i] for i <= j, i != k (k <= j): prod_others of the rows of the
+# n x n matrix M[j, k] = x[k] (k <= j), 1 (k > j), so zeros are counted, never divided by, Hessians included.
+# The derivatives hold that matrix (n^2 numbers along the scanned axis); the function itself is np.cumprod.
+
+defprim("lower_mask", "np.tri(np.shape({0})[-1], dtype=bool)", nondiff=True, shape_args=(0,),
+        sympy=lambda x: np.tri(np.shape(x)[-1], dtype=bool), shape=lambda x: x[-1:] * 2 if shapes.known(x) and x else None,
+        batch=lambda b, x: b.emit_plain("lower_mask", (x,)))
+
+
+def _scanned(x, axis):
+    """x with the scanned axis last (np.cumprod without axis scans x flattened)."""
+    return apply("ravel", x) if axis is None else apply("moveaxis", x, source=axis, destination=-1)
+
+
+def _unscanned(v, x, axis):
+    return apply("reshape", v, shape_(x)) if axis is None else apply("moveaxis", v, source=-1, destination=axis)
+
+
+def _prefix_partials(v):
+    """(mask k <= j, the partials P[..., j, k] = d cumprod(v)[j] / d v[k] where k <= j) along v's last axis."""
+    mask = apply("lower_mask", v)
+    rows = apply("where", mask, apply("expand_dims", v, axis=-2), 1.0)
+    return mask, apply("prod_others", rows, axis=-1)
+
+
+def _cumprod_tangent(ts, y, x, axis=None):
+    v = _scanned(x, axis)
+    mask, partials = _prefix_partials(v)
+    t = apply("where", mask, apply("expand_dims", _scanned(ts[0], axis), axis=-2), 0.0)
+    dy = apply("sum", t * partials, axis=-1)
+    return dy if axis is None else apply("moveaxis", dy, source=-1, destination=axis)
+
+
+def _cumprod_adjoint(g, y, x, axis=None):
+    mask, partials = _prefix_partials(_scanned(x, axis))
+    gv = g if axis is None else apply("moveaxis", g, source=axis, destination=-1)
+    spread = apply("where", mask, apply("expand_dims", gv, axis=-1) * partials, 0.0)
+    return (_unscanned(apply("sum", spread, axis=-2), x, axis),)
+
+
+cumprod = defprim("cumprod", lambda x, axis=None: f"np.cumprod({x}{_kwargs(axis=axis)})",
+                  sympy=lambda x, axis=None: _sym_cumprod(x, axis),
+                  shape=lambda x, axis=None: x if axis is not None and x != shapes.SCALAR else _flat_shape(x),
+                  tangent=_cumprod_tangent, adjoint=_cumprod_adjoint)
+
+
+def _sym_cumprod(x, axis):
+    x = _obj(x)
+    if axis is None:
+        x, axis = x.ravel(), 0
+    out = np.array(x, dtype=object)
+    moved = np.moveaxis(out, axis, 0)
+    for i in range(1, moved.shape[0]):
+        moved[i] = moved[i - 1] * moved[i]
+    return out
+
+
+# ---- weighted averages, quantiles, sorting (issue 15): composites (see composite.py) ------------------------------
+
+from .composite import composite, need_rank, refuse  # noqa: E402
+
+
+def _average(x, w, axis=None, keepdims=False):
+    """np.average(x, axis, weights=w): sum(x * w) / sum(w) over axis; a 1-D w lies along axis."""
+    rx, rw = need_rank(x, "np.average"), need_rank(w, "np.average")
+    if rw != rx:
+        if axis is None or isinstance(axis, tuple):
+            refuse("np.average needs an axis when the weights' shape differs from the array's",
+                   "give axis=, or weights shaped like the array")
+        if rw != 1:
+            refuse("np.average takes 1-D weights when their shape differs from the array's", "give 1-D weights")
+        w = apply("expand_dims", w, axis=tuple(i for i in range(rx) if i != axis % rx)) if rx > 1 else w
+    kd = keepdims or None
+    return apply("sum", x * w, axis=axis, keepdims=kd) / apply("sum", w, axis=axis, keepdims=kd)
+
+
+average = composite("average", lambda x, w, axis=None, keepdims=False:
+                    f"np.average({x}{_kwargs(axis=axis)}, weights={w}{_kwargs(keepdims=keepdims)})", _average)
+
+_quantile_weights = None
+
+
+def _set_quantile_weights():
+    from .composite import helper_function
+    return helper_function('''
+def _quantile_weights(s, q):
+    """The weights of the linear interpolation np.quantile makes between the sorted values along s's last axis."""
+    n = np.shape(s)[-1]
+    position = q * (n - 1)
+    below = int(np.floor(position))
+    above = min(below + 1, n - 1)
+    weights = np.zeros(n)
+    weights[below] += 1.0 - (position - below)
+    weights[above] += position - below
+    return weights
+''')
+
+
+_quantile_weights = _set_quantile_weights()
+defprim("quantile_weights", "_quantile_weights({0}, {q})", nondiff=True, shape_args=(0,),
+        sympy=lambda s, q: _sym_quantile_weights(np.shape(s)[-1], q), shape=lambda s, q: s[-1:] if shapes.known(s) and s else None,
+        batch=lambda b, s, q: b.emit_plain("quantile_weights", (s,), {"q": q}))
+
+
+def _sym_quantile_weights(n, q):
+    position = sympy.nsimplify(q) * (n - 1)
+    below = int(sympy.floor(position))
+    above = min(below + 1, n - 1)
+    weights = np.zeros(n, dtype=int).astype(object)
+    weights[below] += 1 - (position - below)
+    weights[above] += position - below
+    return weights
+
+
+_tie_mean = None
+
+
+def _set_tie_mean():
+    from .composite import helper_function
+    helper_function('''
+def _tie_runs(s):
+    """For the sorted s, the number of each element's run of equal values along the last axis."""
+    new = np.concatenate([np.ones(np.shape(s)[:-1] + (1,), dtype=bool), s[..., 1:] != s[..., :-1]], axis=-1)
+    return np.cumsum(new, axis=-1) - 1
+''')
+    return helper_function('''
+def _tie_mean(v, runs):
+    """v averaged over each run of equal sorted values along the last axis (runs from _tie_runs; v may have
+    leading batch axes): the derivative of np.sort where values tie is the midpoint of the permutations that
+    sort them."""
+    n = np.shape(runs)[-1]
+    if np.all(runs[..., -1] == n - 1):  # no ties
+        return v
+    v = np.broadcast_to(v, np.broadcast_shapes(np.shape(v), np.shape(runs)))
+    runs = np.reshape(np.broadcast_to(runs, np.shape(v)), (-1, n))
+    runs = runs + n * np.arange(np.shape(runs)[0])[:, None]
+    sums = np.bincount(runs.ravel(), weights=np.reshape(v, -1), minlength=runs.size)
+    counts = np.bincount(runs.ravel(), minlength=runs.size)
+    return np.reshape((sums / np.maximum(counts, 1))[runs], np.shape(v))
+''')
+
+
+_tie_mean = _set_tie_mean()
+defprim("tie_runs", "_tie_runs({0})", nondiff=True, shape=lambda s: s,
+        sympy=lambda s: np.arange(np.shape(s)[-1]) + np.zeros(np.shape(s), dtype=int),  # distinct where SymPy checks
+        batch=lambda b, s: b.emit_batched("tie_runs", (s,)))
+defprim("tie_mean", "_tie_mean({0}, {1})", sympy=lambda v, runs: v,  # no ties where SymPy compares
+        shape=lambda v, runs: shapes.broadcast(v, runs), diff_args=(0,),
+        tangent=lambda ts, y, v, runs: None if ts[0] is None else apply("tie_mean", ts[0], runs),
+        adjoint=lambda g, y, v, runs: (apply("tie_mean", g, runs), None),  # an average: its own adjoint
+        batch=lambda b, v, runs: b.emit_batched("tie_mean", (v, runs)))
+
+
+def _sorted_last(v):
+    """np.sort(v) along the last axis: v gathered by np.argsort's permutation, its derivative averaged over
+    runs of equal values (so at a tie of k elements each gets 1/k of each tied output, as np.max splits)."""
+    s = apply("take_along", v, apply("argsort", v, axis=-1), axis=-1)
+    return apply("tie_mean", s, apply("tie_runs", s))
+
+
+def _sorted(x, axis=-1):
+    """np.sort(x, axis)."""
+    if axis is None:
+        return _sorted_last(apply("ravel", x))
+    if axis == -1:
+        return _sorted_last(x)
+    moved = _sorted_last(apply("moveaxis", x, source=axis, destination=-1))
+    return apply("moveaxis", moved, source=-1, destination=axis)
+
+
+def _quantile(x, q=0.5, axis=None, keepdims=False, how="quantile"):
+    """np.quantile (np.percentile with q / 100, np.median with q = 1/2), linear interpolation: a weighted sum of
+    the sorted values, so its derivative flows to the (at most two) elements it interpolates between."""
+    fraction = q / 100 if how == "percentile" else q
+    s = _sorted(_scanned(x, axis), -1)
+    out = apply("sum", s * apply("quantile_weights", s, q=fraction), axis=-1)
+    if keepdims:
+        out = apply("expand_dims", out, axis=tuple(range(need_rank(x, f"np.{how}"))) if axis is None else axis)
+    return out
+
+
+def _quantile_src(x, q=0.5, axis=None, keepdims=False, how="quantile"):
+    given = "" if how == "median" else f", {q!r}"
+    return f"np.{how}({x}{given}{_kwargs(axis=axis, keepdims=keepdims)})"
+
+
+quantile = composite("quantile", _quantile_src, _quantile)
+sort = composite("sort", lambda x, axis=-1: f"np.sort({x}{_kwargs(axis=axis) if axis != -1 else ''})",
+                 lambda x, axis=-1: _sorted(x, axis))

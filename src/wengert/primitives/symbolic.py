@@ -87,3 +87,8 @@ class PyRound(sympy.Function):
 
     def fdiff(self, argindex=1):
         return sympy.S.Zero
+
+
+def sinc_pi(x):
+    """np.sinc, the normalized sinc: sin(pi x) / (pi x), 1 at 0 (SymPy's sinc is sin(x) / x)."""
+    return sympy.sinc(sympy.pi * x)
