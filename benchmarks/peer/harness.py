@@ -10,7 +10,6 @@ A case's status:
   wrong       a mode gives another number (a disaster: each one is fixed or refused)
   refused     wengert raises a located WengertError
   internal    any other exception inside wengert
-  owned       refused, and the function is another helper's (npfun's) to add: counted as refused
 Cases NumPy itself refuses (the peer's combination product makes some) are not applicable and not counted.
 """
 
@@ -24,14 +23,6 @@ import numpy as np
 import wengert
 from wengert import WengertError
 
-# Functions another helper (npfun) adds; a refusal of a case calling one of them is reported as "owned".
-OWNED_BY_NPFUN = ("np.tile", "np.repeat", "np.broadcast_to", "np.atleast_1d", "np.atleast_2d", "np.atleast_3d",
-                  "np.hstack", "np.vstack", "np.column_stack", "np.dstack", "np.row_stack", "np.split",
-                  "np.array_split", "np.hsplit", "np.vsplit", "np.dsplit", "np.take", "np.sort", "np.partition",
-                  "np.pad", "np.rot90", "np.kron", "np.linalg.qr", "np.cumprod", "np.average", "np.sinc",
-                  "np.median", "np.percentile")  # and np.trace's offset=
-
-
 class Case:
     """name; body (an expression, possibly a tuple); params (comma-separated names); args (their values);
     wrt (the differentiated names, default all); pre (statements before the body, one per line)."""
@@ -43,9 +34,6 @@ class Case:
         self.names = [p.strip() for p in params.split(",")]
         self.wrt = [w.strip() for w in (wrt or params).split(",")]
 
-    def owned(self):
-        text = self.body + self.pre
-        return any(f + "(" in text for f in OWNED_BY_NPFUN) or "np.trace(" in text and "offset=" in text
 
 
 def numeric(f, args, i, h=1e-6):
@@ -113,7 +101,7 @@ def applicable(case):
 
 
 def run_case(case):
-    """("agree" | "wrong" | "refused" | "owned" | "internal" | None, detail); None: not applicable."""
+    """("agree" | "wrong" | "refused" | "internal" | None, detail); None: not applicable."""
     out = applicable(case)
     if out is None:
         return None, "NumPy refuses it"
@@ -129,7 +117,7 @@ def run_case(case):
         with np.errstate(all="ignore"):  # the generated code may meet 0 * inf on purpose (e.g. 0.0 ** y)
             grads = {mode: wengert.grad(module.g, wrt=wrt, mode=mode)(*args) for mode in ("reverse", "forward")}
     except WengertError as e:
-        return ("owned" if case.owned() else "refused"), str(e).splitlines()[0]
+        return "refused", str(e).splitlines()[0]
     except Exception as e:  # noqa: BLE001 (counted and reported)
         return "internal", f"{type(e).__name__}: {e}"
     for mode, got in grads.items():
@@ -185,7 +173,7 @@ def second_order(case, module, args):
     return "agree", ""
 
 
-STATUSES = ("agree", "wrong", "refused", "owned", "internal")
+STATUSES = ("agree", "wrong", "refused", "internal")
 
 
 def run_file(cases, verbose=False, label=""):

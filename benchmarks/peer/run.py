@@ -6,8 +6,8 @@ test_systematic.py, test_scalar_ops.py, test_binary_ops.py) and prints a table p
 --order 2 also compares each case's Hessian (vector mode, w.r.t. its first differentiated parameter) with
 central differences of its gradient, as the peer's check_grads does by default.
 
-Columns: applicable, agree (both modes match central differences), wrong, refused, of which owned by npfun
-(the shape/layout functions another helper adds), internal errors. Exit status 1 on a wrong answer or an
+Columns: applicable, agree (both modes match central differences), wrong, refused (a located WengertError),
+internal errors. Exit status 1 on a wrong answer or an
 internal error."""
 
 import sys
@@ -34,12 +34,12 @@ def main(argv):
         for k in STATUSES:
             total[k] += counts[k]
     rows.append(("total", total))
-    print(f"{'file':16} {'applicable':>10} {'agree':>6} {'%':>5} {'wrong':>6} {'refused':>8} {'(npfun)':>8} "
+    print(f"{'file':16} {'applicable':>10} {'agree':>6} {'%':>5} {'wrong':>6} {'refused':>8} "
           f"{'internal':>9}")
     for name, c in rows:
         n = sum(c.values())
         print(f"{name:16} {n:10} {c['agree']:6} {100 * c['agree'] / max(n, 1):5.1f} {c['wrong']:6} "
-              f"{c['refused'] + c['owned']:8} {c['owned']:8} {c['internal']:9}")
+              f"{c['refused']:8} {c['internal']:9}")
     return 1 if total["wrong"] or total["internal"] else 0
 
 
