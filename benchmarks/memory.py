@@ -29,36 +29,9 @@ THREADS = blas_threads(sys.argv[1:])
 import numpy as np  # noqa: E402
 
 import wengert  # noqa: E402
+from rnn import D, H, data, hand_written, rnn  # noqa: E402  (the same RNN and BPTT as benchmarks/rnn.py)
 
-H, D = 64, 32
 STEPS = (1_000, 10_000, 100_000)
-
-
-def rnn(Wh, Wx, h0, xs):
-    h = h0
-    for t in range(xs.shape[0]):
-        h = np.tanh(Wh @ h + Wx @ xs[t])
-    return np.sum(h * h)
-
-
-def hand_written(Wh, Wx, h0, xs):
-    """Backpropagation through time as one would write it by hand: keep every state, then walk back."""
-    hs = [h0]
-    for t in range(xs.shape[0]):
-        hs.append(np.tanh(Wh @ hs[-1] + Wx @ xs[t]))
-    dWh, dWx, dh = np.zeros_like(Wh), np.zeros_like(Wx), 2 * hs[-1]
-    for t in reversed(range(xs.shape[0])):
-        da = dh * (1 - hs[t + 1] ** 2)
-        dWh += np.outer(da, hs[t])
-        dWx += np.outer(da, xs[t])
-        dh = da @ Wh
-    return dWh, dWx
-
-
-def data(T, seed=0):
-    rng = np.random.default_rng(seed)
-    return (0.1 * rng.normal(size=(H, H)), 0.1 * rng.normal(size=(H, D)), rng.normal(size=H),
-            rng.normal(size=(T, D)))
 
 
 def jax_checkpointed():
