@@ -14,18 +14,9 @@ derivative (the others, integer indices, are read only).
 import numpy as np
 
 from .. import shapes
-from ..errors import GENERATED, NeedsRanks, WengertError
-from ..trace import Const, Var, is_batched, key, lift, primal_rank
-from .core import _obj, defprim
-
-
-def need_rank(x, what):
-    """The rank of x without a batch axis; NeedsRanks (derived again per call signature) when unknown."""
-    r = primal_rank(x)
-    if r is None:
-        raise NeedsRanks(f"{what} needs the rank of its arguments", GENERATED, 0, 0, "",
-                         "from Python, call the function on arrays; on the command line give --shape")
-    return r
+from ..errors import GENERATED, WengertError
+from ..trace import Const, Var, is_batched, key, lift
+from .core import _obj, defprim, need_rank
 
 
 def refuse(message, hint):

@@ -10,7 +10,7 @@ import math as math_
 import numpy as np
 
 from .. import shapes
-from ..errors import GENERATED, WengertError
+from ..errors import GENERATED, NeedsRanks, WengertError
 from ..trace import Const, Var, apply, is_batched, key, lift, primal_rank, rank
 
 
@@ -116,6 +116,15 @@ def broadcast_like(t, ref):
 
 def zeros_like(x):
     return apply("zeros_like", x)
+
+
+def need_rank(x, what):
+    """The rank of x without a batch axis; NeedsRanks (derived again per call signature) when unknown."""
+    r = primal_rank(x)
+    if r is None:
+        raise NeedsRanks(f"{what} needs the rank of its arguments", GENERATED, 0, 0, "",
+                         "from Python, call the function on arrays; on the command line give --shape")
+    return r
 
 
 def kink(d):

@@ -17,9 +17,10 @@ import string
 import numpy as np
 
 from .. import shapes
-from ..errors import GENERATED, NeedsRanks, WengertError
+from ..errors import GENERATED, WengertError
 from ..trace import Const, Var, apply, is_batched, key, primal_rank, rank
-from .core import PRIMS, Lazy, _kwargs, _obj, _rank, _scalar_or_array, defprim, helper, sympy, unbroadcast
+from .core import PRIMS, Lazy, _kwargs, _obj, _rank, _scalar_or_array, defprim, helper, need_rank, sympy,\
+    unbroadcast
 from .constructors import eye_like
 from .shape import shape_
 from .reductions import _sym_unbroadcast
@@ -223,14 +224,6 @@ def _known(*keys):
     return all(shapes.known(k) for k in keys)
 
 
-def _need_rank(x, what):
-    r = primal_rank(x)
-    if r is None:
-        raise NeedsRanks(f"{what} needs the rank of its arguments", GENERATED, 0, 0, "",
-                           "from Python, call the function on arrays; on the command line give --shape")
-    return r
-
-
 def _matrix(a, name, square=True):
     """a, after checking that it is a matrix or a stack of them (as NumPy requires), when its rank is known."""
     r = primal_rank(a)
@@ -312,7 +305,7 @@ def _solve_adjoint(vector):
 
 
 def _solve_vector(a, b):
-    return _need_rank(b, "np.linalg.solve") == 1
+    return need_rank(b, "np.linalg.solve") == 1
 
 
 defprim("solve", "np.linalg.solve({0}, {1})", sympy=_per_matrix(_sym_solve), shape=_solve_shape,
@@ -809,7 +802,7 @@ def _letters_for_tensordot(ra, rb, axes):
 
 
 def _tensordot_parts(a, b, axes):
-    ra, rb = _need_rank(a, "np.tensordot"), _need_rank(b, "np.tensordot")
+    ra, rb = need_rank(a, "np.tensordot"), need_rank(b, "np.tensordot")
     pairs = (tuple(range(ra - axes, ra)), tuple(range(axes))) if isinstance(axes, int) else \
         tuple((x,) if isinstance(x, int) else x for x in axes)
     if any(not -r <= i < r for side, r in zip(pairs, (ra, rb)) for i in side) or isinstance(axes, int) and \
@@ -847,7 +840,7 @@ PRIMS["tensordot"].batch = _batch_tensordot
 
 
 def _inner_parts(a, b):
-    ra, rb = _need_rank(a, "np.inner"), _need_rank(b, "np.inner")
+    ra, rb = need_rank(a, "np.inner"), need_rank(b, "np.inner")
     if ra == 0 or rb == 0:
         return None
     return _letters_for_tensordot(ra, rb, ((ra - 1,), (rb - 1,)))
@@ -965,7 +958,7 @@ def _norm_plan(rank_, ord, axis):
 
 def _norm_expr(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm(x, ord, axis, keepdims) written with the primitives it stands for."""
-    axes, matrix = _norm_plan(_need_rank(x, "np.linalg.norm with ord or axis"), ord, axis)
+    axes, matrix = _norm_plan(need_rank(x, "np.linalg.norm with ord or axis"), ord, axis)
     kd = keepdims or None
     if ord is None or ord == 2 and not matrix or ord == "fro":
         return apply("sqrt", apply("sum", x * x, axis=axes, keepdims=kd))
@@ -982,7 +975,7 @@ def _norm_expr(x, ord=None, axis=None, keepdims=False):
         return apply("max" if ord > 0 else "min", sums, axis=axes, keepdims=kd)
     if ord in ("nuc", 2, -2):  # the sum, largest or smallest of the singular values
         rows, cols = axes
-        r = _need_rank(x, "np.linalg.norm")
+        r = need_rank(x, "np.linalg.norm")
         moved = apply("transpose", x, axes=tuple(i for i in range(r) if i not in axes) + (rows, cols))
         s = apply("svdvals", moved)
         out = apply("sum" if ord == "nuc" else "max" if ord == 2 else "min", s, axis=-1)
