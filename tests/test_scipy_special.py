@@ -177,3 +177,24 @@ def test_bad_input_is_located(tmp_path, call, words, at):
     assert (err.line, err.col) == (6, col), str(err)
     if "j0" in call:
         assert "@wengert.primitive" in str(err) and "logsumexp" in str(err)
+
+
+def test_logsumexp_weights_broadcast_the_array_up():
+    """b shaped (2, 3) against a of shape (3,): the reduction runs over the broadcast shape, as SciPy's."""
+    x, B = uniform((3,), -1, 1, 8), uniform((2, 3), 0.2, 2, 9)
+    check_gradients(S.lse_weights_grow, (x, B), ("x", "B"))
+    forward = wengert.grad(S.lse_weights_grow, wrt=("x", "B"), mode="forward")(x, B)
+    for g, h in zip(forward, wengert.grad(S.lse_weights_grow, wrt=("x", "B"))(x, B)):
+        np.testing.assert_allclose(g, h, rtol=1e-12, atol=1e-14)
+    hessian = wengert.hessian(S.lse_weights_grow, wrt="x")(x, B)
+    np.testing.assert_allclose(hessian, hessian_by_differences(S.lse_weights_grow, (x, B), "x"), rtol=1e-5, atol=1e-6)
+
+
+def test_scalar_chain_both_modes_and_hessian():
+    check_gradients(S.s_scalar_chain, (0.7,), "x")
+    assert wengert.grad(S.s_scalar_chain, mode="forward")(0.7) == pytest.approx(wengert.grad(S.s_scalar_chain)(0.7),
+                                                                                rel=1e-12)
+    h = 1e-4
+    grad = wengert.grad(S.s_scalar_chain)
+    assert wengert.hessian(S.s_scalar_chain)(0.7) == pytest.approx((grad(0.7 + h) - grad(0.7 - h)) / (2 * h),
+                                                                   rel=1e-6)

@@ -88,3 +88,11 @@ def s_special(x, y):
 
 def s_math(x, y):
     return math.erf(x) * math.erfc(y) + math.lgamma(2 + x)
+
+
+def lse_weights_grow(x, B):
+    return np.sum(logsumexp(x, axis=0, b=B) * np.cos(x))
+
+
+def s_scalar_chain(x):
+    return expit(x) * scipy.special.erf(x) + gammaln(x + 1.0) + special.log_expit(-x)
