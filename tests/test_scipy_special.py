@@ -68,13 +68,8 @@ def test_binary_both_modes_and_hessian(fn):
     for mode in ("reverse", "forward"):
         np.testing.assert_allclose(wengert.grad(fn, wrt=("x", "y"), mode=mode)(x, y),
                                    wengert.grad(fn, wrt=("x", "y"))(x, y), rtol=1e-12, atol=1e-14)
-    for wrt in ("x", "y"):
-        args = (x, y) if wrt == "x" else (y, x)
-        swapped = fn if wrt == "x" else (lambda b, a: fn(a, b))
-        if wrt == "y":
-            continue  # hessian_by_differences moves the first argument
-        hessian = wengert.hessian(fn, wrt=wrt)(*args)
-        np.testing.assert_allclose(hessian, hessian_by_differences(swapped, args, wrt), rtol=1e-5, atol=1e-6)
+    hessian_x = wengert.hessian(fn, wrt="x")(x, y)
+    np.testing.assert_allclose(hessian_x, hessian_by_differences(fn, (x, y), "x"), rtol=1e-5, atol=1e-6)
     hessian_y = wengert.hessian(fn, wrt="y")(x, y)
     grad_y = wengert.grad(fn, wrt="y")
     h = 1e-4

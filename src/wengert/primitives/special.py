@@ -15,7 +15,8 @@ import math as math_
 from .. import shapes
 from ..trace import apply
 from .composite import composite, need_rank
-from .core import Lazy, _batch_elementwise, _kwargs, _unless_positive, defprim, scale, sympy, unary, unbroadcast, elementwise
+from .core import (Lazy, _batch_elementwise, _kwargs, _unless_positive, _vectorized, defprim, elementwise, scale,
+                   sympy, unary, unbroadcast)
 from .elementwise import exp, log, log1p
 
 _TWO_OVER_SQRT_PI = 2.0 / math_.sqrt(math_.pi)
@@ -44,7 +45,6 @@ def _polygamma_adjoint(g, y, x, n=0):
 
 
 def _polygamma_meaning(x, n=0):
-    from .core import _vectorized
     return _vectorized(lambda a: sympy.polygamma(n, a))(x)
 
 
@@ -85,8 +85,9 @@ def _shifted(x, axis):
 
 
 def _softmax(x, axis=None):
-    e = exp(_shifted(x, _axes(x, axis, "scipy.special.softmax")))
-    return e / apply("sum", e, axis=_axes(x, axis, "scipy.special.softmax"), keepdims=True)
+    axes = _axes(x, axis, "scipy.special.softmax")
+    e = exp(_shifted(x, axes))
+    return e / apply("sum", e, axis=axes, keepdims=True)
 
 
 def _log_softmax(x, axis=None):
