@@ -133,7 +133,8 @@ class EdgeProgram:
 
 def _module(params, lines, outer):
     body = "".join(f"    {line}\n" for line in lines)
-    return (f"import math\n\nimport numpy as np\n\n\ndef prog({', '.join(params)}):\n{body}"
+    scipy = "import scipy.special\n" if "scipy." in body else ""
+    return (f"import math\n\nimport numpy as np\n{scipy}\n\ndef prog({', '.join(params)}):\n{body}"
             f"    return {outer.format(v='v')}\n")
 
 
@@ -141,6 +142,9 @@ def _inner_function(params, lines):
     """The inner value v as a plain Python function (for the reference gradient's outer factor)."""
     text = f"def _inner({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in lines) + "    return v\n"
     namespace = {"np": np, "math": math}
+    if "scipy." in text:
+        import scipy.special
+        namespace["scipy"] = scipy
     exec(text, namespace)
     return namespace["_inner"]
 
@@ -393,6 +397,11 @@ def _sorted_ref(v):
     return {"x": g}
 
 
+def _softmax(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
 def _cumprod_ref(v):
     """d/dx sum(cumprod(x) * [1, 2, ...]), by products that skip x[k] (no division: right at zeros)."""
     x = v["x"]
@@ -513,6 +522,18 @@ ELEMENTWISE = [
      {"kink": ("x", 0.0)}, None),
     ("stack_sort", "kink", "np.hstack((x, x ** 2)) * np.sort(np.hstack((x, -x)))", {"x": ("vec", (-1.5, 1.5, (0.0,)))},
      {"zero": ("x", 0.0)}, None),
+    # ---- scipy.special: softmax and logsumexp at ties (the max's split share cancels), xlogy at x == 0 ----
+    ("logsumexp_rows", "kink", "np.sum(scipy.special.logsumexp(X, axis=1))", {"X": ("mat", ANY)},
+     {"tie": _tie_max("X", axis=1)}, lambda v: {"X": _softmax(v["X"], 1)}),
+    ("logsumexp_all", "kink", "scipy.special.logsumexp(x)", {"x": ("vec", ANY)}, {"tie": _tie_max("x")},
+     lambda v: {"x": _softmax(v["x"], None)}),
+    ("softmax_weighted", "kink", "np.sum(scipy.special.softmax(x) * np.cumsum(np.ones_like(x)))", {"x": ("vec", ANY)},
+     {"tie": _tie_max("x")}, lambda v: {"x": _softmax(v["x"], None) * (np.arange(1.0, 1.0 + v["x"].size) - np.sum(
+         _softmax(v["x"], None) * np.arange(1.0, 1.0 + v["x"].size)))}),
+    ("log_softmax_columns", "kink", "np.sum(scipy.special.log_softmax(X, axis=0) * X[::-1])", {"X": ("mat", ANY)},
+     {"tie": _tie_max("X", axis=0)}, None),
+    ("xlogy_zero", "guarded", "np.sum(scipy.special.xlogy(x, y))", {"x": ("num", (-1.5, 1.5, (0.0,))), "y": ("same", POS)},
+     {"zero": ("x", 0.0)}, lambda v: {"x": np.log(v["y"]), "y": v["x"] / v["y"]}),
     ("vstack_max", "kink", "np.max(np.vstack((x, y)), axis=0)", {"x": ("vec", ANY), "y": ("same", ANY)},
      {"tie": _tie_with("y", "x")},
      lambda v: {"x": (v["x"] > v["y"]) + 0.5 * (v["x"] == v["y"]), "y": (v["y"] > v["x"]) + 0.5 * (v["x"] == v["y"])}),

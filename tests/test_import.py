@@ -1,5 +1,5 @@
-"""`import wengert` stays light: SymPy (wengert.check), astor (printing source) and Graphviz / matplotlib
-(pictures) load only when something needs them."""
+"""`import wengert` stays light: SymPy (wengert.check), astor (printing source), SciPy (only a function calling
+scipy.special needs it) and Graphviz / matplotlib (pictures) load only when something needs them."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import sys
 
 def loaded_after(code):
     """The heavy modules loaded by a fresh interpreter after running code."""
-    probe = code + "\nimport sys\nprint(sorted(m for m in ('sympy', 'astor', 'graphviz', 'matplotlib', 'dask') " \
+    probe = code + "\nimport sys\nprint(sorted(m for m in ('sympy', 'astor', 'graphviz', 'matplotlib', 'dask', 'scipy') " \
                    "if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return done.stdout.strip().splitlines()[-1]

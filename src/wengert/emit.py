@@ -81,6 +81,8 @@ def module_ast(functions):
         body.append(ast.Import([ast.alias("math")]))
     if "np" in reads or helpers:
         body.append(ast.Import([ast.alias("numpy", "np")]))
+    if "scipy" in reads:  # scipy.special: only where the user's function called it
+        body.append(ast.Import([ast.alias("scipy.special")]))
     body += [node for line in sorted(user_imports) for node in python_ast(line).body]  # user primitives
     body += [copy.deepcopy(_helper_tree(name)[0]) for name in sorted(helpers)]
     return ast.Module(body + nodes, [])
@@ -541,6 +543,8 @@ def emit_module(functions, header=None):
         imports.append("import math")
     if "np." in text or helpers:
         imports.append("import numpy as np")
+    if "scipy.special." in text:
+        imports.append("import scipy.special")
     imports += sorted(user_imports)  # user primitives: called from the module that defines them
     parts = []
     if imports:

@@ -13,14 +13,14 @@ import numpy as np
 
 from .errors import WengertError
 from . import custom
-from .primitives import HELPERS, PRIMS
+from .primitives import HELPERS, PRIMS, SCIPY
 from .trace import Const, If, Loop, Names, Op, Trace, Var
 
 STACK = {"new_stack", "push", "pop"}
 
 
 def namespace():
-    ns = {"np": np, "math": math}
+    ns = {"np": np, "math": math, "scipy": SCIPY}
     for source in HELPERS.values():
         exec(source, ns)
     return ns

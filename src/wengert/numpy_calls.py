@@ -26,24 +26,25 @@ METHODS = {"repeat", "take", "trace"}  # x.name(...) read as np.name(x, ...)
 _REQUIRED = object()
 
 
-def _arguments(p, e, name, params):
-    """{parameter: ast node} of the call e of np.<name>(params...), bound as NumPy binds them. params: (name,
-    default) pairs; a default _REQUIRED must be given. Unknown keywords and missing arguments are located errors."""
+def _arguments(p, e, name, params, lib="np"):
+    """{parameter: ast node} of the call e of np.<name>(params...) (lib.<name>), bound as NumPy binds them. params:
+    (name, default) pairs; a default _REQUIRED must be given. Unknown keywords and missing arguments are located
+    errors."""
     names = [n for n, _ in params]
     if len(e.args) > len(params):
-        raise p.m.error(e, f"np.{name} takes at most {len(params)} arguments here (got {len(e.args)})",
+        raise p.m.error(e, f"{lib}.{name} takes at most {len(params)} arguments here (got {len(e.args)})",
                         f"its arguments: {', '.join(names)}")
     bound = dict(zip(names, e.args))
     for kw in e.keywords:
         if kw.arg not in names or kw.arg in bound:
             why = "is not supported here" if kw.arg not in names else "is given twice"
-            raise p.m.error(kw.value if kw.arg else e, f"keyword {kw.arg!r} of np.{name} {why}",
+            raise p.m.error(kw.value if kw.arg else e, f"keyword {kw.arg!r} of {lib}.{name} {why}",
                             f"its arguments: {', '.join(names)}")
         bound[kw.arg] = kw.value
     for n, default in params:
         if n not in bound:
             if default is _REQUIRED:
-                raise p.m.error(e, f"np.{name} needs its argument {n}", f"write np.{name}({', '.join(names[:2])})")
+                raise p.m.error(e, f"{lib}.{name} needs its argument {n}", f"write {lib}.{name}({', '.join(names[:2])})")
             bound[n] = default
     return bound
 

@@ -14,7 +14,7 @@ import operator
 import os
 import string
 
-from . import custom, linalg_calls, numpy_calls, shapes
+from . import custom, linalg_calls, numpy_calls, scipy_calls, shapes
 from .compile import compiling, python_ast
 from .errors import NeedsSizes, WengertError, remember
 from .primitives import PRIMS
@@ -88,6 +88,8 @@ SEQUENCE_ARGS |= numpy_calls.SEQUENCE_ARGS
 SINGLE_AXIS |= numpy_calls.SINGLE_AXIS
 REDUCING_METHODS |= numpy_calls.REDUCING_METHODS
 METHODS |= numpy_calls.REDUCING_METHODS | numpy_calls.METHODS
+NUMPY.update(scipy_calls.FUNCTIONS)  # scipy.special (an optional extra), see scipy_calls.py
+MATH.update(scipy_calls.MATH)
 ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
 MAX_DIMS = 64  # NumPy 2: no array has more axes
 
@@ -302,7 +304,7 @@ class Parser:
         if instance is not None:
             args = args[1:]  # self: read through its attributes, never differentiated
         params = tuple(a.arg for a in args)
-        self.names = Names(set(params) | {"np", "math", "_unbroadcast"})
+        self.names = Names(set(params) | {"np", "math", "scipy", "_unbroadcast"})
         self.b = Builder(self.names)
         for a in args:
             if _is_float_annotation(a.annotation):
@@ -1246,7 +1248,7 @@ class Parser:
             return CALLS[dotted](self, e, env)
         if helper is not None:
             return self.inline(e, helper, env)
-        raise self.m.error(e, f"call to unsupported function {dotted!r}",
+        raise self.m.error(e, f"call to unsupported function {dotted!r}", scipy_calls.unsupported_hint(dotted) or
                            "use math/NumPy functions wengert knows or functions defined in this file")
 
     def static_size(self, prim, value):
@@ -2073,6 +2075,7 @@ CALLS["numpy.imag"] = _real_part(imaginary=True)
 
 CALLS.update(linalg_calls.CALLS)  # np.linalg, einsum and the other contractions (see linalg_calls.py)
 CALLS.update(numpy_calls.CALLS)  # shapes, repeats, sorting, quantiles, splits... (see numpy_calls.py)
+CALLS.update(scipy_calls.CALLS)  # scipy.special's softmax, logsumexp, digamma... (see scipy_calls.py)
 
 UNSUPPORTED_STATEMENTS = {
     ast.Try: ("try/except is not supported", "remove the try; differentiable code cannot catch exceptions"),

@@ -18,7 +18,7 @@ from .compile import python_ast
 from .emit import const_ast
 from .errors import WengertError
 from .parse import infer_scalars, module_of, parse, with_shapes
-from .primitives import HELPERS, PRIMS, Lazy
+from .primitives import HELPERS, PRIMS, SCIPY, Lazy
 from .interpret import unroll
 from .builder import Builder, activity
 from .trace import Const, If, Loop, Names, Var
@@ -99,7 +99,7 @@ class _Sheet:
         self.y = "y"
         while self.y in primal.params:
             self.y += "_"
-        self.namespace = {"np": np, "math": math}
+        self.namespace = {"np": np, "math": math, "scipy": SCIPY}
         for source in HELPERS.values():
             exec(source, self.namespace)
         if self.values is not None:

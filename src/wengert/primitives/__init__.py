@@ -27,6 +27,8 @@ The table is split by family, one module each:
   control       the stack a loop's reverse sweep pops, the rows a loop collects
   batch         vector-mode rules that need more than broadcasting, and the ops only vector mode emits
   items         item assignment (setitem, addat, copy) and the index producers (argmax, argsort, ...)
+  special       scipy.special (an optional extra): expit, log_expit, gammaln, polygamma/digamma, erf, erfc,
+                xlogy, xlog1py, and the composites softmax, log_softmax, logsumexp (parsed by scipy_calls.py)
   composite     composite(name, template, build): a NumPy function emitted as itself, differentiated, batched
                 and checked through its definition build(*args) with other primitives (which may read ranks):
                 np.hstack, np.median, np.sort, np.repeat, np.average, ...
@@ -62,7 +64,7 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import _index_text, _sym_index  # noqa: F401
 from .linalg import *  # noqa: F401,F403
 from .python import *  # noqa: F401,F403
-from . import control, batch, items, qr  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
+from . import control, batch, items, qr, special  # noqa: F401,E402  (they only add entries to PRIMS and HELPERS)
 
 # ---- which results are positive (> 0) when their arguments are ---------------------------------------------
 # A division by, or the log or sqrt of, a value known positive cannot make inf or nan (see Prim.singular):
@@ -79,7 +81,7 @@ def _first_positive(*positive):
     return positive[0]
 
 
-for _names, _rule in ((("exp", "cosh", "len", "size", "ones_like"), lambda *p: True),
+for _names, _rule in ((("exp", "cosh", "len", "size", "ones_like", "expit", "erfc", "softmax"), lambda *p: True),
                       (("add", "mul", "div", "sum", "mean", "max", "min", "stack", "concatenate"), _all_positive),
                       (("maximum",), lambda *p: any(p)),
                       (("pow", "power", "sqrt", "expm1", "log1p", "index", "transpose", "reshape", "expand_dims",

@@ -41,6 +41,17 @@ sympy = _Meanings("sympy")
 symbolic = _Meanings(".symbolic")
 
 
+class _SciPy:
+    """`scipy` in the namespaces that run primitive templates (interpreter, tables, constant folding):
+    scipy.special is imported when a template first reads it, so `import wengert` never imports SciPy."""
+
+    def __getattr__(self, name):
+        return importlib.import_module(f"scipy.{name}")
+
+
+SCIPY = _SciPy()
+
+
 @dataclass
 class Prim:
     name: str
