@@ -16,6 +16,17 @@ def rng(*salt):
     return np.random.default_rng([1515, *salt])
 
 
+def grad_error(tmp_path, source):
+    """The WengertError of wengert.grad(f) called on two vectors, f in the module text source (a file)."""
+    path = tmp_path / "case.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    with pytest.raises(WengertError) as info:
+        wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
+    return info.value
+
+
 def uniform(shape, low, high, seed):
     return rng(seed).uniform(low, high, size=shape)
 
@@ -146,13 +157,7 @@ SOURCE = "import numpy as np\n\n\ndef f(x, y):\n    return np.sum({call})\n"
     ("np.nan_to_num(x, nan=0.0)", "keyword 'nan' is not supported here"),
 ])
 def test_bad_input_is_located(tmp_path, call, words):
-    path = tmp_path / "case.py"
-    path.write_text(SOURCE.format(call=call))
-    namespace = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    with pytest.raises(WengertError) as info:
-        wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
-    err = info.value
+    err = grad_error(tmp_path, SOURCE.format(call=call))
     assert words in str(err)
     assert (err.line, err.col) == (5, 18 + (call.index("nan=") + 4 if "nan=" in call else 0)), str(err)
 

@@ -8,11 +8,10 @@ import pytest
 scipy_special = pytest.importorskip("scipy.special")
 
 import wengert  # noqa: E402
-from wengert import WengertError  # noqa: E402
 
 from programs import scipy_special as S  # noqa: E402
 from programs.gradcheck import check_gradients  # noqa: E402
-from test_numpy_functions import hessian_by_differences  # noqa: E402
+from test_numpy_functions import grad_error, hessian_by_differences  # noqa: E402
 
 
 def rng(*salt):
@@ -161,13 +160,7 @@ SOURCE = "import numpy as np\nimport scipy.special as sc\n\n\ndef f(x, y):\n    
 ])
 def test_bad_input_is_located(tmp_path, call, words, at):
     col = len("    return np.sum(") + call.index(at)
-    path = tmp_path / "case.py"
-    path.write_text(SOURCE.format(call=call))
-    namespace = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    with pytest.raises(WengertError) as info:
-        wengert.grad(namespace["f"])(np.ones(3), np.ones(3))
-    err = info.value
+    err = grad_error(tmp_path, SOURCE.format(call=call))
     assert words in str(err)
     assert (err.line, err.col) == (6, col), str(err)
     if "j0" in call:
