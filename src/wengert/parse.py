@@ -291,6 +291,7 @@ MAX_UNROLLED = 512  # calls of recursive helpers inlined in one function (a tree
 class Parser:
     def __init__(self, module, sizes=None):
         self.m = module
+        self.sequence_forms = {}  # ast node -> is it a Python list or tuple by its form (is_sequence)
         self.calls = []
         self.deepest = None
         self.sizes = sizes
@@ -1036,10 +1037,15 @@ class Parser:
         return self.b.emit(prim, (self.operand(e.left, env), self.operand(e.right, env)))
 
     def is_sequence(self, node):
-        """Is node, by its form, a Python list or tuple (a literal, list(...), or a name holding one)?"""
-        return isinstance(node, (ast.List, ast.Tuple)) or isinstance(node, ast.Call) and \
-            self.dotted(node.func) == "list" or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
-            (self.is_sequence(node.left) or self.is_sequence(node.right))
+        """Is node, by its form, a Python list or tuple (a literal, list(...), or a name holding one)? Remembered
+        per node: a chain a + b + c + ... asks again at every level."""
+        found = self.sequence_forms.get(node)
+        if found is None:
+            found = isinstance(node, (ast.List, ast.Tuple)) or isinstance(node, ast.Call) and \
+                self.dotted(node.func) == "list" or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and \
+                (self.is_sequence(node.left) or self.is_sequence(node.right))
+            self.sequence_forms[node] = found
+        return found
 
     def joined(self, e, env):
         """a + b of Python sequences: their items in order (tuples and list literals stay tuples; integer
