@@ -13,12 +13,10 @@ Run: make bench (or python benchmarks/memory.py [--steps 1000,10000,100000] [--s
 """
 
 import argparse
-import gc
 import os
 import platform
 import sys
 import time
-import tracemalloc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -29,7 +27,8 @@ THREADS = blas_threads(sys.argv[1:])
 import numpy as np  # noqa: E402
 
 import wengert  # noqa: E402
-from rnn import D, H, data, hand_written, rnn  # noqa: E402  (the same RNN and BPTT as benchmarks/rnn.py)
+# the RNN, the hand-written BPTT and the peak measure of benchmarks/rnn.py
+from rnn import D, H, data, hand_written, peak_extra_bytes, rnn  # noqa: E402
 
 STEPS = (1_000, 10_000, 100_000)
 
@@ -51,21 +50,6 @@ def jax_checkpointed():
         return jnp.sum(h * h)
     grad = jax.jit(jax.grad(loss, argnums=(0, 1)))
     return lambda Wh, Wx, h0, xs: jax.block_until_ready(grad(Wh, Wx, h0, xs))
-
-
-def peak_bytes(fn, args):
-    """Peak bytes allocated during fn(*args) beyond what was allocated before the call."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        result = fn(*args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    del result
-    return peak - before
 
 
 def main():
@@ -99,7 +83,7 @@ def main():
         for name, fn in grads.items():  # every candidate computes the same gradient
             for got, e in zip(fn(*args), expected):
                 assert np.allclose(np.asarray(got), e, rtol=1e-9, atol=1e-12), (name, T)
-        peaks = {name: None if name.startswith("jax") else peak_bytes(fn, args) for name, fn in grads.items()}
+        peaks = {name: None if name.startswith("jax") else peak_extra_bytes(fn, args) for name, fn in grads.items()}
         times = samples({name: (fn, args) for name, fn in grads.items()}, rounds=opts.rounds, target=0.0,
                         clock=clock)
         times = {name: sorted(s)[len(s) // 2] for name, s in times.items()}

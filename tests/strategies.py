@@ -1002,7 +1002,7 @@ def point_of(program, seed):
     return program.point(point_rng(seed))
 
 
-def _printed(source, wrt, args):
+def printed_module(source, wrt, args):
     """The standalone module of the gradient: generic, or, where a function needs the ranks of its arguments
     (np.hstack, np.median, ...), specialized to the arguments' broadcast signatures (the CLI's --shape)."""
     from wengert.api import signature
@@ -1056,7 +1056,7 @@ def check_program(program, seed, directory, sympy=False):
                       .reshape(program.shapes[i]) for i in which]
         with np.errstate(all="ignore"):
             value_f, along = wengert.jvp(prog, wrt=wrt)(*args, *directions)
-        texts = [_printed(program.source, wrt, args) for _ in range(2)]
+        texts = [printed_module(program.source, wrt, args) for _ in range(2)]
     except WengertError as e:
         if not program.edge or not program.edge.refusable:
             raise

@@ -6,10 +6,6 @@ of a max or min, in gmm's log-sum-exp and kmeans' min, was multiplied through _m
 temporary) per product over the (N, K, D) arrays. Also: sum(-g) is -sum(g) (negate the reduced array), and
 g * (2 * x) is (2 * g) * x when g is the lighter operand (x ** 2's adjoint behind a reduction)."""
 
-import importlib.util
-import os
-import tempfile
-
 import numpy as np
 import pytest
 
@@ -99,16 +95,11 @@ def test_max_of_a_value_that_can_be_infinite_keeps_the_zero_rule():
         np.testing.assert_array_equal(wengert.grad(max_sqrt, mode=mode)(x), [0.0, 0.375, 0.375])
 
 
-def test_sum_of_a_broadcast_scalar_cotangent_is_no_array_of_ones():
+def test_sum_of_a_broadcast_scalar_cotangent_is_no_array_of_ones(load_source):
     """log(sum(exp(x - max(x)))): the gradient is exp(x - a) / sum(...), with no np.ones_like(x) / s made first
     and no tie mask (the max over every element is a constant shift)."""
-    source = "import numpy as np\n\ndef lse(x):\n    a = np.max(x)\n    return a + np.log(np.sum(np.exp(x - a)))\n"
-    path = os.path.join(tempfile.mkdtemp(), "lse_whole.py")
-    with open(path, "w") as out:
-        out.write(source)
-    spec = importlib.util.spec_from_file_location("lse_whole", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_source("import numpy as np\n\ndef lse(x):\n    a = np.max(x)\n"
+                         "    return a + np.log(np.sum(np.exp(x - a)))\n")
     x = np.array([0.5, 2.0, 2.0, -1.0])  # a tie at the max
     df = wengert.grad(module.lse)
     text = wengert.source(df, x)
