@@ -6,7 +6,8 @@ import pytest
 
 import wengert
 from wengert.errors import WengertError
-from wengert.parse import MAX_RECURSION, Module, parse
+from wengert.parse import Module, parse
+from wengert.parse.inlining import MAX_RECURSION
 
 from test_items import every_mode, numeric_grad, numeric_hessian
 

@@ -125,7 +125,7 @@ def _size(n):
 
 
 def index(a, spec, dyn=()):
-    """Shape after basic indexing with spec (see parse.py for the spec format); dyn: the keys of the values
+    """Shape after basic indexing with spec (see parse/indexing.py for the spec format); dyn: the keys of the values
     an ("arg", i) item names. An index that is not known to be a number may be an integer array (its
     length, repeats included, makes the result's) or a boolean mask (a length known only at run time):
     then the shape is unknown."""

@@ -208,7 +208,7 @@ class Trace:
     lineno: dict = field(default_factory=dict)  # var name -> source line it came from
     line: int = 0                                # the line of its def
     release: frozenset = frozenset()             # arrays to free once read for the last time (see reverse.py)
-    bound: object = None                         # a method's instance: a Bound, else None (see parse.py)
+    bound: object = None                         # a method's instance: a Bound, else None (see parse/inlining.py)
     return_line: int = 0                         # the line of its (first) return statement
 
     def inputs(self):

@@ -40,10 +40,10 @@ Adding a NumPy function:
      or PRIMS[name].batch in batch.py, unless it
      broadcasts elementwise) otherwise. A rule calls other primitives by their names in that module
      (import them from their family), or by ``apply("name", ...)``.
-  2. The source spelling in parse.py's tables: NUMPY (np.name -> primitive), ATTRS (its literal attributes
+  2. The source spelling in parse/tables.py: NUMPY (np.name -> primitive), ATTRS (its literal attributes
      such as axis=), METHODS / REDUCING_METHODS / PLAIN_METHODS (x.name()), CALLS (a function written
      with other primitives, e.g. np.ptp); calls with literal arguments of their own (np.pad, np.split, np.tile)
-     are read in numpy_calls.py, whose tables parse.py merges.
+     are read in parse/numpy_calls.py, whose tables parse/tables.py merges.
   3. Tests: central differences in both modes, wengert.check where SymPy has the meaning, a Hessian, and
      a bad input with its located message (tests/test_numpy_functions.py shows the pattern).
 

@@ -7,7 +7,7 @@
 
 An assignment overwrites: the cotangent of the overwritten values is 0 (dy1 = setitem(dy2, 0)), and of e it
 is dy2 at the places e went; where an integer-array index repeats, NumPy keeps the last write, so only that
-one gets a cotangent (_last_writes). See parse.py's item_assignment (which names hold one array) and
+one gets a cotangent (_last_writes). See parse/mutation.py's item_assignment (which names hold one array) and
 inplace.py (when an update may change its array's own buffer).
 """
 

@@ -1,16 +1,16 @@
 """How the parser reads the NumPy calls of issue 15 whose arguments are not plain values or whose meaning is
 another primitive's: literal shapes, repeats, pad widths, split sections and quantiles are checked here;
 np.split returns one value per piece; np.take, np.partition, np.rot90, np.rollaxis, np.diagflat and np.trace with
-an offset are written with other primitives. parse.py merges these tables into its own; the primitives are in
+an offset are written with other primitives. tables.py and calls.py merge these tables; the primitives are in
 primitives/ (shape, reductions, elementwise, constructors, items).
 """
 
 import ast
 
-from .primitives.shape import PAD_MODES, SPLITS, along_axis
-from .trace import Const, Value
+from ..primitives.shape import PAD_MODES, SPLITS, along_axis
+from ..trace import Const, Value
 
-# np.name -> primitive, read by parse.py's generic call path (value arguments, then literal attributes)
+# np.name -> primitive, read by calls.py's generic call path (value arguments, then literal attributes)
 NUMPY = {"numpy.sinc": "sinc", "numpy.cumprod": "cumprod", "numpy.atleast_1d": "atleast_1d",
          "numpy.atleast_2d": "atleast_2d", "numpy.atleast_3d": "atleast_3d", "numpy.hstack": "hstack",
          "numpy.vstack": "vstack", "numpy.row_stack": "vstack", "numpy.dstack": "dstack",
@@ -22,7 +22,6 @@ SEQUENCE_ARGS = {"hstack", "vstack", "dstack", "column_stack"}
 SINGLE_AXIS = {"cumprod"}
 REDUCING_METHODS = {"cumprod"}
 METHODS = {"repeat", "take", "trace"}  # x.name(...) read as np.name(x, ...)
-
 _REQUIRED = object()
 
 

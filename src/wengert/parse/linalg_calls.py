@@ -1,16 +1,16 @@
 """How the parser reads np.linalg and contraction calls whose arguments are not plain values: slogdet and eigh
 return pairs, einsum's subscripts and tensordot's axes are literals checked here, norm's ord/axis/keepdims pick
-a primitive. parse.py merges CALLS into its own table; the primitives are in primitives/linalg.py.
+a primitive. parse/calls.py merges CALLS into its own table; the primitives are in primitives/linalg.py.
 """
 
 import ast
 
 import numpy as np
 
-from . import shapes
-from .errors import WengertError
-from .primitives.linalg import _LETTERS, _norm_plan
-from .trace import Const, is_batched
+from .. import shapes
+from ..errors import WengertError
+from ..primitives.linalg import _LETTERS, _norm_plan
+from ..trace import is_batched
 
 
 def normalize_subscripts(text, ranks, fail):

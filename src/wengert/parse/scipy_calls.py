@@ -1,10 +1,10 @@
 """How the parser reads scipy.special (an optional extra; the primitives are in primitives/special.py), however
 it is imported: ``from scipy.special import expit``, ``import scipy.special as sc``, ``from scipy import special``.
-parse.py merges these tables into its own; a scipy.special function not listed here is a located error."""
+parse/tables.py and parse/calls.py merge these tables; a scipy.special function not listed here is a located error."""
 
 from .numpy_calls import _REQUIRED, _arguments, _integer, _literal
 
-# scipy.special.name -> primitive, read by parse.py's generic call path (value arguments only)
+# scipy.special.name -> primitive, read by the generic call path of parse/calls.py (value arguments only)
 FUNCTIONS = {f"scipy.special.{n}": n for n in ("expit", "log_expit", "gammaln", "erf", "erfc", "xlogy", "xlog1py",
                                                  "log1p", "expm1", "exp2")}
 MATH = {"math.erf": "erf", "math.erfc": "erfc", "math.lgamma": "gammaln"}
