@@ -33,9 +33,11 @@ test: $(TEST_STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: $(BENCH_STAMP)
+	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/dispatch.py
 	$(PY) benchmarks/scalar.py
 	$(PY) benchmarks/gaussian.py --threads 1
+	$(PY) benchmarks/loops.py
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/rnn.py --threads 1
 	$(PY) benchmarks/memory.py --threads 1
