@@ -39,6 +39,7 @@ CASES = [  # (function, arguments, wrt); points away from the jumps of %, //, ro
     (L.pair_rows, (V6.reshape(3, 2),), "P"),
     (L.enumerate_array, (V5,), "x"),
     (L.comprehension_zip, (V5, V6), ("ws", "vs")),
+    (L.names_like_temporaries, (V5,), "x"),
     (L.nested_generators, (V6,), "x"),
     (L.positional_defaults, (1.5,), ("x", "y", "c")),
     (L.smallest_square, (V5,), "x"),
@@ -78,7 +79,8 @@ HESSIANS = [(L.wrapped_phase, (1.3, 0.7), "x"), (L.casts, (1.3, 2.6), "x"), (L.d
             (L.nested_generators, (V6,), "x"), (L.positional_defaults, (1.5, 3.0, 0.5), "x"),
             (L.checked_ring, (V5, 1.5), "x"), (L.checked_log, (1.3, 0.7), "a"), (L.record, (1.3, 0.7), "y"),
             (L.record_params, (V5[:3], np.arange(6.0).reshape(2, 3) / 5), "w"),
-            (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x")]
+            (L.shape_in_the_value, (np.arange(15.0).reshape(3, 5) / 7, V5), "x"),
+            (L.names_like_temporaries, (V5,), "x")]
 
 
 @pytest.mark.parametrize("f, args, wrt", HESSIANS, ids=[ids(c) for c in HESSIANS])
@@ -105,7 +107,8 @@ SYMPY = [(L.wrapped_phase, None), (L.divmod_parts, None), (L.casts, None), (L.ma
          (L.shape_arithmetic, {"x": (5,)}), (L.sum_of_squares, {"x": (4,)}), (L.even_terms, {"x": (5,)}),
          (L.largest_product, {"x": (4,)}), (L.fsum_prod, {"x": (3,)}), (L.backwards, {"x": (4,)}),
          (L.weighted, {"xs": (3,), "ws": (3,)}), (L.pair_rows, {"P": (3, 2)}), (L.enumerate_array, {"x": (3,)}),
-         (L.comprehension_zip, {"ws": (3,), "vs": (4,)}), (L.nested_generators, {"x": (4,)}),
+         (L.comprehension_zip, {"ws": (3,), "vs": (4,)}),
+         (L.names_like_temporaries, {"x": (3,)}), (L.nested_generators, {"x": (4,)}),
          (L.positional_defaults, None), (L.smallest_square, {"x": (4,)}), (L.checked_ring, {"x": (3,)}),
          (L.checked_log, None), (L.record, None), (L.record_params, {"w": (2,), "X": (3, 2)})]
 

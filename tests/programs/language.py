@@ -98,6 +98,16 @@ def enumerate_array(x):
     return s
 
 
+def names_like_temporaries(x):
+    """User variables named like the compiler's own (v1, v8) bound to one value twice: a zip of x with
+    itself gives equal items, and a tuple of one value unpacks into two names."""
+    s6 = 0.0
+    for i7, (v8, w) in enumerate(zip(x, x)):
+        s6 = s6 + np.sin(v8) * w * (i7 % 2 + 1)
+    v1, v2 = s6, s6
+    return v1 * v2 + np.sum(x)
+
+
 def comprehension_zip(ws, vs):
     return sum(w * v for w, v in zip(ws, vs)) + sum(i * v for i, v in enumerate(vs) if i % 2 == 1)
 

@@ -36,8 +36,7 @@ class Mutation:
                 env[target.id] = value
                 self.bind_token(target.id, env, source)
                 return
-            if isinstance(value, Var) and value.name in self.b.defs and value.name.startswith("v") \
-                    and value.name[1:].isdigit():
+            if self._temporary(value):
                 env[target.id] = self._rename(value, target.id)
             else:
                 env[target.id] = value
@@ -117,7 +116,7 @@ class Mutation:
             old = self.b.emit("index", (y,) + dynamic, {"spec": spec})
             value = self.b.emit(aug, (old, self.as_value(value, source)))
         new = self.b.emit("setitem", (y, self.as_value(value, source)) + dynamic, {"spec": spec})
-        if isinstance(new, Var) and new.name in self.b.defs and new.name.startswith("v") and new.name[1:].isdigit():
+        if self._temporary(new):
             new = self._rename(new, base.id)
         self.lineno.setdefault(new.name, target.lineno)
         for n in [n for n in env if isinstance(n, str) and env.get(("obj", n)) is token]:
@@ -140,7 +139,7 @@ class Mutation:
         value = self.expr(call.args[0], env)
         if self.is_list(env[name]):  # a list a loop appends to: a value of the trace
             new = self.b.emit("append", (env[name], self.as_value(value, call.args[0])))
-            if isinstance(new, Var) and new.name[:1] == "v" and new.name[1:].isdigit():
+            if self._temporary(new):
                 new = self._rename(new, name)
             self.lists.add(new.name)
             self.changed = self.changed | {token}
@@ -234,6 +233,12 @@ class Mutation:
                 raise self.m.error(s, f"this loop changes the array {n} and also which names refer to it",
                                    f"keep one name per array in the loop, or copy: {n} = {n}.copy()")
 
+    def _temporary(self, value):
+        """Is value an op result the Builder named (v<k>), which the user's name may replace? Not one already
+        named after a user's variable: a user may call a variable v8 too."""
+        return isinstance(value, Var) and value.name in self.b.defs and value.name[:1] == "v" \
+            and value.name[1:].isdigit() and value.name not in self.user_named
+
     def _rename(self, var, name):
         """The op just built for `var` gets the user's name (the first one; later ones become name_1, ...)."""
         new = self.names.fresh(name)
@@ -249,5 +254,6 @@ class Mutation:
                 self.b.memo[key] = Var(new)
             del self.b.defs[var.name]
             self.renamed[var.name] = Var(new)
+            self.user_named.add(new)
             return Var(new)
         return var

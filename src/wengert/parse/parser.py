@@ -63,6 +63,7 @@ class Parser(Statements, Mutation, Expressions, Indexing, Calls, Inlining):
                 self.b.shapes[a.arg] = shapes.from_literal(tuple(self.sizes[a.arg]))
         self.lineno = {}
         self.renamed = {}  # op results renamed after the user's variable, for values built before the rename
+        self.user_named = set()  # op results named after a user's variable: never renamed again (v8 is not a v<k>)
         self.maybe_undefined = {}  # names assigned on some paths only -> the statement
         self.return_line = 0
         self.calls.append(node.name)
