@@ -595,6 +595,7 @@ class _Writer:
 
     def __init__(self, rng):
         self.rng = rng
+        self.given = set()  # the TAKEN_NAMES given to variables
         self.lines = []
         self.conditions = []
         self.features = set()
@@ -615,6 +616,12 @@ class _Writer:
 
     def fresh(self, stem="t"):
         self.counter += 1
+        if stem == "t" and self.rng.random() < 0.03:  # names the generated code uses itself must not clash
+            unused = [n for n in TAKEN_NAMES if n not in self.given]
+            if unused:
+                name = self.rng.choice(unused)
+                self.given.add(name)
+                return name
         return f"{stem}{self.counter}"
 
     # ---- expressions ------------------------------------------------------------------------------
@@ -798,6 +805,10 @@ def _render_conditions(text, conditions, instrumented):
         text = text.replace(f"__COND{k}__", f"_decide({value}, {threshold})" if instrumented
                             else f"{value} > {threshold}")
     return text
+
+
+# names of helpers the generated code calls: a variable may have one (no generated name is a substring of another)
+TAKEN_NAMES = ("_mul0", "_div0", "_unbroadcast", "_scatter")
 
 
 def random_program(rng, max_statements=6):

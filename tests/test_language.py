@@ -40,6 +40,7 @@ CASES = [  # (function, arguments, wrt); points away from the jumps of %, //, ro
     (L.enumerate_array, (V5,), "x"),
     (L.comprehension_zip, (V5, V6), ("ws", "vs")),
     (L.names_like_temporaries, (V5,), "x"),
+    (L.names_like_helpers, (np.abs(V5) + 0.1, V5), ("x", "c")),
     (L.nested_generators, (V6,), "x"),
     (L.positional_defaults, (1.5,), ("x", "y", "c")),
     (L.smallest_square, (V5,), "x"),
@@ -244,6 +245,8 @@ BAD = [  # (id, source, line, col, words in the message)
     ("helper-keyword-twice", "def g(a, b=1.0):\n    return a * b\n\ndef f(x):\n    return g(x, a=x)\n", 5, 18,
      ["repeated keyword", "'a'"]),
     ("star-args", "def f(x, *rest):\n    return x\n", 1, 10, ["*args"]),
+    ("parameter-named-like-a-helper", "import numpy as np\ndef f(x, _mul0):\n    return np.sum(np.sqrt(x) * _mul0)\n",
+     2, 9, ["_mul0", "helper"]),
     ("tuple-from-branches", "def f(x):\n    if x > 0:\n        t = (x, 2 * x)\n    else:\n        t = (x, x)\n"
      "    return t[0] * t[1]\n", 2, 4, ["t holds a tuple", "branch"]),
     ("closure-two-levels", "k = 5.0\ndef f(x):\n    k = 1.0\n    def g(y):\n        def h(z):\n"

@@ -17,7 +17,7 @@ import re
 from . import custom
 from .compile import compiling, python_ast
 from .inplace import inplace_updates, own_loop_state
-from .primitives import HELPERS, PRIMS, _index_text
+from .primitives import HELPERS, PRIMS, _index_text, reserved_names
 from .trace import AUTO, STRUCTURED, Const, If, Loop, Var, defined_names, free_vars
 
 _LOAD, _STORE = ast.Load(), ast.Store()  # shared by every Name, as Python's parser shares them
@@ -557,7 +557,7 @@ def emit_module(functions, header=None):
 
 def _version_claims(names, params):
     """plain name -> the versioned names (h_2 for h, y_1_dot for y_dot) that could take it: it is free."""
-    taken = names | params
+    taken = names | params | reserved_names()  # h_1 stays h_1 where h is a helper the code calls
     claims = {}
     for n in names:
         plain = VERSION.sub("", n)

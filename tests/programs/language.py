@@ -108,6 +108,14 @@ def names_like_temporaries(x):
     return v1 * v2 + np.sum(x)
 
 
+def names_like_helpers(x, c):
+    """Locals named like the helpers and modules the generated code calls: they are renamed there."""
+    _mul0 = np.sqrt(x)
+    _unbroadcast = _mul0 * c
+    _div0 = np.sum(_unbroadcast * x)
+    return _div0 / np.sum(_mul0)
+
+
 def comprehension_zip(ws, vs):
     return sum(w * v for w, v in zip(ws, vs)) + sum(i * v for i, v in enumerate(vs) if i % 2 == 1)
 

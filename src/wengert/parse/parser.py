@@ -8,6 +8,7 @@ import ast
 from .. import shapes
 from ..builder import Builder
 from ..compile import compiling
+from ..primitives import reserved_names
 from ..trace import Bound, Const, Names, Trace, Value, Var
 from .calls import Calls
 from .expressions import Expressions, Record
@@ -54,7 +55,7 @@ class Parser(Statements, Mutation, Expressions, Indexing, Calls, Inlining):
         if instance is not None:
             args = args[1:]  # self: read through its attributes, never differentiated
         params = tuple(a.arg for a in args)
-        self.names = Names(set(params) | {"np", "math", "scipy", "_unbroadcast"})
+        self.names = Names(set(params) | reserved_names())
         self.b = Builder(self.names)
         for a in args:
             if _is_float_annotation(a.annotation):
@@ -100,6 +101,10 @@ class Parser(Statements, Mutation, Expressions, Indexing, Calls, Inlining):
             bad = a.vararg or a.kwarg
             raise self.m.error(bad, f"*args and **kwargs are not supported (in {node.name})",
                                "list the parameters by name")
+        for p in _parameters(node):
+            if p.arg in reserved_names():
+                raise self.m.error(p, f"the parameter {p.arg} has the name of a module or helper that the generated "
+                                   "code reads", f"rename it, e.g. {p.arg.strip('_')}_")
 
     def body(self, node, env):
         """Parse a function body; its value is what it returns (returns inside if/else included)."""

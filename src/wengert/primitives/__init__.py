@@ -54,7 +54,7 @@ ties (so relu'(0) = 1/2); clip'(x) = 1/2 on a bound.
 
 from .core import *  # noqa: F401,F403
 from .core import (HELPERS, PRIMS, Lazy, Prim, _batch_elementwise, _batch_of, _kwargs, _lift_rank,  # noqa: F401
-                   _nonzero_number, _obj, _python_scalar, _rank, _scalar_or_array, _shift, _vectorized)
+                   _nonzero_number, _obj, _python_scalar, _rank, _scalar_or_array, _shift, _vectorized, reserved_names)
 from .elementwise import *  # noqa: F401,F403
 from .constructors import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403

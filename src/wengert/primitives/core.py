@@ -103,6 +103,11 @@ PRIMS = {}
 HELPERS = {}  # name -> source of a small function the generated code may call; emitted inline when used
 
 
+def reserved_names():
+    """Names the generated code reads as its modules and helpers: no variable in it may take one."""
+    return {"np", "math", "scipy"} | set(HELPERS)
+
+
 def helper(source):
     name = source.split("def ", 1)[1].split("(", 1)[0]
     HELPERS[name] = source.strip() + "\n"
