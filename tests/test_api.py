@@ -364,3 +364,30 @@ def test_a_traceback_through_a_generated_gradient_shows_the_generated_line(load_
     frames = traceback.extract_tb(info.value.__traceback__)
     assert frames[-1].name == "f_grad" and frames[-1].line == "h = np.tanh(W @ x)"
     assert "def f_grad(x, W):" in wengert.source(df, np.ones(3), np.ones((4, 3)))
+
+
+CLASHING = '''import numpy as np
+
+
+def f(x, x_dot, g, v):
+    return np.sum(np.sin(x) * x_dot * g * v)
+'''
+
+
+def test_parameters_named_like_the_derivatives_own_ones(load_source):
+    """f(x, x_dot, g, v): jvp's tangent of x, vjp's cotangent and hvp's direction take other names."""
+    import numpy as np
+    f = load_source(CLASHING).f
+    rng = np.random.default_rng(3)
+    args = tuple(rng.normal(size=3) for _ in range(4))
+    tangents = tuple(rng.normal(size=3) for _ in range(4))
+    grads = wengert.grad(f, wrt=(0, 1, 2, 3))(*args)
+    value, along = wengert.jvp(f)(*args, *tangents)
+    assert math.isclose(value, f(*args))
+    assert math.isclose(along, sum(np.sum(g * t) for g, t in zip(grads, tangents)), rel_tol=1e-12)
+    _, pulled = wengert.vjp(f, wrt=(0, 1, 2, 3))(*args, 2.0)
+    for p, g in zip(pulled, grads):
+        np.testing.assert_allclose(p, 2.0 * g, rtol=1e-12)
+    hv = wengert.hvp(f, wrt="x")(*args, tangents[0])
+    H = wengert.hessian(f, wrt="x")(*args)
+    np.testing.assert_allclose(hv, H @ tangents[0], rtol=1e-10, atol=1e-12)

@@ -169,7 +169,7 @@ def derive(primal, kind, wrt, mode="reverse", checkpoint=False):
     if kind in ("hessian", "hvp", "jacobian"):
         return _second(primal, kind, names, mode, snapshots), 0
     if kind == "jvp":
-        tangents = {f"{w}_dot": w for w in names}
+        tangents = _tangent_params(primal, names)
         seed = {w: Var(t) for t, w in tangents.items()}
         k = len(primal.outputs)
         returns = (0, 1) if k == 1 else (tuple(range(k)), tuple(range(k, 2 * k)))
@@ -246,6 +246,17 @@ def _shift(spec, by):
     return spec + by if isinstance(spec, int) else tuple(_shift(s, by) for s in spec)
 
 
+def _tangent_params(primal, names):
+    """{tangent parameter: parameter} of a jvp: x_dot for x, unless f has an x_dot already (then x_dot_)."""
+    tangents = {}
+    for w in names:
+        t = _fresh(f"{w}_dot", primal)
+        while t in tangents:
+            t += "_"
+        tangents[t] = w
+    return tangents
+
+
 def _fresh(name, primal):
     taken = set(primal.params) | {n for op in primal.ops for n in op.outs}
     while name in taken:
@@ -308,7 +319,7 @@ def _prepare_function(primal, kind, wrt, mode, checkpoint=False):
     names, single = resolve_wrt(primal, wrt)
     name = f"{'_' if primal.bound else ''}{primal.name}_{kind}"
     doc = DOCS[kind].format(f=primal.name, wrt=", ".join(names), mode=mode,
-                            tangents=", ".join(f"{w}_dot" for w in names))
+                            tangents=", ".join(_tangent_params(primal, names)))
     _reverse_only(primal, kind, mode, checkpoint)
     if mode == "forward" and kind in ("grad", "value_and_grad"):
         shaped = infer_scalars(primal, scalar_output=True)
